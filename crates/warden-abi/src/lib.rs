@@ -1,0 +1,247 @@
+//! The contract between the Warden host and its WebAssembly guest.
+//!
+//! Everything that crosses the wasm boundary is declared here exactly once:
+//!
+//! * [`guest_exports!`] lists every function the guest module exports, with
+//!   its wasm signature. The guest expands it into `#[no_mangle]` functions;
+//!   the host expands it into typed function handles. A signature that
+//!   changes on one side and not the other fails to compile.
+//! * [`host_imports!`] does the same for the functions the host provides to
+//!   the guest under the [`IMPORT_MODULE`] namespace.
+//! * [`Status`] is the result code of every guest export, [`ErrorInfo`] the
+//!   payload describing a JavaScript exception, [`LogLevel`] the level of a
+//!   console message.
+//!
+//! Data moves through guest memory: the host asks the guest for an input
+//! buffer with `warden_reserve`, writes its bytes there, calls an export with
+//! the lengths of the pieces it wrote, then reads the export's output (a
+//! pointer and length packed by [`pack_region`]) from `warden_output`.
+
+#![forbid(unsafe_code)]
+
+mod status;
+
+pub use status::Status;
+
+use serde::{Deserialize, Serialize};
+
+/// The wasm import module under which the host provides its functions.
+pub const IMPORT_MODULE: &str = host_imports!(import_module_name);
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! import_module_name {
+    ($module:literal; $($rest:tt)*) => {
+        $module
+    };
+}
+
+/// Prefix of the module specifiers that name host modules in JavaScript:
+/// `import * as m from "host:name"`.
+pub const HOST_MODULE_PREFIX: &str = "host:";
+
+/// `warden_call` flag: run the garbage collector after the handler returns.
+pub const CALL_FLAG_GC: u32 = 1;
+
+/// Invokes the macro `$m` with the declaration of every guest export.
+///
+/// Each entry has the form `fn name(arg: type, ...) -> type;` using only wasm
+/// value types (`u32`, `u64`). Pointers into guest memory are `u32`.
+#[macro_export]
+macro_rules! guest_exports {
+    ($m:ident) => {
+        $m! {
+            /// Creates the JavaScript runtime and context. `memory_limit` is
+            /// the JavaScript heap limit in bytes (0: none); `seed` seeds
+            /// `Math.random`. Returns a `Status`.
+            fn warden_init(memory_limit: u64, seed: u64) -> u32;
+            /// Makes the input buffer at least `len` bytes long and returns
+            /// its address, or 0 when memory is exhausted.
+            fn warden_reserve(len: u32) -> u32;
+            /// Declares host function `function` of host module `module`; the
+            /// input buffer holds the two names back to back.
+            fn warden_register_host_fn(module_len: u32, function_len: u32) -> u32;
+            /// Compiles and evaluates a handler; the input buffer holds the
+            /// handler name then its source.
+            fn warden_add_handler(name_len: u32, source_len: u32) -> u32;
+            /// Forgets the handler whose name is in the input buffer.
+            fn warden_remove_handler(name_len: u32) -> u32;
+            /// Forgets every handler.
+            fn warden_clear_handlers() -> u32;
+            /// Calls a handler; the input buffer holds its name then the
+            /// event JSON. `flags` is a set of `CALL_FLAG_*` bits. On success
+            /// the output is the result JSON.
+            fn warden_call(name_len: u32, event_len: u32, flags: u32) -> u32;
+            /// The output of the last export, packed by `pack_region`.
+            fn warden_output() -> u64;
+            /// Reseeds `Math.random`.
+            fn warden_reseed(seed: u64) -> u32;
+        }
+    };
+}
+
+/// Invokes the macro `$m` with the declaration of every host import.
+///
+/// The first token is the import module name (also `IMPORT_MODULE`); the
+/// entries follow the grammar of [`guest_exports!`].
+#[macro_export]
+macro_rules! host_imports {
+    ($m:ident) => {
+        $m! {
+            "warden";
+            /// Prints a console message (`level` is a `LogLevel`) held in
+            /// guest memory at `ptr..ptr + len`. Returns 0.
+            fn print(level: u32, ptr: u32, len: u32) -> u32;
+            /// Calls a host function with a JSON array of arguments. Returns
+            /// a `pack_host_result` word: the length of the JSON result, or
+            /// of an error message, that `host_take` then copies out.
+            fn host_call(
+                module_ptr: u32,
+                module_len: u32,
+                function_ptr: u32,
+                function_len: u32,
+                args_ptr: u32,
+                args_len: u32
+            ) -> u64;
+            /// Copies the pending result of the last `host_call` to
+            /// `ptr..ptr + len`, which must be exactly its length. Returns 0.
+            fn host_take(ptr: u32, len: u32) -> u32;
+        }
+    };
+}
+
+/// The level of a console message printed by the guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum LogLevel {
+    /// `console.log`
+    Log = 0,
+    /// `console.debug`
+    Debug = 1,
+    /// `console.info`
+    Info = 2,
+    /// `console.warn`
+    Warn = 3,
+    /// `console.error`
+    Error = 4,
+}
+
+impl LogLevel {
+    /// Decodes a level sent over the ABI; unknown values read as `Log`.
+    pub fn from_u32(value: u32) -> Self {
+        match value {
+            1 => Self::Debug,
+            2 => Self::Info,
+            3 => Self::Warn,
+            4 => Self::Error,
+            _ => Self::Log,
+        }
+    }
+
+    /// The `console` method that prints at this level.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Log => "log",
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Warn => "warn",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// A JavaScript exception, as the guest reports it (encoded as JSON).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    /// The error's `name` (`TypeError`, ...), empty when a non-error value
+    /// was thrown.
+    pub name: String,
+    /// The error's `message`, or the string form of a thrown non-error.
+    pub message: String,
+    /// The stack trace, when the engine recorded one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
+    /// 1-based line of a syntax error in the handler source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column of a syntax error in the handler source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+/// Packs an address and length in guest memory into one `u64`.
+pub const fn pack_region(ptr: u32, len: u32) -> u64 {
+    ((ptr as u64) << 32) | len as u64
+}
+
+/// Reverses [`pack_region`]: `(ptr, len)`.
+pub const fn unpack_region(packed: u64) -> (u32, u32) {
+    ((packed >> 32) as u32, packed as u32)
+}
+
+const HOST_ERROR_BIT: u64 = 1 << 63;
+
+/// Encodes the answer of `host_call`: the length of the pending payload and
+/// whether it is an error message rather than a JSON result.
+pub const fn pack_host_result(is_error: bool, len: u32) -> u64 {
+    if is_error {
+        HOST_ERROR_BIT | len as u64
+    } else {
+        len as u64
+    }
+}
+
+/// Reverses [`pack_host_result`]: `(is_error, len)`.
+pub const fn unpack_host_result(packed: u64) -> (bool, u32) {
+    (packed & HOST_ERROR_BIT != 0, packed as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_round_trip() {
+        for (ptr, len) in [(0, 0), (1, 2), (u32::MAX, u32::MAX), (0x1234_5678, 7)] {
+            assert_eq!(unpack_region(pack_region(ptr, len)), (ptr, len));
+        }
+    }
+
+    #[test]
+    fn host_results_round_trip() {
+        for is_error in [false, true] {
+            for len in [0, 1, u32::MAX] {
+                assert_eq!(
+                    unpack_host_result(pack_host_result(is_error, len)),
+                    (is_error, len)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn log_levels_round_trip() {
+        for level in [
+            LogLevel::Log,
+            LogLevel::Debug,
+            LogLevel::Info,
+            LogLevel::Warn,
+            LogLevel::Error,
+        ] {
+            assert_eq!(LogLevel::from_u32(level as u32), level);
+        }
+        assert_eq!(LogLevel::from_u32(99), LogLevel::Log);
+    }
+
+    #[test]
+    fn error_info_omits_absent_fields_and_round_trips() {
+        let info = ErrorInfo {
+            name: "TypeError".into(),
+            message: "x".into(),
+            ..Default::default()
+        };
+        let json = serde_json::to_string(&info).unwrap();
+        assert_eq!(json, r#"{"name":"TypeError","message":"x"}"#);
+        assert_eq!(serde_json::from_str::<ErrorInfo>(&json).unwrap(), info);
+    }
+}

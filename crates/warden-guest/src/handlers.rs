@@ -1,0 +1,81 @@
+//! Turning handler source into a callable function.
+//!
+//! Every handler is compiled as an ES module named after the handler, so it
+//! may `import` host modules and its top-level declarations stay private to
+//! it. The entry point is the module's local `handler` binding (a plain
+//! `function handler(event)` needs no `export`), or else its `handler` export.
+
+use rquickjs::promise::PromiseState;
+use rquickjs::{Ctx, Function, Module, Value};
+use warden_abi::{ErrorInfo, Status};
+
+use crate::errors::{Caught, GuestError};
+
+/// The export through which the runtime reaches a module's local `handler`.
+const ENTRY: &str = "__warden_handler";
+
+/// Compiles and evaluates `source` as module `name`; returns its handler.
+pub(crate) fn compile<'js>(
+    ctx: &Ctx<'js>,
+    name: &str,
+    source: &str,
+) -> Result<Function<'js>, GuestError> {
+    let failed = |ctx: &Ctx<'js>, e| Caught::from_error(ctx, e).into_error(Status::CompileFailed);
+    // The appended line comes after the user's last line, so line and column
+    // numbers of errors in the source are unchanged.
+    let with_entry = format!("{source}\n;export {{ handler as {ENTRY} }};");
+    let (module, export) = match Module::declare(ctx.clone(), name, with_entry) {
+        Ok(module) => (module, ENTRY),
+        Err(first) => {
+            // Either the source does not compile, or it has no local
+            // `handler` binding (e.g. `export { fn as handler }`). Compiling
+            // the source alone tells which, and reports the user's own error.
+            let _ = ctx.catch();
+            let _ = first;
+            let module = Module::declare(ctx.clone(), name, source).map_err(|e| failed(ctx, e))?;
+            (module, "handler")
+        }
+    };
+    let (module, done) = module.eval().map_err(|e| failed(ctx, e))?;
+    drain_jobs(ctx);
+    match done.state() {
+        PromiseState::Resolved => {}
+        PromiseState::Rejected => {
+            let e = done.result::<Value>().and_then(Result::err);
+            return Err(e.map_or_else(
+                || GuestError::new(Status::Internal, "module rejected without a reason"),
+                |e| failed(ctx, e),
+            ));
+        }
+        PromiseState::Pending => {
+            return Err(compile_error(
+                "the module's top-level await never settled".into(),
+            ))
+        }
+    }
+    let entry: Value = module.get(export).map_err(|e| failed(ctx, e))?;
+    match entry.into_function() {
+        Some(function) => Ok(function),
+        None => Err(compile_error(
+            "the script does not define a function named `handler` \
+             (declare `function handler(event)` or export one)"
+                .into(),
+        )),
+    }
+}
+
+/// Runs queued promise jobs until the queue is empty.
+pub(crate) fn drain_jobs(ctx: &Ctx<'_>) {
+    while ctx.execute_pending_job() {}
+}
+
+fn compile_error(message: String) -> GuestError {
+    GuestError::with_info(
+        Status::CompileFailed,
+        &ErrorInfo {
+            name: "TypeError".into(),
+            message,
+            ..ErrorInfo::default()
+        },
+    )
+}

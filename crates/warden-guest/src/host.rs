@@ -1,0 +1,14 @@
+//! What the guest runtime needs from its host.
+
+use warden_abi::LogLevel;
+
+/// The services a [`GuestRuntime`](crate::GuestRuntime) uses from outside.
+pub trait Host {
+    /// Receives a `console` message.
+    fn print(&self, level: LogLevel, message: &str);
+
+    /// Calls host function `function` of host module `module` with a JSON
+    /// array of arguments. Returns the JSON result, or an error message that
+    /// is thrown in JavaScript as an `Error`.
+    fn call(&self, module: &str, function: &str, args_json: &str) -> Result<String, String>;
+}

@@ -1,0 +1,27 @@
+//! The JavaScript runtime that runs inside a Warden sandbox.
+//!
+//! One [`GuestRuntime`] owns one QuickJS runtime and context. It registers
+//! handlers (ES modules that define or export `handler`), calls them with a
+//! JSON event, awaits returned promises by draining the job queue, and turns
+//! the result back into JSON with the engine's own serializer, so scripts
+//! that tamper with `JSON` cannot change how events and results are encoded.
+//!
+//! The runtime talks to the outside world only through the [`Host`] trait:
+//! console output and host-function calls. Inside the sandbox the host is
+//! reached through wasm imports (see the `wasm` module, compiled only for
+//! wasm32); natively, tests supply their own [`Host`].
+
+mod console;
+mod errors;
+mod handlers;
+mod host;
+mod memory;
+mod modules;
+mod random;
+mod runtime;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use errors::GuestError;
+pub use host::Host;
+pub use runtime::GuestRuntime;

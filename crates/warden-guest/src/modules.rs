@@ -1,0 +1,164 @@
+//! Host modules: `import * as m from "host:name"` inside a handler.
+//!
+//! The host declares its functions before handlers are added. The resolver
+//! accepts only `host:` specifiers of declared modules (handlers cannot import
+//! each other or anything else); the loader builds a native module whose
+//! exports forward their arguments, as a JSON array, to [`Host::call`].
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use rquickjs::function::Rest;
+use rquickjs::loader::{ImportAttributes, Loader, Resolver};
+use rquickjs::module::{Declarations, Declared, Exports, ModuleDef};
+use rquickjs::{Ctx, Exception, Function, JsLifetime, Module, Value};
+use warden_abi::HOST_MODULE_PREFIX;
+
+use crate::host::Host;
+
+/// The host and the functions it declared, shared by the loader and the
+/// module definitions (which find it in the context's user data).
+pub(crate) struct HostBridge {
+    host: Rc<dyn Host>,
+    modules: RefCell<BTreeMap<String, Vec<String>>>,
+}
+
+// SAFETY: `HostBridge` holds no JavaScript values, so it does not depend on
+// the context lifetime.
+unsafe impl<'js> JsLifetime<'js> for HostBridge {
+    type Changed<'to> = HostBridge;
+}
+
+impl HostBridge {
+    pub(crate) fn new(host: Rc<dyn Host>) -> Self {
+        Self {
+            host,
+            modules: RefCell::default(),
+        }
+    }
+
+    /// Declares `function` in host module `module` (idempotent).
+    pub(crate) fn declare(&self, module: &str, function: &str) {
+        let mut modules = self.modules.borrow_mut();
+        let functions = modules.entry(module.to_owned()).or_default();
+        if !functions.iter().any(|f| f == function) {
+            functions.push(function.to_owned());
+        }
+    }
+
+    fn functions(&self, specifier: &str) -> Option<Vec<String>> {
+        let module = specifier.strip_prefix(HOST_MODULE_PREFIX)?;
+        self.modules.borrow().get(module).cloned()
+    }
+}
+
+/// Resolves and loads `host:` modules; refuses every other import.
+pub(crate) struct HostModuleLoader;
+
+impl Resolver for HostModuleLoader {
+    fn resolve<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
+        let known = ctx
+            .userdata::<HostBridge>()
+            .is_some_and(|bridge| bridge.functions(name).is_some());
+        if known {
+            Ok(name.to_owned())
+        } else {
+            Err(rquickjs::Error::new_resolving_message(
+                base,
+                name,
+                format!(
+                    "only declared host modules can be imported (\"{HOST_MODULE_PREFIX}<name>\")"
+                ),
+            ))
+        }
+    }
+}
+
+impl Loader for HostModuleLoader {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js, Declared>> {
+        Module::declare_def::<HostModule, _>(ctx.clone(), name)
+    }
+}
+
+struct HostModule;
+
+impl HostModule {
+    fn functions(
+        ctx: &Ctx<'_>,
+        module: &Module<'_>,
+    ) -> rquickjs::Result<(Rc<dyn Host>, String, Vec<String>)> {
+        let specifier: String = module.name()?;
+        let bridge = ctx
+            .userdata::<HostBridge>()
+            .ok_or_else(|| rquickjs::Error::new_loading(specifier.as_str()))?;
+        let functions = bridge
+            .functions(&specifier)
+            .ok_or_else(|| rquickjs::Error::new_loading(specifier.as_str()))?;
+        let module = specifier[HOST_MODULE_PREFIX.len()..].to_owned();
+        Ok((bridge.host.clone(), module, functions))
+    }
+}
+
+impl ModuleDef for HostModule {
+    fn declare<'js>(decl: &Declarations<'js>) -> rquickjs::Result<()> {
+        let module = decl.module();
+        let (_, _, functions) = Self::functions(module.ctx(), module)?;
+        for function in functions {
+            decl.declare(function)?;
+        }
+        Ok(())
+    }
+
+    fn evaluate<'js>(ctx: &Ctx<'js>, exports: &Exports<'js>) -> rquickjs::Result<()> {
+        let (host, module, functions) = Self::functions(ctx, exports.module())?;
+        for function in functions {
+            let (host, module, name) = (host.clone(), module.clone(), function.clone());
+            let forward =
+                Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
+                    call_host(&ctx, &*host, &module, &name, args.0)
+                })?
+                .with_name(&function)?;
+            exports.export(function, forward)?;
+        }
+        Ok(())
+    }
+}
+
+/// Sends the arguments to the host as JSON and parses its answer; a host
+/// error is thrown as an `Error` with the host's message.
+fn call_host<'js>(
+    ctx: &Ctx<'js>,
+    host: &dyn Host,
+    module: &str,
+    function: &str,
+    args: Vec<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    let array = rquickjs::Array::new(ctx.clone())?;
+    for (i, arg) in args.into_iter().enumerate() {
+        array.set(i, arg)?;
+    }
+    let args_json = match ctx.json_stringify(array)? {
+        Some(json) => json.to_string()?,
+        None => "[]".to_owned(),
+    };
+    match host.call(module, function, &args_json) {
+        Ok(result) if result.is_empty() => Ok(Value::new_undefined(ctx.clone())),
+        Ok(result) => ctx.json_parse(result),
+        Err(message) => Err(Exception::throw_message(
+            ctx,
+            &format!("host function {module}.{function} failed: {message}"),
+        )),
+    }
+}

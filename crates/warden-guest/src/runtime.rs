@@ -1,0 +1,181 @@
+//! [`GuestRuntime`]: one QuickJS runtime and context with its handlers.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use rquickjs::promise::PromiseState;
+use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
+use warden_abi::Status;
+
+use crate::console;
+use crate::errors::{Caught, GuestError};
+use crate::handlers::{compile, drain_jobs};
+use crate::host::Host;
+use crate::memory::{HeapLimit, LimitedAllocator};
+use crate::modules::{HostBridge, HostModuleLoader};
+use crate::random::SharedRng;
+
+/// A JavaScript runtime with a set of named handlers.
+pub struct GuestRuntime {
+    // Declared first so the handlers are released before the context and
+    // runtime that own them.
+    handlers: HashMap<String, Persistent<Function<'static>>>,
+    context: Context,
+    runtime: Runtime,
+    rng: SharedRng,
+    heap: HeapLimit,
+}
+
+impl GuestRuntime {
+    /// Creates a runtime whose JavaScript heap is limited to `memory_limit`
+    /// bytes (0: no limit) and whose `Math.random` starts from `seed`.
+    pub fn new(host: Rc<dyn Host>, memory_limit: usize, seed: u64) -> Result<Self, GuestError> {
+        let internal = |e: rquickjs::Error| GuestError::new(Status::Internal, e.to_string());
+        let heap = HeapLimit::default();
+        let runtime = Runtime::new_with_alloc(LimitedAllocator::new(memory_limit, heap.clone()))
+            .map_err(internal)?;
+        runtime.set_loader(HostModuleLoader, HostModuleLoader);
+        let context = Context::full(&runtime).map_err(internal)?;
+        let rng = SharedRng::default();
+        rng.reseed(seed);
+        context.with(|ctx| -> Result<(), GuestError> {
+            ctx.store_userdata(HostBridge::new(host.clone()))
+                .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
+            console::install(&ctx, &host).map_err(internal)?;
+            rng.install(&ctx).map_err(internal)
+        })?;
+        Ok(Self {
+            handlers: HashMap::new(),
+            context,
+            runtime,
+            rng,
+            heap,
+        })
+    }
+
+    /// Declares a host function that handlers can import from
+    /// `"host:<module>"`. Must precede the handlers that import it.
+    pub fn declare_host_function(&mut self, module: &str, function: &str) {
+        self.context.with(|ctx| {
+            if let Some(bridge) = ctx.userdata::<HostBridge>() {
+                bridge.declare(module, function);
+            }
+        });
+    }
+
+    /// Compiles and evaluates a handler module and registers its `handler`.
+    pub fn add_handler(&mut self, name: &str, source: &str) -> Result<(), GuestError> {
+        if self.handlers.contains_key(name) {
+            return Err(GuestError::new(Status::HandlerExists, ""));
+        }
+        let handler = self.context.with(|ctx| {
+            compile(&ctx, name, source).map(|function| Persistent::save(&ctx, function))
+        })?;
+        self.handlers.insert(name.to_owned(), handler);
+        Ok(())
+    }
+
+    /// Forgets a handler.
+    pub fn remove_handler(&mut self, name: &str) -> Result<(), GuestError> {
+        match self.handlers.remove(name) {
+            Some(_) => Ok(()),
+            None => Err(GuestError::new(Status::UnknownHandler, "")),
+        }
+    }
+
+    /// Forgets every handler.
+    pub fn clear_handlers(&mut self) {
+        self.handlers.clear();
+    }
+
+    /// Whether a handler with this name is registered.
+    pub fn has_handler(&self, name: &str) -> bool {
+        self.handlers.contains_key(name)
+    }
+
+    /// Calls handler `name` with the event JSON; returns the result JSON.
+    ///
+    /// A returned promise is awaited by running the job queue until it is
+    /// empty; pending jobs are always run before the call returns. With `gc`,
+    /// a full garbage collection follows the call.
+    pub fn call(&mut self, name: &str, event: &[u8], gc: bool) -> Result<String, GuestError> {
+        let handler = self
+            .handlers
+            .get(name)
+            .ok_or_else(|| GuestError::new(Status::UnknownHandler, ""))?
+            .clone();
+        self.heap.clear();
+        let result = self.context.with(|ctx| {
+            let handler = handler
+                .restore(&ctx)
+                .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
+            let event: Value = ctx.json_parse(event).map_err(|e| {
+                Caught::from_error(&ctx, e).into_message_error(Status::InvalidEvent)
+            })?;
+            let returned = handler.call::<_, Value>((event,));
+            let returned =
+                returned.map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Threw))?;
+            let value = settle(&ctx, returned)?;
+            to_json(&ctx, value)
+        });
+        if gc {
+            self.runtime.run_gc();
+        }
+        result.map_err(|e| self.out_of_memory_if_heap_exhausted(e))
+    }
+
+    /// When the heap limit was hit, QuickJS may have been unable to allocate
+    /// even its error object and thrown `null` instead.
+    fn out_of_memory_if_heap_exhausted(&self, error: GuestError) -> GuestError {
+        let null_thrown = error.status == Status::Threw
+            && error
+                .info()
+                .is_some_and(|info| info.name.is_empty() && info.message == "null");
+        if null_thrown && self.heap.exhausted() {
+            GuestError::new(Status::OutOfMemory, "out of memory")
+        } else {
+            error
+        }
+    }
+
+    /// Reseeds `Math.random`.
+    pub fn reseed(&self, seed: u64) {
+        self.rng.reseed(seed);
+    }
+}
+
+/// Runs the job queue, then unwraps a returned promise.
+fn settle<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Value<'js>, GuestError> {
+    drain_jobs(ctx);
+    let Some(promise) = value.as_promise() else {
+        return Ok(value);
+    };
+    match promise.state() {
+        PromiseState::Pending => Err(GuestError::new(
+            Status::PromisePending,
+            "the handler's promise can never settle: it is pending and no job is queued",
+        )),
+        PromiseState::Resolved | PromiseState::Rejected => match promise.result::<Value>() {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(e)) => Err(Caught::from_error(ctx, e).into_error(Status::Threw)),
+            None => Err(GuestError::new(
+                Status::Internal,
+                "settled promise has no result",
+            )),
+        },
+    }
+}
+
+/// The engine's own `JSON.stringify`, immune to changes to the global `JSON`.
+fn to_json<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<String, GuestError> {
+    match ctx.json_stringify(value) {
+        Ok(Some(json)) => json
+            .to_string()
+            .map_err(|e| GuestError::new(Status::Internal, e.to_string())),
+        Ok(None) => Err(GuestError::new(
+            Status::InvalidResult,
+            "the handler returned undefined, a function or a symbol, which have no JSON form",
+        )),
+        Err(e) => Err(Caught::from_error(ctx, e).into_message_error(Status::InvalidResult)),
+    }
+}

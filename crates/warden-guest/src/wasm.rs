@@ -1,0 +1,201 @@
+//! The guest's wasm face: the exports the host calls and the imports it
+//! provides, both generated from the declarations in `warden_abi`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use warden_abi::{pack_region, unpack_host_result, LogLevel, Status, CALL_FLAG_GC};
+
+use crate::{GuestError, GuestRuntime, Host};
+
+macro_rules! declare_imports {
+    ($module:literal; $( $(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty; )*) => {
+        mod imports {
+            #[link(wasm_import_module = $module)]
+            unsafe extern "C" {
+                $( $(#[$meta])* pub(super) fn $name($($arg: $ty),*) -> $ret; )*
+            }
+        }
+    };
+}
+warden_abi::host_imports!(declare_imports);
+
+macro_rules! define_exports {
+    ($( $(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty; )*) => {
+        $(
+            $(#[$meta])*
+            #[no_mangle]
+            pub extern "C" fn $name($($arg: $ty),*) -> $ret {
+                exports::$name($($arg),*)
+            }
+        )*
+    };
+}
+warden_abi::guest_exports!(define_exports);
+
+/// The guest's state: its runtime and the buffers shared with the host.
+#[derive(Default)]
+struct Guest {
+    runtime: Option<GuestRuntime>,
+    input: Vec<u8>,
+    output: Vec<u8>,
+}
+
+thread_local! {
+    static GUEST: RefCell<Guest> = RefCell::default();
+}
+
+/// The host, reached through the wasm imports.
+struct WasmHost;
+
+impl Host for WasmHost {
+    fn print(&self, level: LogLevel, message: &str) {
+        // SAFETY: the host only reads `message`'s bytes during the call.
+        unsafe { imports::print(level as u32, message.as_ptr() as u32, message.len() as u32) };
+    }
+
+    fn call(&self, module: &str, function: &str, args_json: &str) -> Result<String, String> {
+        // SAFETY: the host only reads the three strings during the call.
+        let packed = unsafe {
+            imports::host_call(
+                module.as_ptr() as u32,
+                module.len() as u32,
+                function.as_ptr() as u32,
+                function.len() as u32,
+                args_json.as_ptr() as u32,
+                args_json.len() as u32,
+            )
+        };
+        let (is_error, len) = unpack_host_result(packed);
+        let mut payload = vec![0u8; len as usize];
+        // SAFETY: `payload` is exactly `len` writable bytes.
+        unsafe { imports::host_take(payload.as_mut_ptr() as u32, len) };
+        let text = String::from_utf8(payload)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        if is_error {
+            Err(text)
+        } else {
+            Ok(text)
+        }
+    }
+}
+
+/// The bodies of the exports.
+mod exports {
+    use super::*;
+
+    /// Runs `f` on the guest state; its result (or error) becomes the output.
+    fn run(f: impl FnOnce(&mut Guest) -> Result<Vec<u8>, GuestError>) -> u32 {
+        GUEST.with_borrow_mut(|guest| {
+            let (status, output) = match f(guest) {
+                Ok(output) => (Status::Ok, output),
+                Err(error) => (error.status, error.detail.into_bytes()),
+            };
+            guest.output = output;
+            status as u32
+        })
+    }
+
+    fn split(input: &[u8], first: u32, second: u32) -> Result<(&str, &[u8]), GuestError> {
+        let (first, second) = (first as usize, second as usize);
+        let end = first.checked_add(second).filter(|&end| end <= input.len());
+        let end =
+            end.ok_or_else(|| GuestError::new(Status::Internal, "lengths exceed the input"))?;
+        let name = std::str::from_utf8(&input[..first])
+            .map_err(|_| GuestError::new(Status::InvalidUtf8, ""))?;
+        Ok((name, &input[first..end]))
+    }
+
+    fn utf8(bytes: &[u8]) -> Result<&str, GuestError> {
+        std::str::from_utf8(bytes).map_err(|_| GuestError::new(Status::InvalidUtf8, ""))
+    }
+
+    fn runtime(guest: &mut Guest) -> Result<(&mut GuestRuntime, &[u8]), GuestError> {
+        match guest.runtime.as_mut() {
+            Some(runtime) => Ok((runtime, &guest.input)),
+            None => Err(GuestError::new(Status::NotInitialized, "")),
+        }
+    }
+
+    pub(super) fn warden_init(memory_limit: u64, seed: u64) -> u32 {
+        run(|guest| {
+            if guest.runtime.is_some() {
+                return Err(GuestError::new(
+                    Status::NotInitialized,
+                    "already initialised",
+                ));
+            }
+            let limit = usize::try_from(memory_limit).unwrap_or(usize::MAX);
+            guest.runtime = Some(GuestRuntime::new(Rc::new(WasmHost), limit, seed)?);
+            Ok(Vec::new())
+        })
+    }
+
+    pub(super) fn warden_reserve(len: u32) -> u32 {
+        GUEST.with_borrow_mut(|guest| {
+            let len = len as usize;
+            guest.input.clear();
+            if guest.input.try_reserve(len).is_err() {
+                return 0;
+            }
+            guest.input.resize(len, 0);
+            guest.input.as_mut_ptr() as u32
+        })
+    }
+
+    pub(super) fn warden_register_host_fn(module_len: u32, function_len: u32) -> u32 {
+        run(|guest| {
+            let (runtime, input) = runtime(guest)?;
+            let (module, function) = split(input, module_len, function_len)?;
+            runtime.declare_host_function(module, utf8(function)?);
+            Ok(Vec::new())
+        })
+    }
+
+    pub(super) fn warden_add_handler(name_len: u32, source_len: u32) -> u32 {
+        run(|guest| {
+            let (runtime, input) = runtime(guest)?;
+            let (name, source) = split(input, name_len, source_len)?;
+            runtime.add_handler(name, utf8(source)?)?;
+            Ok(Vec::new())
+        })
+    }
+
+    pub(super) fn warden_remove_handler(name_len: u32) -> u32 {
+        run(|guest| {
+            let (runtime, input) = runtime(guest)?;
+            let (name, _) = split(input, name_len, 0)?;
+            runtime.remove_handler(name)?;
+            Ok(Vec::new())
+        })
+    }
+
+    pub(super) fn warden_clear_handlers() -> u32 {
+        run(|guest| {
+            runtime(guest)?.0.clear_handlers();
+            Ok(Vec::new())
+        })
+    }
+
+    pub(super) fn warden_call(name_len: u32, event_len: u32, flags: u32) -> u32 {
+        run(|guest| {
+            let (runtime, input) = runtime(guest)?;
+            let (name, event) = split(input, name_len, event_len)?;
+            let json = runtime.call(name, event, flags & CALL_FLAG_GC != 0)?;
+            Ok(json.into_bytes())
+        })
+    }
+
+    pub(super) fn warden_output() -> u64 {
+        GUEST.with_borrow(|guest| {
+            pack_region(guest.output.as_ptr() as u32, guest.output.len() as u32)
+        })
+    }
+
+    pub(super) fn warden_reseed(seed: u64) -> u32 {
+        run(|guest| {
+            runtime(guest)?.0.reseed(seed);
+            Ok(Vec::new())
+        })
+    }
+}

@@ -1,0 +1,391 @@
+//! The guest runtime, exercised natively (no wasm involved).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use warden_abi::{LogLevel, Status};
+use warden_guest::{GuestError, GuestRuntime, Host};
+
+/// Records console output; `math.add` adds, `math.fail` fails.
+#[derive(Default)]
+struct TestHost {
+    printed: RefCell<Vec<(LogLevel, String)>>,
+    calls: RefCell<Vec<(String, String, String)>>,
+}
+
+impl Host for TestHost {
+    fn print(&self, level: LogLevel, message: &str) {
+        self.printed.borrow_mut().push((level, message.to_owned()));
+    }
+
+    fn call(&self, module: &str, function: &str, args: &str) -> Result<String, String> {
+        self.calls
+            .borrow_mut()
+            .push((module.into(), function.into(), args.into()));
+        match (module, function) {
+            ("math", "add") => {
+                let v: Vec<f64> = serde_json::from_str(args).map_err(|e| e.to_string())?;
+                Ok((v[0] + v[1]).to_string())
+            }
+            _ => Err(format!("no such function {module}.{function}")),
+        }
+    }
+}
+
+fn runtime() -> (Rc<TestHost>, GuestRuntime) {
+    runtime_with_limit(0)
+}
+
+fn runtime_with_limit(limit: usize) -> (Rc<TestHost>, GuestRuntime) {
+    let host = Rc::new(TestHost::default());
+    let rt = GuestRuntime::new(host.clone(), limit, 42).expect("runtime");
+    (host, rt)
+}
+
+fn with_handler(source: &str) -> (Rc<TestHost>, GuestRuntime) {
+    let (host, mut rt) = runtime();
+    rt.add_handler("h", source).expect("handler compiles");
+    (host, rt)
+}
+
+fn call(rt: &mut GuestRuntime, event: &str) -> Result<String, GuestError> {
+    rt.call("h", event.as_bytes(), true)
+}
+
+const ECHO: &str = "function handler(event) { return event; }";
+
+#[test]
+fn a_plain_function_handler_echoes() {
+    let (_, mut rt) = with_handler(ECHO);
+    assert_eq!(
+        call(&mut rt, r#"{"a":[1,"x",null]}"#).unwrap(),
+        r#"{"a":[1,"x",null]}"#
+    );
+}
+
+#[test]
+fn module_handlers_export_handler_in_any_form() {
+    for source in [
+        "export function handler(e) { return e.n + 1; }",
+        "export const handler = (e) => e.n + 1;",
+        "function inc(e) { return e.n + 1; }\nexport { inc as handler };",
+    ] {
+        let (_, mut rt) = with_handler(source);
+        assert_eq!(call(&mut rt, r#"{"n":1}"#).unwrap(), "2", "{source}");
+    }
+}
+
+#[test]
+fn handlers_have_private_top_level_state() {
+    let (_, mut rt) = runtime();
+    rt.add_handler("a", "let n = 0; function handler() { return ++n; }")
+        .unwrap();
+    rt.add_handler("b", "let n = 100; function handler() { return ++n; }")
+        .unwrap();
+    assert_eq!(rt.call("a", b"{}", false).unwrap(), "1");
+    assert_eq!(rt.call("a", b"{}", false).unwrap(), "2");
+    assert_eq!(rt.call("b", b"{}", false).unwrap(), "101");
+}
+
+#[test]
+fn a_script_without_handler_is_a_clear_compile_error() {
+    let (_, mut rt) = runtime();
+    let err = rt.add_handler("h", "function other() {}").unwrap_err();
+    assert_eq!(err.status, Status::CompileFailed);
+    assert!(err.info().unwrap().message.contains("`handler`"), "{err:?}");
+    let err = rt.add_handler("h", "const handler = 5;").unwrap_err();
+    assert_eq!(err.status, Status::CompileFailed);
+    assert!(!rt.has_handler("h"));
+}
+
+#[test]
+fn syntax_errors_report_line_and_column() {
+    let (_, mut rt) = runtime();
+    let err = rt
+        .add_handler("h", "function handler(e) {\n  return e +;\n}")
+        .unwrap_err();
+    assert_eq!(err.status, Status::CompileFailed);
+    let info = err.info().unwrap();
+    assert_eq!(info.name, "SyntaxError");
+    assert_eq!((info.line, info.column), (Some(2), Some(13)), "{info:?}");
+}
+
+#[test]
+fn a_top_level_throw_fails_the_load() {
+    let (_, mut rt) = runtime();
+    let err = rt
+        .add_handler("h", "throw new RangeError('nope'); function handler() {}")
+        .unwrap_err();
+    assert_eq!(err.status, Status::CompileFailed);
+    let info = err.info().unwrap();
+    assert_eq!(
+        (info.name.as_str(), info.message.as_str()),
+        ("RangeError", "nope")
+    );
+}
+
+#[test]
+fn thrown_errors_carry_name_message_and_stack() {
+    let (_, mut rt) = with_handler(
+        "function helper() { throw new TypeError('bad'); }\nfunction handler() { helper(); }",
+    );
+    let err = call(&mut rt, "{}").unwrap_err();
+    assert_eq!(err.status, Status::Threw);
+    let info = err.info().unwrap();
+    assert_eq!(info.name, "TypeError");
+    assert_eq!(info.message, "bad");
+    let stack = info.stack.unwrap();
+    assert!(
+        stack.contains("helper") && stack.contains("handler"),
+        "{stack}"
+    );
+}
+
+#[test]
+fn thrown_non_errors_are_described() {
+    let (_, mut rt) = with_handler("function handler(e) { throw e.v; }");
+    let info = call(&mut rt, r#"{"v":"plain"}"#)
+        .unwrap_err()
+        .info()
+        .unwrap();
+    assert_eq!((info.name.as_str(), info.message.as_str()), ("", "plain"));
+    let info = call(&mut rt, r#"{"v":{"code":7}}"#)
+        .unwrap_err()
+        .info()
+        .unwrap();
+    assert_eq!(info.message, r#"{"code":7}"#);
+    // `throw null` is an ordinary throw, not an out-of-memory condition.
+    let err = call(&mut rt, r#"{"v":null}"#).unwrap_err();
+    assert_eq!(err.status, Status::Threw);
+    assert_eq!(err.info().unwrap().message, "null");
+}
+
+#[test]
+fn promises_are_awaited() {
+    let (_, mut rt) = with_handler(
+        "async function handler(e) { const x = await Promise.resolve(e.n); return x * 2; }",
+    );
+    assert_eq!(call(&mut rt, r#"{"n":21}"#).unwrap(), "42");
+    let (_, mut rt) = with_handler("async function handler() { throw new Error('async boom'); }");
+    let err = call(&mut rt, "{}").unwrap_err();
+    assert_eq!(err.status, Status::Threw);
+    assert_eq!(err.info().unwrap().message, "async boom");
+}
+
+#[test]
+fn a_promise_that_never_settles_is_an_error_not_a_hang() {
+    let (_, mut rt) = with_handler("function handler() { return new Promise(() => {}); }");
+    assert_eq!(
+        call(&mut rt, "{}").unwrap_err().status,
+        Status::PromisePending
+    );
+    // The runtime stays usable.
+    rt.add_handler("echo", ECHO).unwrap();
+    assert_eq!(rt.call("echo", b"1", false).unwrap(), "1");
+}
+
+#[test]
+fn invalid_events_are_rejected_before_the_handler_runs() {
+    let (host, mut rt) = with_handler("function handler(e) { console.log('ran'); return e; }");
+    for bad in ["", "{", "{'a':1}", "undefined", "[1,]"] {
+        let err = call(&mut rt, bad).unwrap_err();
+        assert_eq!(err.status, Status::InvalidEvent, "{bad:?}");
+        assert!(!err.detail.is_empty());
+    }
+    assert!(host.printed.borrow().is_empty());
+    assert_eq!(call(&mut rt, "[1]").unwrap(), "[1]");
+}
+
+#[test]
+fn results_without_a_json_form_are_rejected() {
+    for (source, needle) in [
+        ("function handler() { return undefined; }", "undefined"),
+        ("function handler() { return () => 1; }", "undefined"),
+        (
+            "function handler() { const a = {}; a.self = a; return a; }",
+            "circular",
+        ),
+        ("function handler() { return { big: 1n }; }", "BigInt"),
+        (
+            "function handler() { return { toJSON() { throw new Error('custom'); } }; }",
+            "custom",
+        ),
+    ] {
+        let (_, mut rt) = with_handler(source);
+        let err = call(&mut rt, "{}").unwrap_err();
+        assert_eq!(err.status, Status::InvalidResult, "{source}");
+        assert!(
+            err.detail.to_lowercase().contains(&needle.to_lowercase()),
+            "{source}: {}",
+            err.detail
+        );
+    }
+}
+
+#[test]
+fn handler_names_are_unique_and_removable() {
+    let (_, mut rt) = with_handler(ECHO);
+    assert_eq!(
+        rt.add_handler("h", ECHO).unwrap_err().status,
+        Status::HandlerExists
+    );
+    assert_eq!(
+        rt.call("nope", b"{}", false).unwrap_err().status,
+        Status::UnknownHandler
+    );
+    rt.remove_handler("h").unwrap();
+    assert_eq!(
+        call(&mut rt, "{}").unwrap_err().status,
+        Status::UnknownHandler
+    );
+    assert_eq!(
+        rt.remove_handler("h").unwrap_err().status,
+        Status::UnknownHandler
+    );
+    rt.add_handler("h", ECHO).unwrap();
+    rt.add_handler("g", ECHO).unwrap();
+    rt.clear_handlers();
+    assert!(!rt.has_handler("h") && !rt.has_handler("g"));
+}
+
+#[test]
+fn console_methods_reach_the_host_with_their_level() {
+    let (host, mut rt) = with_handler(
+        "function handler() {
+            console.log('a', 1, true, null, undefined, {x: [1]});
+            console.debug('d'); console.info('i'); console.warn('w');
+            console.error(new TypeError('oops'));
+            return 0;
+        }",
+    );
+    call(&mut rt, "{}").unwrap();
+    let printed = host.printed.borrow();
+    assert_eq!(
+        printed[0],
+        (LogLevel::Log, r#"a 1 true null undefined {"x":[1]}"#.into())
+    );
+    assert_eq!(printed[1], (LogLevel::Debug, "d".into()));
+    assert_eq!(printed[2], (LogLevel::Info, "i".into()));
+    assert_eq!(printed[3], (LogLevel::Warn, "w".into()));
+    assert_eq!(printed[4].0, LogLevel::Error);
+    assert!(
+        printed[4].1.starts_with("TypeError: oops"),
+        "{:?}",
+        printed[4]
+    );
+}
+
+#[test]
+fn host_modules_are_importable_and_callable() {
+    let (host, mut rt) = runtime();
+    rt.declare_host_function("math", "add");
+    rt.declare_host_function("math", "fail");
+    rt.add_handler(
+        "h",
+        "import * as math from 'host:math';
+         import { add } from 'host:math';
+         export function handler(e) {
+             let caught;
+             try { math.fail(1); } catch (err) { caught = err.message; }
+             return { sum: add(e.a, e.b), ns: math.add(1, 2), caught };
+         }",
+    )
+    .unwrap();
+    let out: serde_json::Value =
+        serde_json::from_str(&call(&mut rt, r#"{"a":2,"b":3}"#).unwrap()).unwrap();
+    assert_eq!(out["sum"], 5.0);
+    assert_eq!(out["ns"], 3.0);
+    assert!(out["caught"]
+        .as_str()
+        .unwrap()
+        .contains("no such function math.fail"));
+    assert_eq!(
+        host.calls.borrow()[0],
+        ("math".into(), "fail".into(), "[1]".into())
+    );
+}
+
+#[test]
+fn only_declared_host_modules_can_be_imported() {
+    let (_, mut rt) = runtime();
+    rt.declare_host_function("math", "add");
+    for source in [
+        "import * as fs from 'fs'; export function handler() {}",
+        "import * as x from 'host:nope'; export function handler() {}",
+        "import { sub } from 'host:math'; export function handler() {}",
+    ] {
+        let err = rt.add_handler("h", source).unwrap_err();
+        assert_eq!(err.status, Status::CompileFailed, "{source}");
+    }
+    // Handlers cannot import each other.
+    rt.add_handler("lib", ECHO).unwrap();
+    let err = rt
+        .add_handler(
+            "h",
+            "import * as l from 'lib'; export function handler() {}",
+        )
+        .unwrap_err();
+    assert_eq!(err.status, Status::CompileFailed);
+}
+
+#[test]
+fn math_random_follows_the_host_seed() {
+    let source = "function handler() { return [Math.random(), Math.random(), Math.random()]; }";
+    let draw = |seed: u64| {
+        let (_, mut rt) = with_handler(source);
+        rt.reseed(seed);
+        call(&mut rt, "{}").unwrap()
+    };
+    assert_eq!(draw(1), draw(1));
+    assert_ne!(draw(1), draw(2));
+}
+
+#[test]
+fn tampering_with_json_does_not_change_event_or_result_encoding() {
+    let (_, mut rt) = with_handler(
+        "function handler(e) {
+            JSON.parse = () => 'forged';
+            JSON.stringify = () => '\"forged\"';
+            return e;
+        }",
+    );
+    assert_eq!(call(&mut rt, r#"{"a":1}"#).unwrap(), r#"{"a":1}"#);
+    assert_eq!(call(&mut rt, r#"{"a":2}"#).unwrap(), r#"{"a":2}"#);
+}
+
+#[test]
+fn tampering_with_promise_then_does_not_break_awaiting() {
+    let (_, mut rt) = with_handler(
+        "async function handler(e) {
+            Promise.prototype.then = function () { throw new Error('forged'); };
+            return e.n;
+        }",
+    );
+    assert_eq!(call(&mut rt, r#"{"n":3}"#).unwrap(), "3");
+}
+
+#[test]
+fn running_out_of_js_heap_is_a_catchable_error_then_an_out_of_memory_status() {
+    let (_, mut rt) = runtime_with_limit(16 << 20);
+    rt.add_handler(
+        "catching",
+        "function handler() {
+            try { const a = []; while (true) a.push(new Array(4096).fill(1)); }
+            catch (e) { return String(e); }
+        }",
+    )
+    .unwrap();
+    rt.add_handler(
+        "bomb",
+        "function handler() { const a = []; while (true) a.push(new Array(4096).fill(1)); }",
+    )
+    .unwrap();
+    assert!(rt
+        .call("catching", b"{}", true)
+        .unwrap()
+        .contains("out of memory"));
+    let err = rt.call("bomb", b"{}", true).unwrap_err();
+    assert_eq!(err.status, Status::OutOfMemory, "{err:?}");
+    rt.add_handler("echo", ECHO).unwrap();
+    assert_eq!(rt.call("echo", b"[1,2]", true).unwrap(), "[1,2]");
+}

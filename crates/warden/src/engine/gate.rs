@@ -1,0 +1,212 @@
+//! [`CallGate`]: which guest call is running, and whether it must stop.
+//!
+//! A kill is aimed at a call, never at a sandbox in general: a kill that
+//! arrives while no call runs does nothing, and a monitor can only kill the
+//! call it was started for. The state is one atomic word so the epoch
+//! callback (which runs inside the guest) reads it without locking.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use wasmtime::Engine;
+
+use crate::error::Killer;
+
+const RUNNING: u64 = 1;
+const KILLED: u64 = 2;
+const BY_MONITOR: u64 = 4;
+const SEQ_SHIFT: u32 = 3;
+
+/// The call state of one sandbox, shared with its interrupt handles.
+pub(crate) struct CallGate {
+    /// `seq << SEQ_SHIFT | flags`: the number of the current (or last) call
+    /// and whether it runs, was killed, and was killed by a monitor.
+    word: AtomicU64,
+    /// The monitor that killed call `seq`. Written under the lock before
+    /// the kill becomes visible, read under the lock after it ended.
+    monitor_kill: Mutex<Option<(u64, Killer)>>,
+    poisoned: AtomicBool,
+    engine: Engine,
+}
+
+impl CallGate {
+    pub(crate) fn new(engine: Engine) -> Self {
+        Self {
+            word: AtomicU64::new(0),
+            monitor_kill: Mutex::new(None),
+            poisoned: AtomicBool::new(false),
+            engine,
+        }
+    }
+
+    /// Starts a call; returns its sequence number.
+    pub(crate) fn begin(&self) -> u64 {
+        let seq = (self.word.load(Ordering::Relaxed) >> SEQ_SHIFT) + 1;
+        self.word
+            .store(seq << SEQ_SHIFT | RUNNING, Ordering::SeqCst);
+        seq
+    }
+
+    /// Ends the current call; returns what killed it, if anything.
+    pub(crate) fn end(&self) -> Option<Killer> {
+        let word = self.word.load(Ordering::Relaxed);
+        let seq = word >> SEQ_SHIFT;
+        let ended = self.word.swap(seq << SEQ_SHIFT, Ordering::SeqCst);
+        if ended & KILLED == 0 {
+            return None;
+        }
+        if ended & BY_MONITOR != 0 {
+            let slot = self.monitor_kill.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((killed_seq, killer)) = slot.as_ref() {
+                if *killed_seq == seq {
+                    return Some(killer.clone());
+                }
+            }
+        }
+        Some(Killer::Handle)
+    }
+
+    /// Whether the running call has been killed.
+    pub(crate) fn is_killed(&self) -> bool {
+        self.word.load(Ordering::SeqCst) & KILLED != 0
+    }
+
+    /// The sequence number of the running call, if one runs.
+    pub(crate) fn running(&self) -> Option<u64> {
+        let word = self.word.load(Ordering::SeqCst);
+        (word & RUNNING != 0).then_some(word >> SEQ_SHIFT)
+    }
+
+    /// Kills whatever call is running. Returns whether one was.
+    pub(crate) fn kill(&self) -> bool {
+        self.kill_if(|_| true, 0)
+    }
+
+    /// Kills call `seq` if it is still running, recording `killer`.
+    pub(crate) fn kill_call(&self, seq: u64, killer: Killer) -> bool {
+        let mut slot = self.monitor_kill.lock().unwrap_or_else(|p| p.into_inner());
+        let killed = self.kill_if(|running| running == seq, BY_MONITOR);
+        if killed {
+            *slot = Some((seq, killer));
+        }
+        drop(slot);
+        if killed {
+            self.engine.increment_epoch();
+        }
+        killed
+    }
+
+    fn kill_if(&self, target: impl Fn(u64) -> bool, extra: u64) -> bool {
+        let mut word = self.word.load(Ordering::SeqCst);
+        loop {
+            if word & RUNNING == 0 || word & KILLED != 0 || !target(word >> SEQ_SHIFT) {
+                return false;
+            }
+            match self.word.compare_exchange_weak(
+                word,
+                word | KILLED | extra,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => break,
+                Err(now) => word = now,
+            }
+        }
+        if extra == 0 {
+            // A monitor kill bumps the epoch after recording who killed.
+            self.engine.increment_epoch();
+        }
+        true
+    }
+
+    /// Marks the sandbox poisoned.
+    pub(crate) fn poison(&self) {
+        self.poisoned.store(true, Ordering::SeqCst);
+    }
+
+    /// Clears the poison (after a restore).
+    pub(crate) fn cure(&self) {
+        self.poisoned.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether the sandbox is poisoned.
+    pub(crate) fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate() -> CallGate {
+        CallGate::new(Engine::default())
+    }
+
+    #[test]
+    fn a_kill_without_a_running_call_does_nothing() {
+        let gate = gate();
+        assert!(!gate.kill());
+        gate.begin();
+        assert!(!gate.is_killed());
+        assert_eq!(gate.end(), None);
+    }
+
+    #[test]
+    fn a_kill_hits_the_running_call_once() {
+        let gate = gate();
+        gate.begin();
+        assert!(gate.kill());
+        assert!(!gate.kill());
+        assert!(gate.is_killed());
+        assert_eq!(gate.end(), Some(Killer::Handle));
+        gate.begin();
+        assert!(!gate.is_killed());
+        assert_eq!(gate.end(), None);
+    }
+
+    #[test]
+    fn a_monitor_only_kills_its_own_call_and_is_named() {
+        let gate = gate();
+        let first = gate.begin();
+        gate.end();
+        let second = gate.begin();
+        let killer = Killer::Monitor {
+            name: "wall-clock",
+            budget: None,
+        };
+        assert!(!gate.kill_call(first, killer.clone()));
+        assert!(!gate.is_killed());
+        assert!(gate.kill_call(second, killer.clone()));
+        assert_eq!(gate.end(), Some(killer));
+        // The record of that kill does not leak into the next call.
+        gate.begin();
+        gate.kill();
+        assert_eq!(gate.end(), Some(Killer::Handle));
+    }
+
+    #[test]
+    fn the_first_killer_wins() {
+        let gate = gate();
+        let seq = gate.begin();
+        assert!(gate.kill());
+        let monitor = Killer::Monitor {
+            name: "cpu-time",
+            budget: None,
+        };
+        assert!(!gate.kill_call(seq, monitor));
+        assert_eq!(gate.end(), Some(Killer::Handle));
+    }
+
+    #[test]
+    fn poison_is_sticky_until_cured() {
+        let gate = gate();
+        assert!(!gate.is_poisoned());
+        gate.poison();
+        gate.begin();
+        gate.end();
+        assert!(gate.is_poisoned());
+        gate.cure();
+        assert!(!gate.is_poisoned());
+    }
+}

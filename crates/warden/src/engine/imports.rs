@@ -1,0 +1,81 @@
+//! The `warden` imports: console output and host-function calls.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use warden_abi::{pack_host_result, LogLevel};
+use wasmtime::Caller;
+
+use super::abi::HostImports;
+use super::StoreData;
+
+/// Implements the guest's `warden` imports over [`StoreData`].
+pub(crate) struct WardenImports;
+
+/// Copies `len` bytes at `ptr` out of guest memory as text.
+fn read_text(caller: &Caller<'_, StoreData>, ptr: u32, len: u32) -> wasmtime::Result<String> {
+    let memory = caller
+        .data()
+        .memory
+        .ok_or_else(|| wasmtime::Error::msg("guest memory is not set"))?;
+    let (start, len) = (ptr as usize, len as usize);
+    let bytes = memory
+        .data(caller)
+        .get(start..start.saturating_add(len))
+        .ok_or_else(|| wasmtime::Error::msg("the guest passed a region outside its memory"))?;
+    Ok(String::from_utf8_lossy(bytes).into_owned())
+}
+
+impl HostImports for WardenImports {
+    fn print(
+        caller: &mut Caller<'_, StoreData>,
+        level: u32,
+        ptr: u32,
+        len: u32,
+    ) -> wasmtime::Result<u32> {
+        let text = read_text(caller, ptr, len)?;
+        (caller.data().print)(LogLevel::from_u32(level), &text);
+        Ok(0)
+    }
+
+    fn host_call(
+        caller: &mut Caller<'_, StoreData>,
+        module_ptr: u32,
+        module_len: u32,
+        function_ptr: u32,
+        function_len: u32,
+        args_ptr: u32,
+        args_len: u32,
+    ) -> wasmtime::Result<u64> {
+        let module = read_text(caller, module_ptr, module_len)?;
+        let function = read_text(caller, function_ptr, function_len)?;
+        let args = read_text(caller, args_ptr, args_len)?;
+        let outcome = match caller.data().host.get(&module, &function).cloned() {
+            Some(host_fn) => catch_unwind(AssertUnwindSafe(|| host_fn(&args)))
+                .unwrap_or_else(|_| Err("the host function panicked".to_owned())),
+            None => Err(format!("no host function {module}.{function}")),
+        };
+        let (is_error, payload) = match outcome {
+            Ok(json) => (false, json),
+            Err(message) => (true, message),
+        };
+        let len = u32::try_from(payload.len())
+            .map_err(|_| wasmtime::Error::msg("host function result over 4 GiB"))?;
+        caller.data_mut().pending = payload.into_bytes();
+        Ok(pack_host_result(is_error, len))
+    }
+
+    fn host_take(caller: &mut Caller<'_, StoreData>, ptr: u32, len: u32) -> wasmtime::Result<u32> {
+        let pending = std::mem::take(&mut caller.data_mut().pending);
+        if pending.len() != len as usize {
+            return Err(wasmtime::Error::msg(
+                "host_take length does not match the pending result",
+            ));
+        }
+        let memory = caller
+            .data()
+            .memory
+            .ok_or_else(|| wasmtime::Error::msg("guest memory is not set"))?;
+        memory.write(caller, ptr as usize, &pending)?;
+        Ok(0)
+    }
+}

@@ -1,0 +1,350 @@
+//! [`GuestInstance`]: one instantiated guest and the calls into it.
+
+use std::sync::Arc;
+
+use warden_abi::{unpack_region, Status, CALL_FLAG_GC};
+use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, UpdateDeadline, Val};
+
+use super::abi::GuestExports;
+use super::gate::CallGate;
+use super::wasi::ProcExit;
+use super::{SharedEngine, StoreData};
+use crate::host_fn::HostFunctions;
+use crate::PrintFn;
+
+/// Why a guest call did not succeed.
+#[derive(Debug)]
+pub(crate) enum GuestFailure {
+    /// The guest returned an error status with its output.
+    Status(Status, Vec<u8>),
+    /// The guest's output is larger than the caller allows.
+    OutputTooLarge(usize),
+    /// The guest trapped; it must be restored before it is used again.
+    Trap(TrapKind),
+}
+
+/// The cause of a trap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TrapKind {
+    /// The call's kill flag was set.
+    Killed,
+    /// The wasm stack or the guest's shadow stack overflowed.
+    StackOverflow,
+    /// Linear memory is at its limit (the guest aborted on a failed
+    /// allocation).
+    OutOfMemory,
+    /// Anything else, described.
+    Other(String),
+}
+
+/// A copy of the guest state that matters between calls: linear memory
+/// above the stack pointer (everything below it is dead stack) and the
+/// stack pointer itself, the guest's only mutable global.
+pub(crate) struct MemoryImage {
+    base: usize,
+    bytes: Box<[u8]>,
+    size: usize,
+    stack_pointer: i32,
+}
+
+impl MemoryImage {
+    /// Bytes held.
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Size of linear memory when it was taken.
+    pub(crate) fn memory_size(&self) -> usize {
+        self.size
+    }
+}
+
+/// One guest instance in its own store.
+pub(crate) struct GuestInstance {
+    engine: Arc<SharedEngine>,
+    store: Store<StoreData>,
+    memory: Memory,
+    stack_pointer: Global,
+    exports: GuestExports,
+    gate: Arc<CallGate>,
+    memory_limit: usize,
+    /// The stack pointer of a fresh instance: the top of the shadow stack.
+    stack_top: u32,
+}
+
+impl GuestInstance {
+    /// Instantiates the guest (without initialising its runtime).
+    pub(crate) fn instantiate(
+        engine: Arc<SharedEngine>,
+        host: Arc<HostFunctions>,
+        print: PrintFn,
+        gate: Arc<CallGate>,
+        memory_limit: usize,
+    ) -> wasmtime::Result<Self> {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(memory_limit)
+            .memories(1)
+            .instances(1)
+            .tables(1)
+            .build();
+        let data = StoreData {
+            memory: None,
+            limits,
+            host,
+            print,
+            pending: Vec::new(),
+        };
+        let mut store = Store::new(&engine.engine, data);
+        store.limiter(|data| &mut data.limits);
+        let callback_gate = gate.clone();
+        store.epoch_deadline_callback(move |_| {
+            if callback_gate.is_killed() {
+                Err(wasmtime::Error::msg("killed"))
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
+        });
+        store.set_epoch_deadline(1);
+        let instance = engine.pre.instantiate(&mut store)?;
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| wasmtime::Error::msg("the guest exports no memory"))?;
+        let stack_pointer = instance
+            .get_global(&mut store, "__stack_pointer")
+            .ok_or_else(|| wasmtime::Error::msg("the guest exports no __stack_pointer"))?;
+        let exports = GuestExports::new(&mut store, &instance)?;
+        store.data_mut().memory = Some(memory);
+        let stack_top = stack_pointer.get(&mut store).i32().unwrap_or(0) as u32;
+        Ok(Self {
+            engine,
+            store,
+            memory,
+            stack_pointer,
+            exports,
+            gate,
+            memory_limit,
+            stack_top,
+        })
+    }
+
+    /// Runs `f` inside the guest. A kill that landed before this point is
+    /// honoured here, without entering; one that lands later reaches the
+    /// guest through the epoch deadline.
+    fn enter<R>(
+        &mut self,
+        f: impl FnOnce(&mut Store<StoreData>, &GuestExports) -> wasmtime::Result<R>,
+    ) -> Result<R, GuestFailure> {
+        self.store.set_epoch_deadline(1);
+        if self.gate.is_killed() {
+            return Err(GuestFailure::Trap(TrapKind::Killed));
+        }
+        f(&mut self.store, &self.exports).map_err(|e| GuestFailure::Trap(self.classify(e)))
+    }
+
+    fn classify(&mut self, error: wasmtime::Error) -> TrapKind {
+        if self.gate.is_killed() {
+            return TrapKind::Killed;
+        }
+        if let Some(exit) = error.downcast_ref::<ProcExit>() {
+            return TrapKind::Other(exit.to_string());
+        }
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::StackOverflow) => TrapKind::StackOverflow,
+            Some(Trap::MemoryOutOfBounds) if self.shadow_stack_exhausted() => {
+                TrapKind::StackOverflow
+            }
+            Some(Trap::UnreachableCodeReached | Trap::MemoryOutOfBounds)
+                if self.memory_exhausted() =>
+            {
+                TrapKind::OutOfMemory
+            }
+            Some(trap) => TrapKind::Other(trap.to_string()),
+            None => TrapKind::Other(format!("{error:#}")),
+        }
+    }
+
+    /// The shadow stack grows down from `stack_top` to 0; after an overflow
+    /// the stack pointer has run into its last pages or wrapped below 0.
+    fn shadow_stack_exhausted(&mut self) -> bool {
+        let sp = self.stack_pointer.get(&mut self.store).i32().unwrap_or(0) as u32;
+        sp < 16 * 1024 || sp > self.stack_top
+    }
+
+    fn memory_exhausted(&self) -> bool {
+        self.memory.data_size(&self.store) + 2 * 65536 > self.memory_limit
+    }
+
+    /// Runs a status-returning export; on success returns nothing, on
+    /// failure the status and output.
+    fn status(&mut self, code: u32) -> Result<(), GuestFailure> {
+        match Status::from_u32(code) {
+            Some(Status::Ok) => Ok(()),
+            Some(status) => Err(GuestFailure::Status(status, self.output(usize::MAX)?)),
+            None => Err(GuestFailure::Status(
+                Status::Internal,
+                format!("unknown status {code}").into_bytes(),
+            )),
+        }
+    }
+
+    /// Copies the output of the last export, refusing more than `limit`
+    /// bytes.
+    fn output(&mut self, limit: usize) -> Result<Vec<u8>, GuestFailure> {
+        let packed = self.enter(|store, exports| exports.warden_output.call(store, ()))?;
+        let (ptr, len) = unpack_region(packed);
+        let (ptr, len) = (ptr as usize, len as usize);
+        if len > limit {
+            return Err(GuestFailure::OutputTooLarge(len));
+        }
+        self.memory
+            .data(&self.store)
+            .get(ptr..ptr + len)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| {
+                GuestFailure::Trap(TrapKind::Other("guest output outside its memory".into()))
+            })
+    }
+
+    /// Writes the pieces back to back into the guest's input buffer.
+    fn write_input(&mut self, pieces: &[&[u8]]) -> Result<(), GuestFailure> {
+        let total: usize = pieces.iter().map(|p| p.len()).sum();
+        let total = u32::try_from(total).map_err(|_| GuestFailure::Trap(TrapKind::OutOfMemory))?;
+        let mut at =
+            self.enter(|store, exports| exports.warden_reserve.call(store, (total,)))? as usize;
+        if at == 0 && total > 0 {
+            return Err(GuestFailure::Status(
+                Status::OutOfMemory,
+                b"cannot allocate the input".to_vec(),
+            ));
+        }
+        let data = self.memory.data_mut(&mut self.store);
+        for piece in pieces {
+            let Some(dest) = data.get_mut(at..at + piece.len()) else {
+                return Err(GuestFailure::Trap(TrapKind::Other(
+                    "guest input outside its memory".into(),
+                )));
+            };
+            dest.copy_from_slice(piece);
+            at += piece.len();
+        }
+        Ok(())
+    }
+
+    /// Creates the guest's JavaScript runtime.
+    pub(crate) fn init(&mut self, js_heap_limit: u64, seed: u64) -> Result<(), GuestFailure> {
+        let code =
+            self.enter(|store, exports| exports.warden_init.call(store, (js_heap_limit, seed)))?;
+        self.status(code)
+    }
+
+    /// Declares a host function to the guest.
+    pub(crate) fn declare_host_function(
+        &mut self,
+        module: &str,
+        function: &str,
+    ) -> Result<(), GuestFailure> {
+        self.write_input(&[module.as_bytes(), function.as_bytes()])?;
+        let lens = (module.len() as u32, function.len() as u32);
+        let code =
+            self.enter(|store, exports| exports.warden_register_host_fn.call(store, lens))?;
+        self.status(code)
+    }
+
+    /// Compiles and evaluates a handler.
+    pub(crate) fn add_handler(&mut self, name: &str, source: &str) -> Result<(), GuestFailure> {
+        let source_len = u32::try_from(source.len())
+            .map_err(|_| GuestFailure::Status(Status::OutOfMemory, Vec::new()))?;
+        self.write_input(&[name.as_bytes(), source.as_bytes()])?;
+        let lens = (name.len() as u32, source_len);
+        let code = self.enter(|store, exports| exports.warden_add_handler.call(store, lens))?;
+        self.status(code)
+    }
+
+    /// Forgets a handler.
+    pub(crate) fn remove_handler(&mut self, name: &str) -> Result<(), GuestFailure> {
+        self.write_input(&[name.as_bytes()])?;
+        let len = name.len() as u32;
+        let code =
+            self.enter(|store, exports| exports.warden_remove_handler.call(store, (len,)))?;
+        self.status(code)
+    }
+
+    /// Forgets every handler.
+    pub(crate) fn clear_handlers(&mut self) -> Result<(), GuestFailure> {
+        let code = self.enter(|store, exports| exports.warden_clear_handlers.call(store, ()))?;
+        self.status(code)
+    }
+
+    /// Calls a handler; returns its result JSON, at most `max_result` bytes.
+    pub(crate) fn call(
+        &mut self,
+        name: &str,
+        event: &[u8],
+        gc: bool,
+        max_result: usize,
+    ) -> Result<Vec<u8>, GuestFailure> {
+        self.write_input(&[name.as_bytes(), event])?;
+        let args = (
+            name.len() as u32,
+            event.len() as u32,
+            if gc { CALL_FLAG_GC } else { 0 },
+        );
+        let code = self.enter(|store, exports| exports.warden_call.call(store, args))?;
+        self.status(code)?;
+        self.output(max_result)
+    }
+
+    /// Reseeds the guest's `Math.random`.
+    pub(crate) fn reseed(&mut self, seed: u64) -> Result<(), GuestFailure> {
+        let code = self.enter(|store, exports| exports.warden_reseed.call(store, (seed,)))?;
+        self.status(code)
+    }
+
+    /// Copies the live guest state.
+    pub(crate) fn capture(&mut self) -> MemoryImage {
+        let stack_pointer = self.stack_pointer.get(&mut self.store).i32().unwrap_or(0);
+        let data = self.memory.data(&self.store);
+        let base = (stack_pointer as u32 as usize).min(data.len());
+        MemoryImage {
+            base,
+            bytes: data[base..].into(),
+            size: data.len(),
+            stack_pointer,
+        }
+    }
+
+    /// Puts `image` back. Linear memory cannot shrink, so when it has grown
+    /// past the image's size the instance is replaced by a fresh one first.
+    pub(crate) fn restore(&mut self, image: &MemoryImage) -> wasmtime::Result<()> {
+        if self.memory.data_size(&self.store) > image.size {
+            let data = self.store.data();
+            *self = Self::instantiate(
+                self.engine.clone(),
+                data.host.clone(),
+                data.print.clone(),
+                self.gate.clone(),
+                self.memory_limit,
+            )?;
+        }
+        let current = self.memory.data_size(&self.store);
+        if current < image.size {
+            let page = self.memory.page_size(&self.store) as usize;
+            self.memory
+                .grow(&mut self.store, ((image.size - current) / page) as u64)?;
+        }
+        self.memory.data_mut(&mut self.store)[image.base..image.size].copy_from_slice(&image.bytes);
+        self.stack_pointer
+            .set(&mut self.store, Val::I32(image.stack_pointer))?;
+        Ok(())
+    }
+
+    /// Current size of linear memory in bytes.
+    pub(crate) fn memory_size(&self) -> usize {
+        self.memory.data_size(&self.store)
+    }
+
+    /// The engine this instance runs on.
+    pub(crate) fn engine(&self) -> &Arc<SharedEngine> {
+        &self.engine
+    }
+}

@@ -1,0 +1,82 @@
+//! Everything that touches wasmtime: the shared engines, the compiled guest,
+//! guest instances and their calls, kills and snapshots.
+
+mod abi;
+mod cache;
+mod gate;
+mod imports;
+mod instance;
+mod wasi;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use wasmtime::{Config, Engine, InstancePre, Linker, Memory, OptLevel, StoreLimits};
+
+pub(crate) use gate::CallGate;
+pub(crate) use instance::{GuestFailure, GuestInstance, MemoryImage, TrapKind};
+
+use crate::error::{Error, Result};
+use crate::host_fn::HostFunctions;
+use crate::PrintFn;
+
+/// The guest runtime, built by `build.rs`.
+static GUEST_WASM: &[u8] = include_bytes!(env!("WARDEN_GUEST_WASM_PATH"));
+/// A hash of [`GUEST_WASM`], computed at build time.
+const GUEST_HASH: &str = env!("WARDEN_GUEST_HASH");
+
+/// Per-store state visible to the host imports.
+pub(crate) struct StoreData {
+    /// The guest's linear memory, once instantiated.
+    memory: Option<Memory>,
+    limits: StoreLimits,
+    host: Arc<HostFunctions>,
+    print: PrintFn,
+    /// The result of the last `host_call`, until `host_take` copies it.
+    pending: Vec<u8>,
+}
+
+/// An engine configured for one wasm stack size, with the guest compiled
+/// and its imports resolved. Shared by every sandbox with that stack size.
+pub(crate) struct SharedEngine {
+    engine: Engine,
+    pre: InstancePre<StoreData>,
+}
+
+impl SharedEngine {
+    /// The engine for `max_wasm_stack`, created (and the guest compiled or
+    /// loaded from the cache) on first use.
+    pub(crate) fn get(max_wasm_stack: usize) -> Result<Arc<Self>> {
+        static ENGINES: Mutex<BTreeMap<usize, Arc<SharedEngine>>> = Mutex::new(BTreeMap::new());
+        let mut engines = ENGINES.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(engine) = engines.get(&max_wasm_stack) {
+            return Ok(engine.clone());
+        }
+        let engine = Arc::new(Self::new(max_wasm_stack).map_err(|e| {
+            Error::Internal(format!("cannot set up the WebAssembly engine: {e:#}"))
+        })?);
+        engines.insert(max_wasm_stack, engine.clone());
+        Ok(engine)
+    }
+
+    fn new(max_wasm_stack: usize) -> wasmtime::Result<Self> {
+        let _span = tracing::info_span!("warden.engine.create", max_wasm_stack).entered();
+        let mut config = Config::new();
+        config
+            .epoch_interruption(true)
+            .max_wasm_stack(max_wasm_stack)
+            .cranelift_opt_level(OptLevel::Speed);
+        let engine = Engine::new(&config)?;
+        let module = cache::load_module(&engine, GUEST_WASM, GUEST_HASH)?;
+        let mut linker = Linker::new(&engine);
+        abi::link_imports::<imports::WardenImports>(&mut linker)?;
+        wasi::define(&mut linker, &module)?;
+        let pre = linker.instantiate_pre(&module)?;
+        Ok(Self { engine, pre })
+    }
+
+    /// The engine, for interrupt handles.
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}

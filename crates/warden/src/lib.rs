@@ -1,0 +1,49 @@
+//! Warden runs untrusted JavaScript event handlers inside a WebAssembly
+//! sandbox and stops them the moment they exceed their budget.
+//!
+//! A handler is a JavaScript function that takes a JSON event and returns a
+//! JSON result. Each sandbox is a QuickJS runtime compiled to WebAssembly
+//! and run by wasmtime: the guest sees no files, network, environment or
+//! processes, cannot touch host memory, and cannot grow past its memory
+//! limit. A call can be killed from any thread; a killed sandbox is
+//! poisoned until it is restored from a snapshot.
+//!
+//! ```
+//! # fn main() -> warden::Result<()> {
+//! use warden::{SandboxBuilder, Script};
+//!
+//! let mut sandbox = SandboxBuilder::new().build()?.load_runtime()?;
+//! sandbox.add_handler(
+//!     "greet",
+//!     Script::from_content("function handler(event) { return { hello: event.name }; }"),
+//! )?;
+//! let mut loaded = sandbox.get_loaded_sandbox()?;
+//! let result = loaded.handle_event("greet", r#"{"name": "world"}"#, None)?;
+//! assert_eq!(result, r#"{"hello":"world"}"#);
+//! # Ok(()) }
+//! ```
+//!
+//! The path from configuration to calls is
+//! [`SandboxBuilder`] → [`ProtoJSSandbox`] (register host functions) →
+//! [`JSSandbox`] (add handlers) → [`LoadedJSSandbox`] (handle events,
+//! snapshot, restore, kill through an [`InterruptHandle`]).
+
+#![warn(missing_docs)]
+
+mod engine;
+mod error;
+mod host_fn;
+pub mod metrics;
+mod sandbox;
+mod script;
+
+use std::sync::Arc;
+
+pub use error::{Error, JsError, Killer, Result};
+pub use host_fn::{FallibleHostFunction, HostFunction, HostModule};
+pub use sandbox::*;
+pub use script::Script;
+pub use warden_abi::LogLevel;
+
+/// Receives the lines the guest prints with `console.*`.
+pub type PrintFn = Arc<dyn Fn(LogLevel, &str) + Send + Sync>;

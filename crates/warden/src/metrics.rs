@@ -1,0 +1,70 @@
+//! Metric names, reported through the [`metrics`] crate facade.
+//!
+//! Install any `metrics` recorder (for example `metrics-exporter-prometheus`)
+//! to collect them; without one they cost next to nothing. Call [`describe`]
+//! once to register units and help texts.
+
+use std::time::Duration;
+
+/// Counter: sandboxes created (guest runtimes started).
+pub const SANDBOXES_CREATED: &str = "warden_sandboxes_created_total";
+/// Gauge: sandboxes alive right now.
+pub const SANDBOXES_ACTIVE: &str = "warden_sandboxes_active";
+/// Histogram (seconds), labelled `handler`: duration of `handle_event`.
+pub const HANDLER_CALL_DURATION: &str = "warden_handler_call_duration_seconds";
+/// Counter, labelled `handler` and `error`: calls that failed, by error kind.
+pub const HANDLER_CALL_ERRORS: &str = "warden_handler_call_errors_total";
+/// Counter, labelled `monitor_type`: calls killed by an execution monitor,
+/// by the name of the monitor that fired.
+pub const MONITOR_TERMINATIONS: &str = "monitor_terminations_total";
+
+/// Registers descriptions and units of every Warden metric with the
+/// installed recorder.
+pub fn describe() {
+    metrics::describe_counter!(SANDBOXES_CREATED, "Sandboxes created");
+    metrics::describe_gauge!(SANDBOXES_ACTIVE, "Sandboxes alive");
+    metrics::describe_histogram!(
+        HANDLER_CALL_DURATION,
+        metrics::Unit::Seconds,
+        "Duration of handler calls"
+    );
+    metrics::describe_counter!(
+        HANDLER_CALL_ERRORS,
+        "Handler calls that failed, by error kind"
+    );
+    metrics::describe_counter!(
+        MONITOR_TERMINATIONS,
+        "Handler calls killed by an execution monitor, by monitor"
+    );
+}
+
+/// Counts a sandbox as alive until dropped.
+pub(crate) struct SandboxGauge(());
+
+impl SandboxGauge {
+    pub(crate) fn new() -> Self {
+        metrics::counter!(SANDBOXES_CREATED).increment(1);
+        metrics::gauge!(SANDBOXES_ACTIVE).increment(1.0);
+        Self(())
+    }
+}
+
+impl Drop for SandboxGauge {
+    fn drop(&mut self) {
+        metrics::gauge!(SANDBOXES_ACTIVE).decrement(1.0);
+    }
+}
+
+/// Records one handler call.
+pub(crate) fn record_call(handler: &str, elapsed: Duration, error: Option<&crate::Error>) {
+    metrics::histogram!(HANDLER_CALL_DURATION, "handler" => handler.to_owned())
+        .record(elapsed.as_secs_f64());
+    if let Some(error) = error {
+        metrics::counter!(
+            HANDLER_CALL_ERRORS,
+            "handler" => handler.to_owned(),
+            "error" => error.kind()
+        )
+        .increment(1);
+    }
+}

@@ -1,0 +1,239 @@
+//! [`SandboxCore`]: a guest instance with its configuration, and the one
+//! place where guest failures become [`Error`]s.
+
+use std::sync::Arc;
+
+use warden_abi::{ErrorInfo, Status};
+
+use super::builder::SandboxConfig;
+use crate::engine::{CallGate, GuestFailure, GuestInstance, MemoryImage, SharedEngine, TrapKind};
+use crate::error::{Error, JsError, Killer, Result};
+use crate::host_fn::HostFunctions;
+use crate::metrics::SandboxGauge;
+
+/// A live guest: what `JSSandbox` and `LoadedJSSandbox` are made of.
+pub(crate) struct SandboxCore {
+    instance: GuestInstance,
+    gate: Arc<CallGate>,
+    config: Arc<SandboxConfig>,
+    host: Arc<HostFunctions>,
+    _gauge: SandboxGauge,
+}
+
+impl SandboxCore {
+    /// Instantiates the guest, starts its JavaScript runtime and declares
+    /// the host functions.
+    pub(crate) fn create(
+        config: Arc<SandboxConfig>,
+        engine: Arc<SharedEngine>,
+        host: Arc<HostFunctions>,
+    ) -> Result<Self> {
+        let gate = Arc::new(CallGate::new(engine.engine().clone()));
+        Self::create_with_gate(config, engine, host, gate)
+    }
+
+    fn create_with_gate(
+        config: Arc<SandboxConfig>,
+        engine: Arc<SharedEngine>,
+        host: Arc<HostFunctions>,
+        gate: Arc<CallGate>,
+    ) -> Result<Self> {
+        gate.cure();
+        let instance = GuestInstance::instantiate(
+            engine,
+            host.clone(),
+            config.print.clone(),
+            gate.clone(),
+            config.memory_limit,
+        )
+        .map_err(|e| Error::Internal(format!("cannot instantiate the guest: {e:#}")))?;
+        let mut core = Self {
+            instance,
+            gate,
+            config,
+            host,
+            _gauge: SandboxGauge::new(),
+        };
+        let heap = core.config.js_heap_limit() as u64;
+        core.guarded("", |guest, _| guest.init(heap, entropy()))?;
+        let host = core.host.clone();
+        for (module, function) in host.names() {
+            core.guarded("", |guest, _| guest.declare_host_function(module, function))?;
+        }
+        Ok(core)
+    }
+
+    /// A fresh core with the same configuration and host functions. It
+    /// shares this core's gate, so existing interrupt handles reach it.
+    pub(crate) fn recreate(&self) -> Result<Self> {
+        Self::create_with_gate(
+            self.config.clone(),
+            self.instance.engine().clone(),
+            self.host.clone(),
+            self.gate.clone(),
+        )
+    }
+
+    /// Runs `op` in the guest as one call: refused when poisoned, killable
+    /// through the gate, and poisoning on a trap. `op` receives the call's
+    /// sequence number. `handler` names the handler in errors.
+    pub(crate) fn guarded<R>(
+        &mut self,
+        handler: &str,
+        op: impl FnOnce(&mut GuestInstance, u64) -> std::result::Result<R, GuestFailure>,
+    ) -> Result<R> {
+        if self.gate.is_poisoned() {
+            return Err(Error::Poisoned);
+        }
+        let seq = self.gate.begin();
+        let outcome = op(&mut self.instance, seq);
+        let killer = self.gate.end();
+        outcome.map_err(|failure| self.failure_to_error(failure, handler, killer))
+    }
+
+    fn failure_to_error(
+        &self,
+        failure: GuestFailure,
+        handler: &str,
+        killer: Option<Killer>,
+    ) -> Error {
+        let handler = handler.to_owned();
+        match failure {
+            GuestFailure::Trap(kind) => {
+                self.gate.poison();
+                match kind {
+                    TrapKind::Killed => Error::Killed(killer.unwrap_or(Killer::Handle)),
+                    TrapKind::StackOverflow => Error::StackOverflow,
+                    TrapKind::OutOfMemory => Error::OutOfMemory {
+                        limit: self.config.memory_limit,
+                        poisoned: true,
+                    },
+                    TrapKind::Other(message) => Error::GuestTrap(message),
+                }
+            }
+            GuestFailure::OutputTooLarge(size) => Error::ResultTooLarge {
+                size,
+                limit: self.config.max_result_size,
+            },
+            GuestFailure::Status(status, detail) => {
+                let text = String::from_utf8_lossy(&detail).into_owned();
+                let js_error = || {
+                    JsError::from(
+                        serde_json::from_str::<ErrorInfo>(&text).unwrap_or(ErrorInfo {
+                            message: text.clone(),
+                            ..ErrorInfo::default()
+                        }),
+                    )
+                };
+                match status {
+                    Status::UnknownHandler => Error::UnknownHandler(handler),
+                    Status::HandlerExists => Error::DuplicateHandler(handler),
+                    Status::InvalidEvent => Error::InvalidEvent(text),
+                    Status::Threw => Error::HandlerThrew {
+                        handler,
+                        error: js_error(),
+                    },
+                    Status::CompileFailed => Error::Compile {
+                        handler,
+                        error: js_error(),
+                    },
+                    Status::InvalidResult => Error::InvalidResult {
+                        handler,
+                        reason: text,
+                    },
+                    Status::PromisePending => Error::PromiseNeverSettled { handler },
+                    Status::OutOfMemory => Error::OutOfMemory {
+                        limit: self.config.memory_limit,
+                        poisoned: false,
+                    },
+                    Status::Ok
+                    | Status::InvalidUtf8
+                    | Status::NotInitialized
+                    | Status::Internal => {
+                        Error::Internal(format!("guest reported {status:?}: {text}"))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Captures the guest state.
+    pub(crate) fn capture(&mut self) -> MemoryImage {
+        self.instance.capture()
+    }
+
+    /// Puts a captured state back, reseeds `Math.random` and clears poison.
+    pub(crate) fn restore(&mut self, image: &MemoryImage) -> Result<()> {
+        self.instance
+            .restore(image)
+            .map_err(|e| Error::Internal(format!("cannot restore the guest memory: {e:#}")))?;
+        self.gate.cure();
+        let seed = entropy();
+        self.guarded("", |guest, _| guest.reseed(seed))
+    }
+
+    /// What a snapshot must share with this sandbox to be restored into it.
+    pub(crate) fn compatibility(&self) -> Compatibility {
+        Compatibility {
+            engine: Arc::as_ptr(self.instance.engine()) as usize,
+            host_functions: self.host.fingerprint(),
+            memory_limit: self.config.memory_limit,
+            js_heap_limit: self.config.js_heap_limit(),
+        }
+    }
+
+    /// The call gate (for interrupt handles and monitors).
+    pub(crate) fn gate(&self) -> &Arc<CallGate> {
+        &self.gate
+    }
+
+    /// The sandbox configuration.
+    pub(crate) fn config(&self) -> &SandboxConfig {
+        &self.config
+    }
+
+    /// Current size of guest linear memory in bytes.
+    pub(crate) fn memory_size(&self) -> usize {
+        self.instance.memory_size()
+    }
+}
+
+/// The properties of a sandbox that its snapshots depend on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Compatibility {
+    engine: usize,
+    host_functions: u64,
+    memory_limit: usize,
+    js_heap_limit: usize,
+}
+
+impl Compatibility {
+    /// Why a snapshot taken with `self` cannot go into a sandbox with
+    /// `other`, if it cannot.
+    pub(crate) fn mismatch(&self, other: &Self) -> Option<&'static str> {
+        if self.engine != other.engine {
+            Some("it was taken from a sandbox with a different max wasm stack")
+        } else if self.host_functions != other.host_functions {
+            Some("it was taken from a sandbox with different host functions")
+        } else if self.memory_limit != other.memory_limit
+            || self.js_heap_limit != other.js_heap_limit
+        {
+            Some("it was taken from a sandbox with different memory limits")
+        } else {
+            None
+        }
+    }
+}
+
+/// 64 bits of host entropy, for seeding `Math.random`.
+fn entropy() -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS entropy: fall back to the clock mixed with an address.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        return nanos ^ (&bytes as *const _ as u64).rotate_left(32);
+    }
+    u64::from_le_bytes(bytes)
+}

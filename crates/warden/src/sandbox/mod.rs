@@ -1,0 +1,21 @@
+//! The sandbox lifecycle:
+//! [`SandboxBuilder`] → [`ProtoJSSandbox`] (host functions) →
+//! [`JSSandbox`] (handlers) → [`LoadedJSSandbox`] (calls, snapshots, kills).
+
+mod builder;
+mod core;
+mod interrupt;
+mod js;
+mod loaded;
+mod proto;
+mod snapshot;
+
+pub use builder::{
+    SandboxBuilder, DEFAULT_GUEST_MEMORY_LIMIT, DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_RESULT_SIZE,
+    DEFAULT_MAX_WASM_STACK,
+};
+pub use interrupt::InterruptHandle;
+pub use js::{JSSandbox, MAX_HANDLER_NAME_LEN};
+pub use loaded::{LoadedJSSandbox, SandboxStatus};
+pub use proto::ProtoJSSandbox;
+pub use snapshot::Snapshot;

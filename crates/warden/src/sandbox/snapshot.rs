@@ -1,0 +1,42 @@
+//! [`Snapshot`]: a saved guest state.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::core::Compatibility;
+use crate::engine::MemoryImage;
+
+/// The complete state of a sandbox's guest at one moment: its JavaScript
+/// heap, handlers and globals.
+///
+/// Cheap to clone (the state is shared). A snapshot can be restored into the
+/// sandbox it came from, or into any sandbox made with the same limits and
+/// host functions, which then continues from that state; each restore
+/// reseeds `Math.random`, so sandboxes restored from one snapshot draw
+/// different numbers.
+#[derive(Clone)]
+pub struct Snapshot {
+    pub(crate) image: Arc<MemoryImage>,
+    pub(crate) compatibility: Compatibility,
+}
+
+impl Snapshot {
+    /// Bytes of guest state the snapshot holds.
+    pub fn size(&self) -> usize {
+        self.image.len()
+    }
+
+    /// Size of the guest's linear memory when the snapshot was taken.
+    pub fn memory_size(&self) -> usize {
+        self.image.memory_size()
+    }
+}
+
+impl fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("size", &self.size())
+            .field("memory_size", &self.memory_size())
+            .finish()
+    }
+}
