@@ -55,10 +55,10 @@ impl SandboxCore {
             _gauge: SandboxGauge::new(),
         };
         let heap = core.config.js_heap_limit() as u64;
-        core.guarded("", |guest, _| guest.init(heap, entropy()))?;
+        core.internal(|guest| guest.init(heap, entropy()))?;
         let host = core.host.clone();
         for (module, function) in host.names() {
-            core.guarded("", |guest, _| guest.declare_host_function(module, function))?;
+            core.internal(|guest| guest.declare_host_function(module, function))?;
         }
         Ok(core)
     }
@@ -89,6 +89,15 @@ impl SandboxCore {
         let outcome = op(&mut self.instance, seq);
         let killer = self.gate.end();
         outcome.map_err(|failure| self.failure_to_error(failure, handler, killer))
+    }
+
+    /// Runs one of Warden's own steps in the guest (not a call: kills do
+    /// not reach it, and it cannot loop).
+    fn internal<R>(
+        &mut self,
+        op: impl FnOnce(&mut GuestInstance) -> std::result::Result<R, GuestFailure>,
+    ) -> Result<R> {
+        op(&mut self.instance).map_err(|failure| self.failure_to_error(failure, "", None))
     }
 
     fn failure_to_error(
@@ -167,9 +176,10 @@ impl SandboxCore {
         self.instance
             .restore(image)
             .map_err(|e| Error::Internal(format!("cannot restore the guest memory: {e:#}")))?;
-        self.gate.cure();
         let seed = entropy();
-        self.guarded("", |guest, _| guest.reseed(seed))
+        self.internal(|guest| guest.reseed(seed))?;
+        self.gate.cure();
+        Ok(())
     }
 
     /// What a snapshot must share with this sandbox to be restored into it.

@@ -142,3 +142,35 @@ impl fmt::Debug for LoadedJSSandbox {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Error, Killer, SandboxBuilder, Script};
+
+    #[test]
+    fn a_kill_between_call_start_and_guest_entry_stops_the_call() {
+        let mut sandbox = SandboxBuilder::new()
+            .build()
+            .unwrap()
+            .load_runtime()
+            .unwrap();
+        sandbox
+            .add_handler(
+                "echo",
+                Script::from_content("function handler(e) { return e; }"),
+            )
+            .unwrap();
+        let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+        let handle = loaded.interrupt_handle();
+        let err = loaded
+            .core
+            .guarded("echo", |guest, _| {
+                // The call is marked running but the guest not yet entered.
+                assert!(handle.kill());
+                guest.call("echo", b"{}", false, usize::MAX)
+            })
+            .unwrap_err();
+        assert!(matches!(err, Error::Killed(Killer::Handle)), "{err}");
+        assert!(loaded.poisoned());
+    }
+}

@@ -1,0 +1,289 @@
+//! Every bad input gets its own error and leaves the sandbox usable, except
+//! the ones that poison it by design (which a restore cures).
+
+mod common;
+
+use common::{loaded, loaded_with, ECHO};
+use warden::{Error, SandboxBuilder, Script};
+
+/// Asserts the sandbox still answers normally.
+fn still_works(loaded: &mut warden::LoadedJSSandbox) {
+    assert!(!loaded.poisoned());
+    assert_eq!(
+        loaded.handle_event("echo", r#"{"ok":1}"#, None).unwrap(),
+        r#"{"ok":1}"#
+    );
+}
+
+#[test]
+fn invalid_event_json() {
+    let mut loaded = loaded(&[("echo", ECHO)]);
+    for bad in ["", "{", "{'a':1}", "[1,]", "NaN", "{\"a\":}"] {
+        let err = loaded.handle_event("echo", bad, None).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidEvent(ref m) if !m.is_empty()),
+            "{bad:?}: {err}"
+        );
+        assert!(!err.poisons());
+    }
+    still_works(&mut loaded);
+}
+
+#[test]
+fn unknown_handler() {
+    let mut loaded = loaded(&[("echo", ECHO)]);
+    let err = loaded.handle_event("nope", "{}", None).unwrap_err();
+    assert!(
+        matches!(err, Error::UnknownHandler(ref n) if n == "nope"),
+        "{err}"
+    );
+    still_works(&mut loaded);
+}
+
+#[test]
+fn compile_errors_report_line_and_column() {
+    let mut sandbox = SandboxBuilder::new()
+        .build()
+        .unwrap()
+        .load_runtime()
+        .unwrap();
+    let err = sandbox
+        .add_handler(
+            "bad",
+            Script::from_content("function handler(e) {\n  let x = ;\n}"),
+        )
+        .unwrap_err();
+    let Error::Compile { handler, error } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(handler, "bad");
+    assert_eq!(error.name, "SyntaxError");
+    assert_eq!((error.line, error.column), (Some(2), Some(11)), "{error:?}");
+    assert!(err.to_string().contains("line 2, column 11"), "{err}");
+    for (source, needle) in [
+        ("function other() {}", "handler"),
+        (
+            "throw new Error('top-level failure'); function handler() {}",
+            "top-level failure",
+        ),
+        ("import x from 'fs'; export function handler() {}", "fs"),
+    ] {
+        let err = sandbox
+            .add_handler("bad", Script::from_content(source))
+            .unwrap_err();
+        assert!(matches!(err, Error::Compile { .. }), "{source}: {err}");
+        assert!(err.to_string().contains(needle), "{source}: {err}");
+    }
+    sandbox
+        .add_handler("echo", Script::from_content(ECHO))
+        .unwrap();
+    still_works(&mut sandbox.get_loaded_sandbox().unwrap());
+}
+
+#[test]
+fn thrown_errors_carry_name_message_and_stack() {
+    let mut loaded = loaded(&[
+        ("echo", ECHO),
+        (
+            "thrower",
+            "function validate(e) { if (!e.id) throw new TypeError('id is required'); }\n\
+             function handler(e) { validate(e); return e.id; }",
+        ),
+        (
+            "async",
+            "async function handler() { await null; throw new RangeError('later'); }",
+        ),
+        ("plain", "function handler() { throw 'just a string'; }"),
+    ]);
+    let err = loaded.handle_event("thrower", "{}", None).unwrap_err();
+    let Error::HandlerThrew { handler, error } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(handler, "thrower");
+    assert_eq!(
+        (error.name.as_str(), error.message.as_str()),
+        ("TypeError", "id is required")
+    );
+    let stack = error.stack.as_deref().unwrap();
+    assert!(
+        stack.contains("validate") && stack.contains("handler"),
+        "{stack}"
+    );
+    assert!(!err.poisons());
+
+    let err = loaded.handle_event("async", "{}", None).unwrap_err();
+    assert!(
+        matches!(&err, Error::HandlerThrew { error, .. } if error.name == "RangeError" && error.message == "later")
+    );
+    let err = loaded.handle_event("plain", "{}", None).unwrap_err();
+    assert!(matches!(&err, Error::HandlerThrew { error, .. } if error.message == "just a string"));
+    still_works(&mut loaded);
+}
+
+#[test]
+fn results_that_are_not_json() {
+    let mut loaded = loaded(&[
+        ("echo", ECHO),
+        ("undefined", "function handler() {}"),
+        (
+            "cycle",
+            "function handler() { const a = {}; a.a = a; return a; }",
+        ),
+        ("bigint", "function handler() { return 10n ** 30n; }"),
+        ("function", "function handler() { return handler; }"),
+    ]);
+    for name in ["undefined", "cycle", "bigint", "function"] {
+        let err = loaded.handle_event(name, "{}", None).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidResult { handler, reason } if handler == name && !reason.is_empty()),
+            "{name}: {err}"
+        );
+    }
+    still_works(&mut loaded);
+}
+
+#[test]
+fn events_and_results_over_the_size_limits() {
+    let builder = SandboxBuilder::new()
+        .max_event_size(1024)
+        .max_result_size(2048);
+    let mut loaded = loaded_with(
+        builder,
+        &[
+            ("echo", ECHO),
+            ("big", "function handler(e) { return 'x'.repeat(e.n); }"),
+        ],
+    );
+    let event = format!("\"{}\"", "y".repeat(1100));
+    let err = loaded.handle_event("echo", &event, None).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::EventTooLarge {
+                size: 1102,
+                limit: 1024
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        loaded
+            .handle_event("big", r#"{"n":2046}"#, None)
+            .unwrap()
+            .len(),
+        2048
+    );
+    let err = loaded
+        .handle_event("big", r#"{"n":2047}"#, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ResultTooLarge {
+                size: 2049,
+                limit: 2048
+            }
+        ),
+        "{err}"
+    );
+    still_works(&mut loaded);
+}
+
+#[test]
+fn a_promise_that_never_settles_is_an_error() {
+    let mut loaded = loaded(&[
+        ("echo", ECHO),
+        (
+            "pending",
+            "function handler() { return new Promise(() => {}); }",
+        ),
+    ]);
+    let err = loaded.handle_event("pending", "{}", None).unwrap_err();
+    assert!(
+        matches!(err, Error::PromiseNeverSettled { ref handler } if handler == "pending"),
+        "{err}"
+    );
+    still_works(&mut loaded);
+}
+
+#[test]
+fn running_out_of_javascript_heap_is_catchable_and_recoverable() {
+    let limit = 32 * 1024 * 1024;
+    let builder = SandboxBuilder::new().guest_memory_limit(limit);
+    let mut loaded = loaded_with(
+        builder,
+        &[
+            ("echo", ECHO),
+            (
+                "catching",
+                "function handler() {
+                    const hog = [];
+                    try { while (true) hog.push(new Array(100000).fill(7)); }
+                    catch (e) { hog.length = 0; return e.name + ': ' + e.message; }
+                }",
+            ),
+            ("bomb", "function handler() { const a = []; while (true) a.push(new Array(100000).fill(7)); }"),
+        ],
+    );
+    assert_eq!(
+        loaded.handle_event("catching", "{}", None).unwrap(),
+        "\"InternalError: out of memory\""
+    );
+    let err = loaded.handle_event("bomb", "{}", None).unwrap_err();
+    assert!(
+        matches!(err, Error::OutOfMemory { limit: l, poisoned: false } if l == limit),
+        "{err}"
+    );
+    assert!(loaded.status().guest_memory_bytes <= limit);
+    still_works(&mut loaded);
+}
+
+#[test]
+fn deep_recursion_is_a_stack_overflow_that_poisons_until_restored() {
+    let mut loaded = loaded(&[
+        ("echo", ECHO),
+        ("deep", "function f(n) { return n === 0 ? 0 : 1 + f(n - 1); } function handler(e) { return f(e.n); }"),
+        ("mutual", "function a(n) { return b(n) + 1; } function b(n) { return a(n) + 1; } function handler() { return a(0); }"),
+    ]);
+    // Moderate recursion is fine.
+    assert_eq!(
+        loaded.handle_event("deep", r#"{"n":200}"#, None).unwrap(),
+        "200"
+    );
+    let snapshot = loaded.snapshot().unwrap();
+    for name in ["deep", "mutual"] {
+        let err = loaded
+            .handle_event(name, r#"{"n":10000000}"#, None)
+            .unwrap_err();
+        assert!(matches!(err, Error::StackOverflow), "{name}: {err}");
+        assert!(err.poisons() && loaded.poisoned());
+        assert!(matches!(
+            loaded.handle_event("echo", "{}", None),
+            Err(Error::Poisoned)
+        ));
+        loaded.restore(&snapshot).unwrap();
+        still_works(&mut loaded);
+    }
+}
+
+#[test]
+fn a_poisoned_sandbox_refuses_snapshots_and_unloads_cleanly() {
+    let mut loaded = loaded(&[
+        ("echo", ECHO),
+        (
+            "deep",
+            "function f() { return f() + 1; } function handler() { return f(); }",
+        ),
+    ]);
+    assert!(matches!(
+        loaded.handle_event("deep", "{}", None),
+        Err(Error::StackOverflow)
+    ));
+    assert!(matches!(loaded.snapshot(), Err(Error::Poisoned)));
+    let mut sandbox = loaded.unload().unwrap();
+    assert!(!sandbox.poisoned());
+    sandbox
+        .add_handler("echo", Script::from_content(ECHO))
+        .unwrap();
+    still_works(&mut sandbox.get_loaded_sandbox().unwrap());
+}

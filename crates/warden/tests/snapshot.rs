@@ -1,0 +1,130 @@
+//! Snapshots and restores.
+
+mod common;
+
+use common::{loaded, loaded_with, ECHO};
+use warden::{Error, SandboxBuilder};
+
+const RANDOM: &str = "function handler() { return [Math.random(), Math.random(), Math.random()]; }";
+const COUNTER: &str =
+    "let n = 0; const seen = []; function handler(e) { seen.push(e); return { n: ++n, seen }; }";
+
+#[test]
+fn restore_returns_to_the_exact_state() {
+    let mut loaded = loaded(&[("count", COUNTER)]);
+    loaded.handle_event("count", "\"a\"", None).unwrap();
+    let snapshot = loaded.snapshot().unwrap();
+    let after_snapshot = loaded.handle_event("count", "\"b\"", None).unwrap();
+    assert_eq!(after_snapshot, r#"{"n":2,"seen":["a","b"]}"#);
+    loaded.handle_event("count", "\"c\"", None).unwrap();
+    loaded.restore(&snapshot).unwrap();
+    assert_eq!(
+        loaded.handle_event("count", "\"b\"", None).unwrap(),
+        after_snapshot
+    );
+    // A snapshot can be restored any number of times.
+    loaded.restore(&snapshot).unwrap();
+    assert_eq!(
+        loaded.handle_event("count", "\"b\"", None).unwrap(),
+        after_snapshot
+    );
+}
+
+#[test]
+fn sandboxes_restored_from_one_snapshot_draw_different_random_numbers() {
+    let mut first = loaded(&[("random", RANDOM), ("count", COUNTER)]);
+    first.handle_event("count", "1", None).unwrap();
+    let snapshot = first.snapshot().unwrap();
+    let mut second = loaded(&[("random", RANDOM), ("count", COUNTER)]);
+    second.restore(&snapshot).unwrap();
+    first.restore(&snapshot).unwrap();
+    // Both continue from the snapshot's state...
+    assert_eq!(
+        first.handle_event("count", "2", None).unwrap(),
+        second.handle_event("count", "2", None).unwrap()
+    );
+    // ...but their random sequences differ.
+    let a = first.handle_event("random", "{}", None).unwrap();
+    let b = second.handle_event("random", "{}", None).unwrap();
+    assert_ne!(a, b);
+    // So do two restores of the same sandbox.
+    first.restore(&snapshot).unwrap();
+    let c = first.handle_event("random", "{}", None).unwrap();
+    first.restore(&snapshot).unwrap();
+    let d = first.handle_event("random", "{}", None).unwrap();
+    assert_ne!(c, d);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn fresh_sandboxes_draw_different_random_numbers() {
+    let a = loaded(&[("random", RANDOM)])
+        .handle_event("random", "{}", None)
+        .unwrap();
+    let b = loaded(&[("random", RANDOM)])
+        .handle_event("random", "{}", None)
+        .unwrap();
+    assert_ne!(a, b);
+}
+
+#[test]
+fn snapshots_only_fit_sandboxes_with_the_same_configuration() {
+    let mut source = loaded(&[("echo", ECHO)]);
+    let snapshot = source.snapshot().unwrap();
+    let mut other_memory = loaded_with(
+        SandboxBuilder::new().guest_memory_limit(32 << 20),
+        &[("echo", ECHO)],
+    );
+    let err = other_memory.restore(&snapshot).unwrap_err();
+    assert!(matches!(err, Error::SnapshotMismatch(_)), "{err}");
+    let mut proto = SandboxBuilder::new().build().unwrap();
+    proto.host_module("m").unwrap().register("f", || 1).unwrap();
+    let mut sandbox = proto.load_runtime().unwrap();
+    sandbox
+        .add_handler("echo", warden::Script::from_content(ECHO))
+        .unwrap();
+    let mut other_host = sandbox.get_loaded_sandbox().unwrap();
+    let err = other_host.restore(&snapshot).unwrap_err();
+    assert!(matches!(err, Error::SnapshotMismatch(_)), "{err}");
+    // A failed restore changes nothing.
+    assert_eq!(other_host.handle_event("echo", "3", None).unwrap(), "3");
+}
+
+#[test]
+fn memory_does_not_grow_over_a_thousand_call_and_restore_cycles() {
+    let mut loaded = loaded(&[("echo", ECHO), ("count", COUNTER)]);
+    let snapshot = loaded.snapshot().unwrap();
+    let event = format!("{{\"payload\":\"{}\"}}", "z".repeat(10 * 1024));
+    let mut sizes = Vec::new();
+    for _ in 0..1000 {
+        assert_eq!(loaded.handle_event("echo", &event, None).unwrap(), event);
+        loaded.handle_event("count", &event, None).unwrap();
+        loaded.restore(&snapshot).unwrap();
+        sizes.push(loaded.status().guest_memory_bytes);
+    }
+    assert_eq!(sizes[0], snapshot.memory_size());
+    assert!(
+        sizes.iter().all(|&s| s == sizes[0]),
+        "memory size changed: {:?}",
+        (sizes.first(), sizes.iter().max())
+    );
+}
+
+#[test]
+fn restore_shrinks_memory_that_a_call_grew() {
+    let mut loaded = loaded(&[
+        ("count", COUNTER),
+        ("hog", "let keep; function handler(e) { keep = new Array(e.n).fill('x'.repeat(64)); return keep.length; }"),
+    ]);
+    loaded.handle_event("count", "1", None).unwrap();
+    let snapshot = loaded.snapshot().unwrap();
+    let before = loaded.status().guest_memory_bytes;
+    loaded.handle_event("hog", r#"{"n":500000}"#, None).unwrap();
+    assert!(loaded.status().guest_memory_bytes > before + (4 << 20));
+    loaded.restore(&snapshot).unwrap();
+    assert_eq!(loaded.status().guest_memory_bytes, before);
+    assert_eq!(
+        loaded.handle_event("count", "2", None).unwrap(),
+        r#"{"n":2,"seen":[1,2]}"#
+    );
+}
