@@ -171,6 +171,7 @@ impl Toolchain {
             "-Clink-arg=--stack-first".to_string(),
             "-Clink-arg=-zstack-size=1048576".to_string(),
             "-Clink-arg=--export=__stack_pointer".to_string(),
+            "-Ctarget-feature=+bulk-memory".to_string(),
         ];
         match self {
             Self::Current { .. } => {}
@@ -208,7 +209,10 @@ fn configure_c(cmd: &mut Command, out_dir: &Path) {
         .env("AR_wasm32_wasip1", ar)
         .env(
             "CFLAGS_wasm32_wasip1",
-            format!("--target=wasm32-wasi --sysroot={}", sysroot.display()),
+            format!(
+                "--target=wasm32-wasi --sysroot={} -mbulk-memory -mllvm -inline-threshold=3000",
+                sysroot.display()
+            ),
         );
 }
 

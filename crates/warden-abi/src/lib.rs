@@ -51,10 +51,11 @@ pub const CALL_FLAG_GC: u32 = 1;
 macro_rules! guest_exports {
     ($m:ident) => {
         $m! {
-            /// Creates the JavaScript runtime and context. `memory_limit` is
-            /// the JavaScript heap limit in bytes (0: none); `seed` seeds
-            /// `Math.random`. Returns a `Status`.
-            fn warden_init(memory_limit: u64, seed: u64) -> u32;
+            /// Creates the JavaScript runtime and context, without a heap
+            /// limit; `seed` seeds `Math.random`. Returns a `Status`.
+            fn warden_init(seed: u64) -> u32;
+            /// Limits the JavaScript heap to `limit` bytes (0: none).
+            fn warden_set_heap_limit(limit: u64) -> u32;
             /// Makes the input buffer at least `len` bytes long and returns
             /// its address, or 0 when memory is exhausted.
             fn warden_reserve(len: u32) -> u32;

@@ -4,7 +4,9 @@
 //! `InternalError: out of memory`, but when even that error object cannot be
 //! allocated it throws `null`, which looks like `throw null`. Counting bytes
 //! in our own allocator tells the two apart: [`HeapLimit::exhausted`] says
-//! whether an allocation was refused since it was last cleared.
+//! whether an allocation was refused since it was last cleared. The limit
+//! itself can change at any time, so a runtime initialised once can be
+//! copied into sandboxes with different limits.
 
 use std::cell::Cell;
 use std::ptr;
@@ -12,49 +14,66 @@ use std::rc::Rc;
 
 use rquickjs::allocator::{Allocator, RustAllocator};
 
-/// Shared view of the heap limit's state.
-#[derive(Clone, Default)]
-pub(crate) struct HeapLimit(Rc<Cell<bool>>);
+/// The heap limit and whether it was hit, shared by the allocator and the
+/// runtime.
+#[derive(Clone)]
+pub(crate) struct HeapLimit(Rc<HeapState>);
+
+struct HeapState {
+    limit: Cell<usize>,
+    exhausted: Cell<bool>,
+}
+
+impl Default for HeapLimit {
+    fn default() -> Self {
+        Self(Rc::new(HeapState {
+            limit: Cell::new(usize::MAX),
+            exhausted: Cell::new(false),
+        }))
+    }
+}
 
 impl HeapLimit {
+    /// Sets the limit in bytes (0: no limit).
+    pub(crate) fn set(&self, limit: usize) {
+        self.0
+            .limit
+            .set(if limit == 0 { usize::MAX } else { limit });
+    }
+
     /// Whether an allocation was refused since the last [`clear`](Self::clear).
     pub(crate) fn exhausted(&self) -> bool {
-        self.0.get()
+        self.0.exhausted.get()
     }
 
     /// Forgets earlier refusals.
     pub(crate) fn clear(&self) {
-        self.0.set(false);
+        self.0.exhausted.set(false);
     }
 }
 
 /// Allocates through [`RustAllocator`] and refuses any allocation that would
-/// take the live total over `limit` bytes.
+/// take the live total over the [`HeapLimit`].
 pub(crate) struct LimitedAllocator {
     used: usize,
-    limit: usize,
     state: HeapLimit,
 }
 
 impl LimitedAllocator {
-    /// An allocator with a limit of `limit` bytes (0: no limit).
-    pub(crate) fn new(limit: usize, state: HeapLimit) -> Self {
-        let limit = if limit == 0 { usize::MAX } else { limit };
-        Self {
-            used: 0,
-            limit,
-            state,
-        }
+    /// An allocator bound by `state`.
+    pub(crate) fn new(state: HeapLimit) -> Self {
+        Self { used: 0, state }
     }
 
     fn admits(&self, extra: usize) -> bool {
+        let limit = self.state.0.limit.get();
         self.used
             .checked_add(extra)
-            .is_some_and(|total| total <= self.limit)
+            .is_some_and(|total| total <= limit)
     }
 
     fn refuse(&self) -> *mut u8 {
-        self.state.0.set(true);
+        self.state.0.exhausted.set(true);
         ptr::null_mut()
     }
 
@@ -81,11 +100,11 @@ unsafe impl Allocator for LimitedAllocator {
 
     fn calloc(&mut self, count: usize, size: usize) -> *mut u8 {
         match count.checked_mul(size) {
-            Some(total) if total > 0 && self.admits(total) => {
+            Some(0) => ptr::null_mut(),
+            Some(total) if self.admits(total) => {
                 let ptr = RustAllocator.calloc(count, size);
                 self.granted(ptr)
             }
-            Some(0) => ptr::null_mut(),
             _ => self.refuse(),
         }
     }
@@ -124,15 +143,16 @@ mod tests {
     #[test]
     fn refuses_past_the_limit_and_records_it() {
         let state = HeapLimit::default();
-        let mut alloc = LimitedAllocator::new(1024, state.clone());
+        state.set(1024);
+        let mut alloc = LimitedAllocator::new(state.clone());
         let a = alloc.alloc(512);
         assert!(!a.is_null());
         assert!(!state.exhausted());
         assert!(alloc.alloc(1024).is_null());
         assert!(state.exhausted());
         state.clear();
-        // Growing in place past the limit is refused too, and the old block
-        // stays valid and counted.
+        // Growing past the limit is refused too, and the old block stays
+        // valid and counted.
         assert!(unsafe { alloc.realloc(a, 4096) }.is_null());
         assert!(state.exhausted());
         let b = unsafe { alloc.realloc(a, 256) };
@@ -140,5 +160,10 @@ mod tests {
         unsafe { alloc.dealloc(b) };
         assert_eq!(alloc.used, 0);
         assert!(alloc.calloc(usize::MAX, 2).is_null());
+        // Raising the limit takes effect at once.
+        state.set(8192);
+        let c = alloc.alloc(4096);
+        assert!(!c.is_null());
+        unsafe { alloc.dealloc(c) };
     }
 }

@@ -27,13 +27,13 @@ pub struct GuestRuntime {
 }
 
 impl GuestRuntime {
-    /// Creates a runtime whose JavaScript heap is limited to `memory_limit`
-    /// bytes (0: no limit) and whose `Math.random` starts from `seed`.
-    pub fn new(host: Rc<dyn Host>, memory_limit: usize, seed: u64) -> Result<Self, GuestError> {
+    /// Creates a runtime without a heap limit whose `Math.random` starts
+    /// from `seed`.
+    pub fn new(host: Rc<dyn Host>, seed: u64) -> Result<Self, GuestError> {
         let internal = |e: rquickjs::Error| GuestError::new(Status::Internal, e.to_string());
         let heap = HeapLimit::default();
-        let runtime = Runtime::new_with_alloc(LimitedAllocator::new(memory_limit, heap.clone()))
-            .map_err(internal)?;
+        let runtime =
+            Runtime::new_with_alloc(LimitedAllocator::new(heap.clone())).map_err(internal)?;
         runtime.set_loader(HostModuleLoader, HostModuleLoader);
         let context = Context::full(&runtime).map_err(internal)?;
         let rng = SharedRng::default();
@@ -136,6 +136,12 @@ impl GuestRuntime {
         } else {
             error
         }
+    }
+
+    /// Limits the JavaScript heap to `limit` bytes (0: no limit). Past it,
+    /// allocations fail with a catchable `InternalError: out of memory`.
+    pub fn set_heap_limit(&self, limit: usize) {
+        self.heap.set(limit);
     }
 
     /// Reseeds `Math.random`.

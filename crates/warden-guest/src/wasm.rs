@@ -117,7 +117,7 @@ mod exports {
         }
     }
 
-    pub(super) fn warden_init(memory_limit: u64, seed: u64) -> u32 {
+    pub(super) fn warden_init(seed: u64) -> u32 {
         run(|guest| {
             if guest.runtime.is_some() {
                 return Err(GuestError::new(
@@ -125,8 +125,16 @@ mod exports {
                     "already initialised",
                 ));
             }
-            let limit = usize::try_from(memory_limit).unwrap_or(usize::MAX);
-            guest.runtime = Some(GuestRuntime::new(Rc::new(WasmHost), limit, seed)?);
+            guest.runtime = Some(GuestRuntime::new(Rc::new(WasmHost), seed)?);
+            Ok(Vec::new())
+        })
+    }
+
+    pub(super) fn warden_set_heap_limit(limit: u64) -> u32 {
+        run(|guest| {
+            runtime(guest)?
+                .0
+                .set_heap_limit(usize::try_from(limit).unwrap_or(usize::MAX));
             Ok(Vec::new())
         })
     }

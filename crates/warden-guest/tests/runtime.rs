@@ -38,7 +38,8 @@ fn runtime() -> (Rc<TestHost>, GuestRuntime) {
 
 fn runtime_with_limit(limit: usize) -> (Rc<TestHost>, GuestRuntime) {
     let host = Rc::new(TestHost::default());
-    let rt = GuestRuntime::new(host.clone(), limit, 42).expect("runtime");
+    let rt = GuestRuntime::new(host.clone(), 42).expect("runtime");
+    rt.set_heap_limit(limit);
     (host, rt)
 }
 

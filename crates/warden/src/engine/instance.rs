@@ -230,10 +230,16 @@ impl GuestInstance {
         Ok(())
     }
 
-    /// Creates the guest's JavaScript runtime.
-    pub(crate) fn init(&mut self, js_heap_limit: u64, seed: u64) -> Result<(), GuestFailure> {
+    /// Creates the guest's JavaScript runtime, without a heap limit.
+    pub(crate) fn init(&mut self, seed: u64) -> Result<(), GuestFailure> {
+        let code = self.enter(|store, exports| exports.warden_init.call(store, (seed,)))?;
+        self.status(code)
+    }
+
+    /// Limits the guest's JavaScript heap.
+    pub(crate) fn set_heap_limit(&mut self, limit: u64) -> Result<(), GuestFailure> {
         let code =
-            self.enter(|store, exports| exports.warden_init.call(store, (js_heap_limit, seed)))?;
+            self.enter(|store, exports| exports.warden_set_heap_limit.call(store, (limit,)))?;
         self.status(code)
     }
 

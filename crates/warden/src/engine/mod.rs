@@ -9,7 +9,7 @@ mod instance;
 mod wasi;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Memory, OptLevel, StoreLimits};
 
@@ -24,6 +24,10 @@ use crate::PrintFn;
 static GUEST_WASM: &[u8] = include_bytes!(env!("WARDEN_GUEST_WASM_PATH"));
 /// A hash of [`GUEST_WASM`], computed at build time.
 const GUEST_HASH: &str = env!("WARDEN_GUEST_HASH");
+
+/// Memory limit of the instance that initialises the template (which needs
+/// far less).
+const TEMPLATE_MEMORY_LIMIT: usize = 64 << 20;
 
 /// Per-store state visible to the host imports.
 pub(crate) struct StoreData {
@@ -41,6 +45,10 @@ pub(crate) struct StoreData {
 pub(crate) struct SharedEngine {
     engine: Engine,
     pre: InstancePre<StoreData>,
+    /// The guest state right after its JavaScript runtime is initialised.
+    /// Creating a context inside wasm costs a few hundred microseconds;
+    /// copying this image into a new instance costs far less.
+    template: OnceLock<Arc<MemoryImage>>,
 }
 
 impl SharedEngine {
@@ -72,7 +80,38 @@ impl SharedEngine {
         abi::link_imports::<imports::WardenImports>(&mut linker)?;
         wasi::define(&mut linker, &module)?;
         let pre = linker.instantiate_pre(&module)?;
-        Ok(Self { engine, pre })
+        Ok(Self {
+            engine,
+            pre,
+            template: OnceLock::new(),
+        })
+    }
+
+    /// The initialised-runtime image new sandboxes start from, made on
+    /// first use.
+    pub(crate) fn template(self: &Arc<Self>) -> Result<Arc<MemoryImage>> {
+        if let Some(template) = self.template.get() {
+            return Ok(template.clone());
+        }
+        let _span = tracing::info_span!("warden.engine.template").entered();
+        let fail = |what: &str, e: &dyn std::fmt::Debug| {
+            Error::Internal(format!(
+                "cannot initialise the guest runtime ({what}): {e:?}"
+            ))
+        };
+        let gate = Arc::new(CallGate::new(self.engine.clone()));
+        let print: PrintFn = Arc::new(|_, _| {});
+        let mut instance = GuestInstance::instantiate(
+            self.clone(),
+            Arc::new(HostFunctions::default()),
+            print,
+            gate,
+            TEMPLATE_MEMORY_LIMIT,
+        )
+        .map_err(|e| fail("instantiate", &e))?;
+        instance.init(0).map_err(|e| fail("init", &e))?;
+        let template = Arc::new(instance.capture());
+        Ok(self.template.get_or_init(|| template).clone())
     }
 
     /// The engine, for interrupt handles.

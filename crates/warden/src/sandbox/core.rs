@@ -21,7 +21,8 @@ pub(crate) struct SandboxCore {
 }
 
 impl SandboxCore {
-    /// Instantiates the guest, starts its JavaScript runtime and declares
+    /// Instantiates the guest, copies in the engine's initialised-runtime
+    /// template (reseeding `Math.random`), sets the heap limit and declares
     /// the host functions.
     pub(crate) fn create(
         config: Arc<SandboxConfig>,
@@ -39,6 +40,7 @@ impl SandboxCore {
         gate: Arc<CallGate>,
     ) -> Result<Self> {
         gate.cure();
+        let template = engine.template()?;
         let instance = GuestInstance::instantiate(
             engine,
             host.clone(),
@@ -54,8 +56,12 @@ impl SandboxCore {
             host,
             _gauge: SandboxGauge::new(),
         };
+        core.instance
+            .restore(&template)
+            .map_err(|e| Error::Internal(format!("cannot copy the runtime template: {e:#}")))?;
         let heap = core.config.js_heap_limit() as u64;
-        core.internal(|guest| guest.init(heap, entropy()))?;
+        core.internal(|guest| guest.reseed(entropy()))?;
+        core.internal(|guest| guest.set_heap_limit(heap))?;
         let host = core.host.clone();
         for (module, function) in host.names() {
             core.internal(|guest| guest.declare_host_function(module, function))?;

@@ -1,0 +1,261 @@
+//! Sandbox core benchmarks, each against a reference measured in the same
+//! run: native rquickjs on the host doing the same work, or the target.
+//!
+//! Run with `cargo bench -p warden --bench core`. Prints medians.
+
+use std::hint::black_box;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rquickjs::{Context, Function, Module, Runtime, Value};
+use warden::{LoadedJSSandbox, SandboxBuilder, Script};
+
+const ECHO: &str = "function handler(event) { return event; }";
+const SMALL_EVENT: &str =
+    r#"{"id":12345,"user":"alice","action":"login","ok":true,"tags":["a","b"]}"#;
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn time_each(iterations: usize, mut f: impl FnMut()) -> Duration {
+    let mut samples = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let start = Instant::now();
+        f();
+        samples.push(start.elapsed());
+    }
+    median(samples)
+}
+
+fn fmt(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    if us >= 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.1} µs")
+    }
+}
+
+fn report(
+    what: &str,
+    ours: Duration,
+    reference: &str,
+    reference_time: Option<Duration>,
+    target: &str,
+) {
+    let ratio = reference_time
+        .map(|r| format!("{:.2}x", ours.as_secs_f64() / r.as_secs_f64()))
+        .unwrap_or_default();
+    let reference_time = reference_time.map(fmt).unwrap_or_default();
+    println!(
+        "{what:<44} {:>10}   {reference:<24} {reference_time:>10} {ratio:>7}   target {target}",
+        fmt(ours)
+    );
+}
+
+fn loaded_echo() -> LoadedJSSandbox {
+    let mut sandbox = SandboxBuilder::new()
+        .build()
+        .unwrap()
+        .load_runtime()
+        .unwrap();
+    sandbox
+        .add_handler("echo", Script::from_content(ECHO))
+        .unwrap();
+    sandbox.get_loaded_sandbox().unwrap()
+}
+
+/// Native rquickjs running the same echo handler the same way: parse the
+/// event, call, serialize the result, optionally collect garbage.
+struct Native {
+    runtime: Runtime,
+    context: Context,
+}
+
+impl Native {
+    fn new() -> Self {
+        let runtime = Runtime::new().unwrap();
+        let context = Context::full(&runtime).unwrap();
+        context.with(|ctx| {
+            let module = Module::declare(
+                ctx.clone(),
+                "echo",
+                format!("{ECHO}\nexport {{ handler }};"),
+            )
+            .unwrap();
+            let (module, _) = module.eval().unwrap();
+            while ctx.execute_pending_job() {}
+            let handler: Function = module.get("handler").unwrap();
+            ctx.globals().set("__handler", handler).unwrap();
+        });
+        Self { runtime, context }
+    }
+
+    fn call(&self, event: &str, gc: bool) -> String {
+        let out = self.context.with(|ctx| {
+            let handler: Function = ctx.globals().get("__handler").unwrap();
+            let event: Value = ctx.json_parse(event).unwrap();
+            let result: Value = handler.call((event,)).unwrap();
+            while ctx.execute_pending_job() {}
+            ctx.json_stringify(result)
+                .unwrap()
+                .unwrap()
+                .to_string()
+                .unwrap()
+        });
+        if gc {
+            self.runtime.run_gc();
+        }
+        out
+    }
+}
+
+fn rss_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+fn main() {
+    // Warm the engine (and the on-disk cache) before measuring.
+    black_box(loaded_echo().handle_event("echo", "{}", None).unwrap());
+    println!(
+        "{:<44} {:>10}   {:<24} {:>10} {:>7}",
+        "benchmark (median)", "warden", "reference", "", "ratio"
+    );
+
+    // Fresh sandbox: builder to first result.
+    let fresh = time_each(300, || {
+        let mut loaded = loaded_echo();
+        black_box(
+            loaded
+                .handle_event("echo", SMALL_EVENT, Some(false))
+                .unwrap(),
+        );
+    });
+    let native_fresh = time_each(300, || {
+        black_box(Native::new().call(SMALL_EVENT, false));
+    });
+    report(
+        "fresh sandbox: builder to first result",
+        fresh,
+        "native runtime+context",
+        Some(native_fresh),
+        "<= 300 µs",
+    );
+
+    // Echo calls.
+    let big_event = format!(
+        "{{\"payload\":\"{}\",\"n\":[1,2,3]}}",
+        "x".repeat(10 * 1024 - 30)
+    );
+    let mut loaded = loaded_echo();
+    let native = Native::new();
+    for (label, event, target) in [
+        ("echo, 70-byte event", SMALL_EVENT, "<= 2x native"),
+        ("echo, 10 KB event", big_event.as_str(), "<= 2.2x native"),
+    ] {
+        for gc in [false, true] {
+            let ours = time_each(20_000, || {
+                black_box(loaded.handle_event("echo", event, Some(gc)).unwrap());
+            });
+            let reference = time_each(20_000, || {
+                black_box(native.call(event, gc));
+            });
+            let label = format!("{label}, gc={gc}");
+            report(&label, ours, "native rquickjs", Some(reference), target);
+        }
+    }
+
+    // Snapshot and restore.
+    let snapshot = loaded.snapshot().unwrap();
+    let snap = time_each(2_000, || {
+        black_box(loaded.snapshot().unwrap());
+    });
+    report(
+        "snapshot",
+        snap,
+        &format!("({} KiB held)", snapshot.size() / 1024),
+        None,
+        "<= 100 µs",
+    );
+    let restore = time_each(2_000, || {
+        loaded.restore(&snapshot).unwrap();
+    });
+    report("restore", restore, "", None, "<= 100 µs");
+    let cycle = time_each(2_000, || {
+        black_box(
+            loaded
+                .handle_event("echo", &big_event, Some(false))
+                .unwrap(),
+        );
+        loaded.restore(&snapshot).unwrap();
+    });
+    report("10 KB echo + restore", cycle, "", None, "");
+
+    // Kill latency: from kill() to handle_event returning.
+    let mut spin = SandboxBuilder::new()
+        .build()
+        .unwrap()
+        .load_runtime()
+        .unwrap();
+    spin.add_handler(
+        "spin",
+        Script::from_content("function handler() { for (;;) {} }"),
+    )
+    .unwrap();
+    let mut spin = spin.get_loaded_sandbox().unwrap();
+    let spin_snapshot = spin.snapshot().unwrap();
+    let mut latencies = Vec::new();
+    for _ in 0..300 {
+        let handle = spin.interrupt_handle();
+        let killer = thread::spawn(move || {
+            while !handle.is_running() {
+                std::hint::spin_loop();
+            }
+            thread::sleep(Duration::from_micros(500));
+            let at = Instant::now();
+            handle.kill();
+            at
+        });
+        let result = spin.handle_event("spin", "{}", None);
+        let returned = Instant::now();
+        let killed_at = killer.join().unwrap();
+        assert!(result.is_err());
+        latencies.push(returned.saturating_duration_since(killed_at));
+        spin.restore(&spin_snapshot).unwrap();
+    }
+    report(
+        "kill() to handle_event returning",
+        median(latencies),
+        "",
+        None,
+        "<= 200 µs",
+    );
+
+    // Resident memory per idle loaded sandbox, 100 alive.
+    let before = rss_bytes();
+    let sandboxes: Vec<LoadedJSSandbox> = (0..100)
+        .map(|_| {
+            let mut loaded = loaded_echo();
+            loaded.handle_event("echo", SMALL_EVENT, None).unwrap();
+            loaded
+        })
+        .collect();
+    let per_sandbox = (rss_bytes().saturating_sub(before)) / sandboxes.len();
+    println!(
+        "{:<44} {:>7} KiB   {:<24} {:>10} {:>7}   target <= 2048 KiB",
+        "resident memory per idle sandbox (100 live)",
+        per_sandbox / 1024,
+        "",
+        "",
+        ""
+    );
+    drop(sandboxes);
+}
