@@ -10,6 +10,8 @@
 //! 2. Debian's `rustc-web`/`cargo-web` with `rust-web-src`, building `std`
 //!    from source (`-Zbuild-std`).
 //!
+//! `WARDEN_GUEST_TOOLCHAIN=debian` forces the second.
+//!
 //! QuickJS is C, so both need clang with the wasm32 backend and wasi-libc
 //! headers. `scripts/setup.sh` installs all of this.
 
@@ -106,6 +108,12 @@ enum Toolchain {
 
 impl Toolchain {
     fn detect() -> Self {
+        println!("cargo:rerun-if-env-changed=WARDEN_GUEST_TOOLCHAIN");
+        match env::var("WARDEN_GUEST_TOOLCHAIN").as_deref() {
+            Ok("debian") => return Self::DebianBuildStd,
+            Ok("current") | Err(_) => {}
+            Ok(other) => panic!("WARDEN_GUEST_TOOLCHAIN={other}: expected `current` or `debian`"),
+        }
         let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
         let sysroot = Command::new(&rustc)
             .args(["--print", "sysroot"])

@@ -1,1 +1,31 @@
-fn main() {}
+//! `warden run SCRIPT`: runs a JavaScript handler on one event and prints its
+//! result. See `warden run --help` and `exit.rs` for the exit codes.
+
+mod exit;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Run untrusted JavaScript event handlers in a WebAssembly sandbox.
+#[derive(Parser)]
+#[command(name = "warden", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a handler on one event and print its JSON result to stdout.
+    #[command(after_help = exit::EXIT_CODES_HELP)]
+    Run(run::RunArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run::run(args),
+    }
+}

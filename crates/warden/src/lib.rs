@@ -47,3 +47,8 @@ pub use warden_abi::LogLevel;
 
 /// Receives the lines the guest prints with `console.*`.
 pub type PrintFn = Arc<dyn Fn(LogLevel, &str) + Send + Sync>;
+
+/// The README's Rust example, compiled and run as a doc test.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

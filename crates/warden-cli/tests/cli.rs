@@ -1,0 +1,121 @@
+//! The `warden` binary, end to end.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn script(name: &str, source: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("warden-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, source).unwrap();
+    path
+}
+
+fn warden(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn prints_the_result_and_sends_console_output_to_stderr() {
+    let path = script(
+        "ok.js",
+        "function handler(e) { console.log('saw', e.n); return { doubled: e.n * 2 }; }",
+    );
+    let out = warden(
+        &["run", path.to_str().unwrap(), "--event", r#"{"n":21}"#],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "{\"doubled\":42}\n");
+    assert!(text(&out.stderr).contains("[console.log] saw 21"));
+}
+
+#[test]
+fn reads_the_event_from_a_file_or_stdin() {
+    let path = script("echo.js", "export function handler(e) { return e; }");
+    let event = script("event.json", r#"{"from":"file"}"#);
+    let out = warden(
+        &[
+            "run",
+            path.to_str().unwrap(),
+            "--event-file",
+            event.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(text(&out.stdout), "{\"from\":\"file\"}\n");
+    let out = warden(
+        &["run", path.to_str().unwrap()],
+        Some(r#"{"from":"stdin"}"#),
+    );
+    assert_eq!(text(&out.stdout), "{\"from\":\"stdin\"}\n");
+}
+
+#[test]
+fn each_failure_class_has_its_own_exit_code() {
+    let cases: [(&str, &str, &str, u8, &str); 6] = [
+        (
+            "throws.js",
+            "function handler() { throw new TypeError('nope'); }",
+            "{}",
+            1,
+            "TypeError: nope",
+        ),
+        ("broken.js", "function handler( {", "{}", 3, "SyntaxError"),
+        (
+            "echo2.js",
+            "function handler(e) { return e; }",
+            "{not json",
+            4,
+            "not valid JSON",
+        ),
+        ("undef.js", "function handler() {}", "{}", 5, "not JSON"),
+        (
+            "deep.js",
+            "function f() { return f() + 1; } function handler() { return f(); }",
+            "{}",
+            6,
+            "stack",
+        ),
+        ("missing-file.js", "", "{}", 3, "cannot read script"),
+    ];
+    for (name, source, event, code, needle) in cases {
+        let path = if source.is_empty() {
+            std::env::temp_dir().join("warden-cli-does-not-exist.js")
+        } else {
+            script(name, source)
+        };
+        let out = warden(&["run", path.to_str().unwrap(), "--event", event], None);
+        assert_eq!(
+            out.status.code(),
+            Some(code as i32),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+    let out = warden(&["run"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
