@@ -16,7 +16,7 @@ pub const EVENT: u8 = 4;
 pub const RESULT: u8 = 5;
 /// The guest hit a resource limit: memory or stack.
 pub const RESOURCE_LIMIT: u8 = 6;
-/// The call was killed, by an execution monitor or an interrupt.
+/// The call was killed by an execution monitor.
 pub const KILLED: u8 = 7;
 /// Warden itself failed (a bug, a guest trap, or an environment problem).
 pub const INTERNAL: u8 = 8;

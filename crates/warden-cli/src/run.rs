@@ -3,9 +3,10 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
-use warden::{Error, SandboxBuilder, Script};
+use warden::{CpuTimeMonitor, Error, SandboxBuilder, Script, WallClockMonitor};
 
 use crate::exit;
 
@@ -28,6 +29,20 @@ pub struct RunArgs {
     /// Guest memory limit in bytes.
     #[arg(long, value_name = "BYTES")]
     memory_limit: Option<usize>,
+    /// Kill the handler after this much real time (e.g. `5s`, `250ms`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_budget)]
+    wall_clock: Option<Duration>,
+    /// Kill the handler after this much CPU time (e.g. `100ms`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_budget)]
+    cpu_time: Option<Duration>,
+}
+
+fn parse_budget(text: &str) -> Result<Duration, String> {
+    let budget = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if budget.is_zero() {
+        return Err("the budget must be longer than zero".into());
+    }
+    Ok(budget)
 }
 
 /// Runs the handler and prints the outcome; returns the exit code.
@@ -78,7 +93,21 @@ fn execute(args: &RunArgs) -> Result<String, Failure> {
     let mut sandbox = builder.build()?.load_runtime()?;
     sandbox.add_handler(&args.handler, script)?;
     let mut loaded = sandbox.get_loaded_sandbox()?;
-    Ok(loaded.handle_event(&args.handler, &event, None)?)
+    let (name, event) = (args.handler.as_str(), event.as_str());
+    let result = match (args.wall_clock, args.cpu_time) {
+        (None, None) => loaded.handle_event(name, event, None),
+        (Some(wall), None) => {
+            loaded.handle_event_with_monitor(name, event, &WallClockMonitor::new(wall)?, None)
+        }
+        (None, Some(cpu)) => {
+            loaded.handle_event_with_monitor(name, event, &CpuTimeMonitor::new(cpu)?, None)
+        }
+        (Some(wall), Some(cpu)) => {
+            let monitors = (WallClockMonitor::new(wall)?, CpuTimeMonitor::new(cpu)?);
+            loaded.handle_event_with_monitor(name, event, &monitors, None)
+        }
+    };
+    Ok(result?)
 }
 
 fn read_event(args: &RunArgs) -> Result<String, Failure> {

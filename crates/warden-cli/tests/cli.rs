@@ -119,3 +119,59 @@ fn each_failure_class_has_its_own_exit_code() {
     let out = warden(&["run"], None);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn budgets_kill_runaway_handlers_with_their_own_exit_code() {
+    let path = script("spin.js", "function handler() { for (;;) {} }");
+    let spin = path.to_str().unwrap();
+    for (flags, monitor) in [
+        (
+            &["--cpu-time", "50ms"][..],
+            "cpu-time monitor (budget 50ms)",
+        ),
+        (
+            &["--wall-clock", "50ms"][..],
+            "wall-clock monitor (budget 50ms)",
+        ),
+        (
+            &["--wall-clock", "30s", "--cpu-time", "50ms"][..],
+            "cpu-time monitor (budget 50ms)",
+        ),
+    ] {
+        let mut args = vec!["run", spin, "--event", "{}"];
+        args.extend_from_slice(flags);
+        let out = warden(&args, None);
+        assert_eq!(
+            out.status.code(),
+            Some(7),
+            "{flags:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).contains(monitor),
+            "{flags:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // A quick handler under budgets succeeds.
+    let echo = script("quick.js", "function handler(e) { return e; }");
+    let out = warden(
+        &[
+            "run",
+            echo.to_str().unwrap(),
+            "--event",
+            "[1]",
+            "--wall-clock",
+            "5s",
+            "--cpu-time",
+            "1s",
+        ],
+        None,
+    );
+    assert_eq!(text(&out.stdout), "[1]\n");
+    // Durations are validated by the command line parser.
+    for bad in ["0s", "soon", "-5ms"] {
+        let out = warden(&["run", echo.to_str().unwrap(), "--cpu-time", bad], None);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}

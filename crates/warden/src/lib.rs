@@ -34,6 +34,7 @@ mod engine;
 mod error;
 mod host_fn;
 pub mod metrics;
+pub mod monitor;
 mod sandbox;
 mod script;
 
@@ -41,6 +42,11 @@ use std::sync::Arc;
 
 pub use error::{Error, JsError, Killer, Result};
 pub use host_fn::{FallibleHostFunction, HostFunction, HostModule};
+#[cfg(feature = "monitor-cpu-time")]
+pub use monitor::CpuTimeMonitor;
+#[cfg(feature = "monitor-wall-clock")]
+pub use monitor::WallClockMonitor;
+pub use monitor::{ExecutionMonitor, MonitorSet};
 pub use sandbox::*;
 pub use script::Script;
 pub use warden_abi::LogLevel;
@@ -52,3 +58,9 @@ pub type PrintFn = Arc<dyn Fn(LogLevel, &str) + Send + Sync>;
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The examples of `docs/execution-monitors.md`, compiled and run as doc
+/// tests.
+#[doc = include_str!("../../../docs/execution-monitors.md")]
+#[cfg(doctest)]
+pub struct MonitorDocDoctests;

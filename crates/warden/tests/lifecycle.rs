@@ -20,10 +20,10 @@ fn builder_to_result() {
     let mut loaded = sandbox.get_loaded_sandbox().unwrap();
     let event = r#"{"id":7,"tags":["a","b"],"nested":{"ok":true,"n":null}}"#;
     assert_eq!(loaded.handle_event("echo", event, None).unwrap(), event);
+    // Owned strings work too, as in `handle_event(name, "{}".to_string(), None)`.
+    let owned: String = "\"text\"".to_string();
     assert_eq!(
-        loaded
-            .handle_event("echo", "\"text\"".to_string(), Some(false))
-            .unwrap(),
+        loaded.handle_event("echo", owned, Some(false)).unwrap(),
         "\"text\""
     );
 }

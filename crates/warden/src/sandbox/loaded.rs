@@ -8,7 +8,9 @@ use super::core::SandboxCore;
 use super::interrupt::InterruptHandle;
 use super::js::JSSandbox;
 use super::snapshot::Snapshot;
-use crate::error::{Error, Result};
+use super::stats::{CallStats, KILLED_BY_HANDLE};
+use crate::error::{Error, Killer, Result};
+use crate::monitor::{monitor_runtime, MonitorSet, Watch};
 
 /// A sandbox with its handlers loaded.
 ///
@@ -18,6 +20,7 @@ use crate::error::{Error, Result};
 pub struct LoadedJSSandbox {
     core: SandboxCore,
     calls: u64,
+    last_call: Option<CallStats>,
 }
 
 /// A summary of a sandbox's state.
@@ -34,7 +37,11 @@ pub struct SandboxStatus {
 
 impl LoadedJSSandbox {
     pub(crate) fn new(core: SandboxCore) -> Self {
-        Self { core, calls: 0 }
+        Self {
+            core,
+            calls: 0,
+            last_call: None,
+        }
     }
 
     /// Calls handler `name` with `event`, a JSON document, and returns the
@@ -57,16 +64,87 @@ impl LoadedJSSandbox {
             event_bytes = event.len()
         )
         .entered();
+        self.observed(name, event, gc, None)
+    }
+
+    /// Like [`handle_event`](Self::handle_event), watched by `monitors`: a
+    /// single [`ExecutionMonitor`](crate::ExecutionMonitor) or a tuple of up
+    /// to five, where the first to fire kills the call.
+    ///
+    /// Every monitor starts on this thread before the handler runs; if one
+    /// fails to start, the handler does not run and the error says which
+    /// (the sandbox is not poisoned). When a monitor fires, the call returns
+    /// [`Error::Killed`] naming it and its budget, the sandbox is poisoned,
+    /// and `monitor_terminations_total{monitor_type="<name>"}` is
+    /// incremented. A monitor never outlives its call, and never affects
+    /// another call. See [`monitor`](crate::monitor) for the details.
+    pub fn handle_event_with_monitor<M: MonitorSet>(
+        &mut self,
+        name: impl AsRef<str>,
+        event: impl AsRef<str>,
+        monitors: &M,
+        gc: Option<bool>,
+    ) -> Result<String> {
+        let (name, event) = (name.as_ref(), event.as_ref());
+        let _span = tracing::info_span!(
+            "warden.handle_event",
+            handler = name,
+            event_bytes = event.len(),
+            monitored = true
+        )
+        .entered();
+        self.observed(name, event, gc, Some(monitors as &dyn MonitorStarter))
+    }
+
+    /// Statistics of the last call, or `None` before the first one.
+    pub fn last_call_stats(&self) -> Option<CallStats> {
+        self.last_call
+    }
+
+    /// Runs a call and records its metrics, logs and statistics.
+    fn observed(
+        &mut self,
+        name: &str,
+        event: &str,
+        gc: Option<bool>,
+        monitors: Option<&dyn MonitorStarter>,
+    ) -> Result<String> {
         let start = Instant::now();
-        let result = self.call(name, event, gc.unwrap_or(true));
-        crate::metrics::record_call(name, start.elapsed(), result.as_ref().err());
+        let cpu = monitors.and_then(|_| GuestCpu::start());
+        let result = self.call(name, event, gc.unwrap_or(true), monitors);
+        let wall_time = start.elapsed();
+        let terminated_by = match &result {
+            Err(Error::Killed(killer)) => Some(killer.monitor_name().unwrap_or(KILLED_BY_HANDLE)),
+            _ => None,
+        };
+        if let Err(Error::Killed(Killer::Monitor {
+            name: monitor,
+            budget,
+        })) = &result
+        {
+            metrics::counter!(crate::metrics::MONITOR_TERMINATIONS, "monitor_type" => *monitor)
+                .increment(1);
+            tracing::warn!(triggered_by = *monitor, budget = ?budget, "an execution monitor killed the handler");
+        }
+        self.last_call = Some(CallStats {
+            wall_time,
+            guest_cpu_time: cpu.and_then(GuestCpu::elapsed),
+            terminated_by,
+        });
+        crate::metrics::record_call(name, wall_time, result.as_ref().err());
         if let Err(error) = &result {
             tracing::debug!(error = %error, "handler call failed");
         }
         result
     }
 
-    fn call(&mut self, name: &str, event: &str, gc: bool) -> Result<String> {
+    fn call(
+        &mut self,
+        name: &str,
+        event: &str,
+        gc: bool,
+        monitors: Option<&dyn MonitorStarter>,
+    ) -> Result<String> {
         self.calls += 1;
         let config = self.core.config();
         if event.len() > config.max_event_size {
@@ -76,7 +154,15 @@ impl LoadedJSSandbox {
             });
         }
         let max_result = config.max_result_size;
-        let bytes = self.core.guarded(name, |guest, _| {
+        // Monitors start here, on the calling thread; a refusal means the
+        // handler never runs.
+        let race = match monitors {
+            Some(monitors) => Some((monitors.start()?, monitor_runtime()?)),
+            None => None,
+        };
+        let gate = self.core.gate().clone();
+        let bytes = self.core.guarded(name, |guest, seq| {
+            let _watch = race.map(|(race, runtime)| Watch::spawn(runtime, race, gate, seq));
             guest.call(name, event.as_bytes(), gc, max_result)
         })?;
         String::from_utf8(bytes)
@@ -132,6 +218,50 @@ impl LoadedJSSandbox {
     pub fn unload(self) -> Result<JSSandbox> {
         let _span = tracing::info_span!("warden.unload").entered();
         Ok(JSSandbox::new(self.core.recreate()?))
+    }
+}
+
+/// Object-safe access to [`MonitorSet::start`], so one call path serves
+/// monitored and plain calls.
+trait MonitorStarter {
+    fn start(&self) -> Result<crate::monitor::Race>;
+}
+
+impl<M: MonitorSet> MonitorStarter for M {
+    fn start(&self) -> Result<crate::monitor::Race> {
+        crate::monitor::Sealed::start(self)
+    }
+}
+
+/// The calling thread's CPU time at the start of a call.
+#[cfg(feature = "monitor-cpu-time")]
+struct GuestCpu(crate::monitor::ThreadCpuClock, std::time::Duration);
+
+#[cfg(feature = "monitor-cpu-time")]
+impl GuestCpu {
+    fn start() -> Option<Self> {
+        let clock = crate::monitor::ThreadCpuClock::current().ok()?;
+        let now = clock.now().ok()?;
+        Some(Self(clock, now))
+    }
+
+    fn elapsed(self) -> Option<std::time::Duration> {
+        Some(self.0.now().ok()?.saturating_sub(self.1))
+    }
+}
+
+/// Without the CPU clock, no CPU time is measured.
+#[cfg(not(feature = "monitor-cpu-time"))]
+struct GuestCpu;
+
+#[cfg(not(feature = "monitor-cpu-time"))]
+impl GuestCpu {
+    fn start() -> Option<Self> {
+        None
+    }
+
+    fn elapsed(self) -> Option<std::time::Duration> {
+        None
     }
 }
 

@@ -9,6 +9,7 @@ mod js;
 mod loaded;
 mod proto;
 mod snapshot;
+mod stats;
 
 pub use builder::{
     SandboxBuilder, DEFAULT_GUEST_MEMORY_LIMIT, DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_RESULT_SIZE,
@@ -19,3 +20,4 @@ pub use js::{JSSandbox, MAX_HANDLER_NAME_LEN};
 pub use loaded::{LoadedJSSandbox, SandboxStatus};
 pub use proto::ProtoJSSandbox;
 pub use snapshot::Snapshot;
+pub use stats::{CallStats, KILLED_BY_HANDLE};

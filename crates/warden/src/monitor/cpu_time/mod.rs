@@ -1,0 +1,79 @@
+//! [`CpuTimeMonitor`]: a CPU-time budget.
+
+mod clock;
+
+use std::future::Future;
+use std::time::Duration;
+
+pub(crate) use clock::ThreadCpuClock;
+
+use super::{sleep, ExecutionMonitor};
+use crate::error::{Error, Result};
+
+const NAME: &str = "cpu-time";
+const MIN_POLL: Duration = Duration::from_millis(1);
+const MAX_POLL: Duration = Duration::from_millis(10);
+
+/// Kills a call once the guest has used its budget of CPU time.
+///
+/// The guest runs on the calling thread, so the monitor reads that thread's
+/// own CPU clock, captured in [`get_monitor`](ExecutionMonitor::get_monitor):
+/// time the call spends waiting (for a host function, or for the CPU while
+/// other threads run) is not counted. It polls the clock, sleeping half the
+/// remaining budget between reads (at least 1 ms, at most 10 ms), so it
+/// fires shortly after the budget is spent. If the clock cannot be read, it
+/// kills the call rather than let it run unwatched.
+///
+/// Supported on Linux and other Unix systems with per-thread CPU clocks,
+/// macOS and Windows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuTimeMonitor {
+    budget: Duration,
+}
+
+impl CpuTimeMonitor {
+    /// A monitor with a budget of `budget`, which must not be zero.
+    pub fn new(budget: Duration) -> Result<Self> {
+        if budget.is_zero() {
+            return Err(Error::InvalidConfig(
+                "a CPU-time budget must be longer than zero".into(),
+            ));
+        }
+        Ok(Self { budget })
+    }
+}
+
+impl ExecutionMonitor for CpuTimeMonitor {
+    fn get_monitor(&self) -> Result<impl Future<Output = ()> + Send + 'static> {
+        let failed = |e: std::io::Error| Error::MonitorFailed {
+            name: NAME,
+            reason: format!("cannot read this thread's CPU clock: {e}"),
+        };
+        let clock = ThreadCpuClock::current().map_err(failed)?;
+        let start = clock.now().map_err(failed)?;
+        let budget = self.budget;
+        Ok(async move {
+            loop {
+                let used = match clock.now() {
+                    Ok(now) => now.saturating_sub(start),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the guest thread's CPU clock failed; killing the call");
+                        return;
+                    }
+                };
+                let Some(remaining) = budget.checked_sub(used).filter(|r| !r.is_zero()) else {
+                    return;
+                };
+                sleep((remaining / 2).clamp(MIN_POLL, MAX_POLL)).await;
+            }
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn budget(&self) -> Option<Duration> {
+        Some(self.budget)
+    }
+}

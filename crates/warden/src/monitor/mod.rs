@@ -1,0 +1,126 @@
+//! Execution monitors: watch a handler call and kill it when it exceeds a
+//! budget.
+//!
+//! A monitor is split in two. [`ExecutionMonitor::get_monitor`] runs on the
+//! thread that makes the call, before the handler starts, so it can capture
+//! that thread's state (a CPU clock, say). The future it returns runs on a
+//! small shared runtime while the handler runs: it stays pending while all
+//! is well and completes when the call must die. The call is then killed,
+//! the sandbox is poisoned, `monitor_terminations_total` is incremented with
+//! the monitor's name, and the call returns [`Error::Killed`] naming the
+//! monitor and its budget. If the handler finishes first, the future is
+//! dropped.
+//!
+//! Monitors compose: a tuple of up to five monitors is itself a
+//! [`MonitorSet`], and the first one to fire wins.
+//!
+//! ```
+//! # fn main() -> warden::Result<()> {
+//! use std::time::Duration;
+//! use warden::{CpuTimeMonitor, Error, SandboxBuilder, Script, WallClockMonitor};
+//!
+//! let mut sandbox = SandboxBuilder::new().build()?.load_runtime()?;
+//! sandbox.add_handler("spin", Script::from_content("function handler() { for (;;) {} }"))?;
+//! let mut loaded = sandbox.get_loaded_sandbox()?;
+//! let monitors = (
+//!     WallClockMonitor::new(Duration::from_secs(5))?,
+//!     CpuTimeMonitor::new(Duration::from_millis(20))?,
+//! );
+//! let error = loaded.handle_event_with_monitor("spin", "{}", &monitors, None).unwrap_err();
+//! assert_eq!(error.killer().and_then(|k| k.monitor_name()), Some("cpu-time"));
+//! assert!(loaded.poisoned());
+//! # Ok(()) }
+//! ```
+//!
+//! [`Error::Killed`]: crate::Error::Killed
+
+#[cfg(feature = "monitor-cpu-time")]
+mod cpu_time;
+mod runtime;
+mod set;
+#[cfg(feature = "monitor-wall-clock")]
+mod wall_clock;
+mod watch;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+#[cfg(feature = "monitor-cpu-time")]
+pub use cpu_time::CpuTimeMonitor;
+#[cfg(feature = "monitor-cpu-time")]
+pub(crate) use cpu_time::ThreadCpuClock;
+pub(crate) use runtime::monitor_runtime;
+pub use runtime::{active_monitors, MONITOR_THREADS_ENV};
+pub(crate) use set::sealed::Sealed;
+pub use set::MonitorSet;
+pub(crate) use set::Race;
+#[cfg(feature = "monitor-wall-clock")]
+pub use wall_clock::WallClockMonitor;
+pub(crate) use watch::Watch;
+
+use crate::error::Result;
+
+/// Watches one handler call.
+///
+/// Implement this for custom limits; [`MonitorSet`] then comes for free, and
+/// the monitor composes with others in tuples.
+///
+/// ```
+/// use std::future::Future;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+/// use std::time::Duration;
+///
+/// /// Kills the call once `cancelled` is set.
+/// struct CancelFlag {
+///     cancelled: Arc<AtomicBool>,
+/// }
+///
+/// impl warden::ExecutionMonitor for CancelFlag {
+///     fn get_monitor(&self) -> warden::Result<impl Future<Output = ()> + Send + 'static> {
+///         let cancelled = self.cancelled.clone();
+///         Ok(async move {
+///             while !cancelled.load(Ordering::Relaxed) {
+///                 warden::monitor::sleep(Duration::from_millis(5)).await;
+///             }
+///         })
+///     }
+///
+///     fn name(&self) -> &'static str {
+///         "cancel-flag"
+///     }
+/// }
+/// ```
+pub trait ExecutionMonitor: Send + Sync {
+    /// Prepares to watch a call. The body runs on the calling thread, just
+    /// before the handler starts: capture thread-local state here. Return
+    /// an error to refuse the call — the handler then never runs (a call is
+    /// never left unmonitored).
+    ///
+    /// The returned future runs on the shared monitor runtime. It must stay
+    /// pending while the call may continue, and complete (return `()`) when
+    /// the call must be killed; it is dropped if the handler finishes first.
+    /// It must not block: await [`sleep`] or other asynchronous operations
+    /// instead. Do not kill the sandbox from it; completing is enough.
+    fn get_monitor(&self) -> Result<impl Future<Output = ()> + Send + 'static>;
+
+    /// A short, stable name, used in errors, logs and the `monitor_type`
+    /// metric label (for example `"wall-clock"`).
+    fn name(&self) -> &'static str;
+
+    /// The budget this monitor enforces, if it has one, for error messages.
+    fn budget(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// Sleeps without blocking the monitor runtime: the sleep that monitor
+/// futures should use.
+pub async fn sleep(duration: Duration) {
+    tokio::time::sleep(duration).await;
+}
+
+/// Sleeps until `deadline` without blocking the monitor runtime.
+pub async fn sleep_until(deadline: Instant) {
+    tokio::time::sleep_until(deadline.into()).await;
+}

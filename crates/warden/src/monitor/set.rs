@@ -1,0 +1,101 @@
+//! [`MonitorSet`]: one monitor, or a tuple of monitors raced against each
+//! other.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use super::ExecutionMonitor;
+use crate::error::{Error, Result};
+
+/// The monitor that fired, and its budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[doc(hidden)]
+pub struct Fired {
+    pub(crate) name: &'static str,
+    pub(crate) budget: Option<Duration>,
+}
+
+/// The future that watches a call: completes with the monitor that fired.
+#[doc(hidden)]
+pub type Race = Pin<Box<dyn Future<Output = Fired> + Send + 'static>>;
+
+pub(crate) mod sealed {
+    use super::{Race, Result};
+
+    /// The hidden part of [`MonitorSet`](super::MonitorSet).
+    pub trait Sealed {
+        /// Calls every member's `get_monitor` on this thread (all of them,
+        /// in order; the first error is returned and nothing runs), then
+        /// returns one future racing them all.
+        fn start(&self) -> Result<Race>;
+    }
+}
+
+/// What `handle_event_with_monitor` accepts: any [`ExecutionMonitor`], or a
+/// tuple of 1 to 5 of them, where the first to fire kills the call.
+///
+/// Sealed: implement [`ExecutionMonitor`] instead, and this trait follows.
+/// A tuple is a composition, not a monitor itself: it has no name of its
+/// own, and a kill is always reported under the name of the member that
+/// fired.
+pub trait MonitorSet: sealed::Sealed {}
+
+/// Starts one monitor, naming it in the error if it refuses.
+fn start_one<M: ExecutionMonitor>(
+    monitor: &M,
+) -> Result<(
+    impl Future<Output = ()> + Send + 'static + use<'_, M>,
+    Fired,
+)> {
+    let watch = monitor.get_monitor().map_err(|error| match error {
+        Error::MonitorFailed { .. } => error,
+        other => Error::MonitorFailed {
+            name: monitor.name(),
+            reason: other.to_string(),
+        },
+    })?;
+    let fired = Fired {
+        name: monitor.name(),
+        budget: monitor.budget(),
+    };
+    Ok((watch, fired))
+}
+
+impl<M: ExecutionMonitor> MonitorSet for M {}
+
+impl<M: ExecutionMonitor> sealed::Sealed for M {
+    fn start(&self) -> Result<Race> {
+        let (watch, fired) = start_one(self)?;
+        Ok(Box::pin(async move {
+            watch.await;
+            fired
+        }))
+    }
+}
+
+macro_rules! impl_monitor_tuple {
+    ($($m:ident $i:tt),+) => {
+        impl<$($m: ExecutionMonitor),+> MonitorSet for ($($m,)+) {}
+
+        impl<$($m: ExecutionMonitor),+> sealed::Sealed for ($($m,)+) {
+            #[allow(non_snake_case)]
+            fn start(&self) -> Result<Race> {
+                // Every member starts on the calling thread before any
+                // future runs; one failure fails the whole set.
+                $(let $m = start_one(&self.$i)?;)+
+                Ok(Box::pin(async move {
+                    tokio::select! {
+                        $(_ = $m.0 => $m.1,)+
+                    }
+                }))
+            }
+        }
+    };
+}
+
+impl_monitor_tuple!(A 0);
+impl_monitor_tuple!(A 0, B 1);
+impl_monitor_tuple!(A 0, B 1, C 2);
+impl_monitor_tuple!(A 0, B 1, C 2, D 3);
+impl_monitor_tuple!(A 0, B 1, C 2, D 3, E 4);

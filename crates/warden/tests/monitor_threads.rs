@@ -1,0 +1,31 @@
+//! WARDEN_MONITOR_THREADS sets the size of the monitor runtime. Alone in
+//! its binary: the variable is read once per process.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{loaded, ECHO};
+use warden::WallClockMonitor;
+
+fn monitor_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim() == "warden-monitor")
+        .count()
+}
+
+#[test]
+fn the_runtime_has_the_requested_number_of_threads() {
+    std::env::set_var(warden::monitor::MONITOR_THREADS_ENV, "3");
+    let mut loaded = loaded(&[("echo", ECHO)]);
+    assert_eq!(monitor_threads(), 0, "the runtime starts lazily");
+    let wall = WallClockMonitor::new(Duration::from_secs(5)).unwrap();
+    for _ in 0..20 {
+        loaded
+            .handle_event_with_monitor("echo", "{}", &wall, None)
+            .unwrap();
+    }
+    assert_eq!(monitor_threads(), 3);
+}
