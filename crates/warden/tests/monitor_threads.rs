@@ -27,5 +27,17 @@ fn the_runtime_has_the_requested_number_of_threads() {
             .handle_event_with_monitor("echo", "{}", &wall, None)
             .unwrap();
     }
+    // Worker threads start asynchronously; on a loaded machine that takes
+    // a moment.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while monitor_threads() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert_eq!(monitor_threads(), 3);
+    for _ in 0..200 {
+        loaded
+            .handle_event_with_monitor("echo", "{}", &wall, None)
+            .unwrap();
+    }
+    assert_eq!(monitor_threads(), 3, "no thread is added per call");
 }
