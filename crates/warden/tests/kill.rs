@@ -105,6 +105,46 @@ fn a_kill_racing_the_start_of_a_call_is_never_lost() {
 }
 
 #[test]
+fn a_waiting_host_function_sees_the_kill_and_gives_up() {
+    let mut proto = SandboxBuilder::new().build().unwrap();
+    let slot: Arc<std::sync::Mutex<Option<InterruptHandle>>> = Arc::default();
+    let own = slot.clone();
+    proto
+        .host_module("net")
+        .unwrap()
+        .register_fallible("wait_forever", move || -> Result<(), String> {
+            let handle = own.lock().unwrap().clone().unwrap();
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(60) {
+                if handle.kill_requested() {
+                    return Err("cancelled".into());
+                }
+                thread::sleep(Duration::from_millis(1));
+            }
+            Ok(())
+        })
+        .unwrap();
+    let mut sandbox = proto.load_runtime().unwrap();
+    sandbox
+        .add_handler(
+            "h",
+            Script::from_content("import { wait_forever } from 'host:net'; export function handler() { wait_forever(); }"),
+        )
+        .unwrap();
+    let handle = sandbox.interrupt_handle();
+    *slot.lock().unwrap() = Some(handle.clone());
+    let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+    assert!(!handle.kill_requested());
+    let killer = kill_after(handle.clone(), Duration::from_millis(30));
+    let start = Instant::now();
+    let err = loaded.handle_event("h", "{}", None).unwrap_err();
+    assert!(killer.join().unwrap());
+    assert!(matches!(err, Error::Killed(Killer::Handle)), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(30));
+    assert!(!handle.kill_requested(), "the request ends with the call");
+}
+
+#[test]
 fn a_kill_while_idle_does_nothing_to_later_calls() {
     let mut loaded = loaded(&[("echo", ECHO)]);
     let handle = loaded.interrupt_handle();

@@ -36,6 +36,16 @@ impl InterruptHandle {
         killed
     }
 
+    /// Whether the running call has been killed (and has not ended yet).
+    ///
+    /// A kill takes effect when the guest next runs wasm code, so a host
+    /// function that waits — for a network answer, for work on another
+    /// thread — holds it up. Such a host function should poll this while it
+    /// waits and give up when it turns true; the call then ends as killed.
+    pub fn kill_requested(&self) -> bool {
+        self.gate.is_killed()
+    }
+
     /// Whether a call is running in the sandbox right now.
     pub fn is_running(&self) -> bool {
         self.gate.running().is_some()
