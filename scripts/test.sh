@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every test: the Rust workspace (unit,
-# integration and doc tests) and the Rust examples, which check their own
-# output.
+# integration and doc tests), the Rust examples (which check their own
+# output), and the Node.js bindings (their tests and examples).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo test --workspace
 for example in custom_monitor prometheus; do
   cargo run --quiet -p warden --example "$example" >/dev/null
+done
+(cd bindings/node && node scripts/build.js && node --test test/)
+for example in basic interrupt cpu-timeout; do
+  node "examples/node/$example.js" >/dev/null
 done

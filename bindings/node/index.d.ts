@@ -1,0 +1,157 @@
+// Type declarations of Warden for Node.js.
+
+/** The level of a guest console line: the `console` method that printed it. */
+export type LogLevel = 'log' | 'debug' | 'info' | 'warn' | 'error';
+
+/** The `code` of every error Warden throws or rejects with. */
+export declare const ErrorCode: {
+  /** A call was killed: by a monitor (see `monitor`) or `InterruptHandle.kill()`. */
+  readonly CANCELLED: 'ERR_CANCELLED';
+  /** The sandbox is poisoned by an earlier killed or trapped call: restore a snapshot. */
+  readonly POISONED: 'ERR_POISONED';
+  /** The guest failed: it threw, did not compile, returned no JSON, or ran out of memory or stack. */
+  readonly HANDLER: 'ERR_HANDLER';
+  /** An argument is invalid (timeouts, an event without a JSON form, an unknown handler...). */
+  readonly INVALID_ARG: 'ERR_INVALID_ARG';
+  /** The object was consumed by an earlier call (`build`, `loadRuntime`, `getLoadedSandbox`, `unload`). */
+  readonly CONSUMED: 'ERR_CONSUMED';
+  /** Warden itself failed. */
+  readonly INTERNAL: 'ERR_INTERNAL';
+};
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** What a guest exception looked like inside the sandbox. */
+export interface GuestError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** 1-based line, for syntax errors. */
+  line?: number;
+  /** 1-based column, for syntax errors. */
+  column?: number;
+}
+
+/** Every error Warden throws or rejects with. */
+export interface WardenError extends Error {
+  code: ErrorCodeValue;
+  /** A finer, stable name of the failure, e.g. `killed`, `handler_threw`, `stack_overflow`, `invalid_event`. */
+  kind: string;
+  /** ERR_CANCELLED: the monitor that fired (`wall-clock`, `cpu-time`) or `interrupt-handle` for a manual kill. */
+  monitor?: string;
+  /** ERR_CANCELLED by a monitor: its budget in milliseconds. */
+  budgetMs?: number;
+  /** ERR_HANDLER from a guest exception or compile error: the handler's name. */
+  handler?: string;
+  /** ERR_HANDLER from a guest exception or compile error. */
+  guestError?: GuestError;
+}
+
+/** Configures sandboxes. Every setter returns the builder. */
+export declare class SandboxBuilder {
+  constructor();
+  /** The most linear memory the guest may use, in bytes (default 64 MiB). */
+  guestMemoryLimit(bytes: number): this;
+  /** The most native stack wasm code may use, in bytes (default 1 MiB, at most 8 MiB). */
+  maxWasmStack(bytes: number): this;
+  /** The largest event accepted, in bytes of JSON (default 1 MiB). */
+  maxEventSize(bytes: number): this;
+  /** The largest result a handler may return, in bytes of JSON (default 1 MiB). */
+  maxResultSize(bytes: number): this;
+  /** Receives each line the guest prints with `console.*`, before the call's promise settles. */
+  print(callback: (level: LogLevel, line: string) => void): this;
+  /** Validates the settings and prepares the engine. Consumes the builder. */
+  build(): ProtoJSSandbox;
+}
+
+/** A sandbox before its JavaScript runtime starts: register host functions here. */
+export declare class ProtoJSSandbox {
+  /** The host module `name`, imported by handlers as `import * as m from "host:<name>"`. */
+  hostModule(name: string): HostModule;
+  /** Starts the JavaScript runtime on a thread of its own. Consumes this object. */
+  loadRuntime(): JSSandbox;
+}
+
+/** The functions of one host module. */
+export declare class HostModule {
+  /**
+   * Registers `callback` as function `name`. It receives the JSON-decoded
+   * arguments and may return a value or a promise; the guest waits for it.
+   * A throw or rejection becomes an `Error` inside the guest.
+   */
+  register(name: string, callback: (...args: any[]) => unknown): this;
+}
+
+/** A sandbox with its runtime started: add handlers, then `getLoadedSandbox()`. */
+export declare class JSSandbox {
+  /** Compiles `source` (declares `function handler(event)` or exports `handler`) under `name`. */
+  addHandler(name: string, source: string): Promise<void>;
+  /** Unregisters handler `name`. */
+  removeHandler(name: string): Promise<void>;
+  /** Unregisters every handler. */
+  clearHandlers(): Promise<void>;
+  /** Finishes loading. Consumes this object. */
+  getLoadedSandbox(): LoadedJSSandbox;
+  /** Kills the code running in this sandbox (also valid for the LoadedJSSandbox it becomes). */
+  readonly interruptHandle: InterruptHandle;
+  /** Whether the sandbox is poisoned. */
+  readonly poisoned: boolean;
+}
+
+/** Options of `callHandler`. */
+export interface CallOptions {
+  /** Kill the call after this much real time, in whole milliseconds (1 to 3,600,000). */
+  wallClockTimeoutMs?: number;
+  /** Kill the call after this much guest CPU time, in whole milliseconds (1 to 3,600,000). */
+  cpuTimeoutMs?: number;
+  /** Collect garbage after the call (default true). */
+  gc?: boolean;
+}
+
+/** Statistics of one call. */
+export interface CallStats {
+  /** Real time the call took, in milliseconds. */
+  wallTimeMs: number;
+  /** Guest CPU time, in milliseconds; measured on calls with a timeout, else null. */
+  guestCpuTimeMs: number | null;
+  /** What killed the call: `wall-clock`, `cpu-time`, `interrupt-handle`, or null. */
+  terminatedBy: string | null;
+}
+
+/** A sandbox with its handlers loaded. Calls on one sandbox run one at a time. */
+export declare class LoadedJSSandbox {
+  /**
+   * Calls handler `name` with `event` (any JSON-serializable value) and
+   * resolves with its result. No timeout: no monitor; one: that monitor;
+   * both: the first to fire wins. Rejects with a `WardenError`.
+   */
+  callHandler(name: string, event: unknown, options?: CallOptions): Promise<any>;
+  /** Saves the sandbox's state. */
+  snapshot(): Promise<Snapshot>;
+  /** Returns to `snapshot`, clearing poison. */
+  restore(snapshot: Snapshot): Promise<void>;
+  /** Unloads every handler, returning a JSSandbox with a fresh runtime. Consumes this object. */
+  unload(): JSSandbox;
+  /** Kills the running call; answers at once, even while a call runs. */
+  readonly interruptHandle: InterruptHandle;
+  /** Whether a killed or trapped call left the sandbox poisoned; answers at once. */
+  readonly poisoned: boolean;
+  /** Statistics of the last call, or null before the first. */
+  readonly lastCallStats: CallStats | null;
+}
+
+/** Kills the call running in a sandbox, from anywhere. */
+export declare class InterruptHandle {
+  /** Kills the running call; returns whether one was running. Does nothing to later calls. */
+  kill(): boolean;
+  /** Whether a call is running. */
+  readonly running: boolean;
+  /** Whether the sandbox is poisoned. */
+  readonly poisoned: boolean;
+}
+
+/** A saved sandbox state, for `LoadedJSSandbox.restore`. */
+export declare class Snapshot {
+  /** Bytes of guest state held. */
+  readonly size: number;
+}

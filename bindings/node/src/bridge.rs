@@ -1,0 +1,118 @@
+//! [`Bridge`]: delivers a sandbox's messages in JavaScript.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use napi::bindgen_prelude::{JsValue, ToNapiValue, Unknown};
+use napi::{sys, Env};
+
+use crate::errors;
+use crate::host::HostRequest;
+use crate::js::{self, FnRef};
+use crate::lane::Deliver;
+use crate::reply::Reply;
+use crate::sandbox::Snapshot;
+
+/// The JavaScript side of one sandbox: its print callback and host
+/// functions.
+pub(crate) struct Bridge {
+    pub(crate) print: Option<FnRef>,
+    pub(crate) functions: Rc<RefCell<Vec<FnRef>>>,
+}
+
+impl Deliver for Bridge {
+    fn print(&self, env: &Env, level: warden::LogLevel, line: String) {
+        let Some(print) = &self.print else { return };
+        let args = (js::value(env, level.as_str()), js::value(env, line));
+        if let (Ok(level), Ok(line)) = args {
+            // A print callback that throws loses that line, nothing more.
+            let _ = js::call(env, print, &[level, line]);
+        }
+    }
+
+    fn host_call(&self, env: &Env, request: HostRequest) {
+        let HostRequest {
+            function,
+            args,
+            answer,
+        } = request;
+        let fail = |message: String| {
+            let _ = answer.send(Err(message));
+        };
+        let functions = self.functions.borrow();
+        let Some(target) = functions.get(function) else {
+            return fail("unknown host function".into());
+        };
+        let target = match target.borrow_back(env) {
+            Ok(target) => target.raw(),
+            Err(e) => return fail(e.to_string()),
+        };
+        let reply = answer.clone();
+        let settle =
+            env.create_function_from_closure::<Unknown<'static>, (), _>("settle", move |ctx| {
+                let ok: bool = ctx.get(0)?;
+                let payload: String = ctx.get(1)?;
+                // The sandbox may have stopped waiting (a killed call): then
+                // the answer is dropped.
+                let _ = reply.send(if ok { Ok(payload) } else { Err(payload) });
+                Ok(())
+            });
+        let outcome = js::with_helpers(|helpers| {
+            let settle = settle?.raw();
+            let args = js::value(env, args)?;
+            Ok(js::call(env, &helpers.dispatch, &[target, args, settle]))
+        });
+        match outcome {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) => fail("the host function dispatcher failed".into()),
+            Err(e) => fail(e.to_string()),
+        }
+    }
+
+    fn settle(&self, env: &Env, deferred: sys::napi_deferred, reply: Reply) {
+        let (ok, value) = match outcome_value(env, reply) {
+            Ok(pair) => pair,
+            Err(e) => match errors::plain(env, errors::INTERNAL, "internal", &e.to_string()) {
+                Ok(error) => (false, error.raw()),
+                Err(_) => return,
+            },
+        };
+        // SAFETY: main thread; each deferred is settled exactly once.
+        unsafe {
+            if ok {
+                sys::napi_resolve_deferred(env.raw(), deferred, value);
+            } else {
+                sys::napi_reject_deferred(env.raw(), deferred, value);
+            }
+        }
+    }
+}
+
+/// The value a reply settles its promise with, and whether it resolves.
+fn outcome_value(env: &Env, reply: Reply) -> napi::Result<(bool, sys::napi_value)> {
+    Ok(match reply {
+        Reply::Unit => (true, js::value(env, ())?),
+        Reply::Json(json) => {
+            let text = js::value(env, json)?;
+            match js::with_helpers(|helpers| Ok(js::call(env, &helpers.parse, &[text])))? {
+                Ok(value) => (true, value),
+                Err(_) => (
+                    false,
+                    errors::plain(env, errors::INTERNAL, "internal", "the result is not JSON")?
+                        .raw(),
+                ),
+            }
+        }
+        Reply::Snapshot(snapshot) => {
+            // SAFETY: main thread.
+            let instance =
+                unsafe { ToNapiValue::to_napi_value(env.raw(), Snapshot::new(snapshot))? };
+            (true, instance)
+        }
+        Reply::Warden(error) => (false, errors::from_warden(env, &error)?.raw()),
+        Reply::Internal(message) => (
+            false,
+            errors::plain(env, errors::INTERNAL, "internal", &message)?.raw(),
+        ),
+    })
+}

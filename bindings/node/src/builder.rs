@@ -1,0 +1,252 @@
+//! `SandboxBuilder`, `ProtoJSSandbox` and `HostModule`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+
+use napi::bindgen_prelude::{Function, This, Unknown};
+use napi::Env;
+use napi_derive::napi;
+
+use crate::bridge::Bridge;
+use crate::errors;
+use crate::host;
+use crate::js::FnRef;
+use crate::lane::{Lane, Message, Outbox, Stage};
+use crate::sandbox::JSSandbox;
+
+/// Configures sandboxes: limits, and where the guest's console goes.
+#[napi]
+pub struct SandboxBuilder {
+    builder: Option<warden::SandboxBuilder>,
+    print: Option<FnRef>,
+}
+
+/// A byte count from JavaScript: a whole number from 1 to 2^53.
+fn byte_count(env: &Env, what: &str, value: f64) -> napi::Result<usize> {
+    if value.fract() == 0.0 && (1.0..=9_007_199_254_740_992.0).contains(&value) {
+        Ok(value as usize)
+    } else {
+        Err(errors::invalid(
+            env,
+            &format!("{what} must be a whole number of bytes, got {value}"),
+        ))
+    }
+}
+
+#[napi]
+impl SandboxBuilder {
+    /// A builder with the default limits.
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        Self {
+            builder: Some(warden::SandboxBuilder::new()),
+            print: None,
+        }
+    }
+
+    fn update(
+        &mut self,
+        env: &Env,
+        f: impl FnOnce(warden::SandboxBuilder) -> warden::SandboxBuilder,
+    ) -> napi::Result<()> {
+        let builder = self
+            .builder
+            .take()
+            .ok_or_else(|| errors::consumed(env, "SandboxBuilder", "build"))?;
+        self.builder = Some(f(builder));
+        Ok(())
+    }
+
+    /// The most linear memory the guest may use, in bytes.
+    #[napi]
+    pub fn guest_memory_limit<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        bytes: f64,
+    ) -> napi::Result<This<'env>> {
+        let bytes = byte_count(env, "guestMemoryLimit", bytes)?;
+        self.update(env, |b| b.guest_memory_limit(bytes))?;
+        Ok(this)
+    }
+
+    /// The most native stack wasm code may use, in bytes.
+    #[napi]
+    pub fn max_wasm_stack<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        bytes: f64,
+    ) -> napi::Result<This<'env>> {
+        let bytes = byte_count(env, "maxWasmStack", bytes)?;
+        self.update(env, |b| b.max_wasm_stack(bytes))?;
+        Ok(this)
+    }
+
+    /// The largest event accepted, in bytes of JSON.
+    #[napi]
+    pub fn max_event_size<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        bytes: f64,
+    ) -> napi::Result<This<'env>> {
+        let bytes = byte_count(env, "maxEventSize", bytes)?;
+        self.update(env, |b| b.max_event_size(bytes))?;
+        Ok(this)
+    }
+
+    /// The largest result a handler may return, in bytes of JSON.
+    #[napi]
+    pub fn max_result_size<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        bytes: f64,
+    ) -> napi::Result<This<'env>> {
+        let bytes = byte_count(env, "maxResultSize", bytes)?;
+        self.update(env, |b| b.max_result_size(bytes))?;
+        Ok(this)
+    }
+
+    /// Receives the guest's console output: `callback(level, line)`.
+    #[napi]
+    pub fn print<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        callback: Function<'_, Unknown<'static>, Unknown<'static>>,
+    ) -> napi::Result<This<'env>> {
+        self.update(env, |b| b)?;
+        self.print = Some(callback.create_ref()?);
+        Ok(this)
+    }
+
+    /// Validates the settings and prepares the engine. Consumes the builder.
+    #[napi]
+    pub fn build(&mut self, env: &Env) -> napi::Result<ProtoJSSandbox> {
+        let builder = self
+            .builder
+            .take()
+            .ok_or_else(|| errors::consumed(env, "SandboxBuilder", "build"))?;
+        let outbox = Outbox::new();
+        let print = self.print.take();
+        let builder = if print.is_some() {
+            let outbox = outbox.clone();
+            builder.print_fn(move |level, line| outbox.push(Message::Print(level, line.to_owned())))
+        } else {
+            builder
+        };
+        let proto = builder.build().map_err(|e| errors::throw_warden(env, &e))?;
+        Ok(ProtoJSSandbox {
+            shared: Rc::new(ProtoShared {
+                proto: RefCell::new(Some(proto)),
+                functions: Rc::default(),
+                outbox,
+                interrupt: Arc::new(OnceLock::new()),
+            }),
+            print: RefCell::new(print),
+        })
+    }
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a ProtoJSSandbox and its HostModules share.
+struct ProtoShared {
+    proto: RefCell<Option<warden::ProtoJSSandbox>>,
+    functions: Rc<RefCell<Vec<FnRef>>>,
+    outbox: Arc<Outbox>,
+    interrupt: Arc<OnceLock<warden::InterruptHandle>>,
+}
+
+/// A sandbox before its JavaScript runtime starts: register host functions
+/// here, then call `loadRuntime()`.
+#[napi(js_name = "ProtoJSSandbox")]
+pub struct ProtoJSSandbox {
+    shared: Rc<ProtoShared>,
+    print: RefCell<Option<FnRef>>,
+}
+
+#[napi]
+impl ProtoJSSandbox {
+    /// The host module `name`, imported by handlers as
+    /// `import * as m from "host:<name>"`.
+    #[napi]
+    pub fn host_module(&self, env: &Env, name: String) -> napi::Result<HostModule> {
+        if self.shared.proto.borrow().is_none() {
+            return Err(errors::consumed(env, "ProtoJSSandbox", "loadRuntime"));
+        }
+        Ok(HostModule {
+            shared: self.shared.clone(),
+            name,
+        })
+    }
+
+    /// Starts the JavaScript runtime on a thread of its own. Consumes this
+    /// object.
+    #[napi]
+    pub fn load_runtime(&self, env: &Env) -> napi::Result<JSSandbox> {
+        let proto = self.shared.proto.borrow_mut().take();
+        let proto = proto.ok_or_else(|| errors::consumed(env, "ProtoJSSandbox", "loadRuntime"))?;
+        let sandbox = proto
+            .load_runtime()
+            .map_err(|e| errors::throw_warden(env, &e))?;
+        let interrupt = sandbox.interrupt_handle();
+        let _ = self.shared.interrupt.set(interrupt.clone());
+        let bridge = Rc::new(Bridge {
+            print: self.print.borrow_mut().take(),
+            functions: self.shared.functions.clone(),
+        });
+        let lane = Lane::start(Stage::Js(sandbox), self.shared.outbox.clone(), bridge)?;
+        Ok(JSSandbox::new(Rc::new(lane), interrupt))
+    }
+}
+
+/// The functions of one host module.
+#[napi]
+pub struct HostModule {
+    shared: Rc<ProtoShared>,
+    name: String,
+}
+
+#[napi]
+impl HostModule {
+    /// Registers `callback` as function `name` of this module. It receives
+    /// the JSON-decoded arguments and may return a value or a promise; the
+    /// guest waits for the result. A throw or a rejection becomes an
+    /// `Error` in the guest.
+    #[napi]
+    pub fn register<'env>(
+        &self,
+        env: &Env,
+        this: This<'env>,
+        name: String,
+        callback: Function<'_, Unknown<'static>, Unknown<'static>>,
+    ) -> napi::Result<This<'env>> {
+        let mut proto = self.shared.proto.borrow_mut();
+        let proto = proto
+            .as_mut()
+            .ok_or_else(|| errors::consumed(env, "ProtoJSSandbox", "loadRuntime"))?;
+        let index = self.shared.functions.borrow().len();
+        let forward = host::forwarder(
+            index,
+            self.shared.outbox.clone(),
+            self.shared.interrupt.clone(),
+        );
+        proto
+            .host_module(&self.name)
+            .and_then(|mut module| module.register_raw(&name, forward).map(|_| ()))
+            .map_err(|e| errors::throw_warden(env, &e))?;
+        self.shared
+            .functions
+            .borrow_mut()
+            .push(callback.create_ref()?);
+        Ok(this)
+    }
+}

@@ -1,0 +1,105 @@
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { warden, loaded, rejectsWith, throwsWith, ECHO } = require('./helpers');
+
+const { ErrorCode } = warden;
+
+test('the classes mirror the Rust lifecycle', async () => {
+  const builder = new warden.SandboxBuilder();
+  assert.equal(builder.guestMemoryLimit(32 * 1024 * 1024).maxWasmStack(1024 * 1024), builder, 'setters chain');
+  const proto = builder.maxEventSize(4096).maxResultSize(4096).build();
+  assert.ok(proto instanceof warden.ProtoJSSandbox);
+  const js = proto.loadRuntime();
+  assert.ok(js instanceof warden.JSSandbox);
+  await js.addHandler('echo', ECHO);
+  const sandbox = js.getLoadedSandbox();
+  assert.ok(sandbox instanceof warden.LoadedJSSandbox);
+  for (const event of [{ a: [1, 'x', null], b: { c: true } }, 42, 'text', [1, 2], null, false]) {
+    assert.deepEqual(await sandbox.callHandler('echo', event), event);
+  }
+});
+
+test('using an object after a call consumed it throws ERR_CONSUMED', async () => {
+  const builder = new warden.SandboxBuilder();
+  const proto = builder.build();
+  throwsWith(() => builder.build(), ErrorCode.CONSUMED);
+  throwsWith(() => builder.guestMemoryLimit(1 << 25), ErrorCode.CONSUMED);
+  const module = proto.hostModule('m');
+  const js = proto.loadRuntime();
+  throwsWith(() => proto.loadRuntime(), ErrorCode.CONSUMED);
+  throwsWith(() => proto.hostModule('other'), ErrorCode.CONSUMED);
+  throwsWith(() => module.register('f', () => 1), ErrorCode.CONSUMED);
+  await js.addHandler('echo', ECHO);
+  const sandbox = js.getLoadedSandbox();
+  throwsWith(() => js.getLoadedSandbox(), ErrorCode.CONSUMED);
+  await rejectsWith(js.addHandler('x', ECHO), ErrorCode.CONSUMED);
+  await rejectsWith(js.removeHandler('echo'), ErrorCode.CONSUMED);
+  await rejectsWith(js.clearHandlers(), ErrorCode.CONSUMED);
+  const again = sandbox.unload();
+  throwsWith(() => sandbox.unload(), ErrorCode.CONSUMED);
+  await rejectsWith(sandbox.callHandler('echo', {}), ErrorCode.CONSUMED);
+  await rejectsWith(sandbox.snapshot(), ErrorCode.CONSUMED);
+  // The JSSandbox from unload() has a fresh runtime without handlers.
+  await again.addHandler('echo', 'function handler(e) { return [e]; }');
+  assert.deepEqual(await again.getLoadedSandbox().callHandler('echo', 1), [1]);
+});
+
+test('builder settings are validated', () => {
+  for (const bad of [-1, 0, 1.5, NaN]) {
+    throwsWith(() => new warden.SandboxBuilder().guestMemoryLimit(bad), ErrorCode.INVALID_ARG);
+  }
+  throwsWith(() => new warden.SandboxBuilder().guestMemoryLimit(1024).build(), ErrorCode.INVALID_ARG);
+  throwsWith(() => new warden.SandboxBuilder().maxWasmStack(64 * 1024 * 1024).build(), ErrorCode.INVALID_ARG);
+});
+
+test('compile errors reject addHandler with the position', async () => {
+  const js = new warden.SandboxBuilder().build().loadRuntime();
+  const error = await rejectsWith(js.addHandler('bad', 'function handler(e) {\n  let x = ;\n}'), ErrorCode.HANDLER);
+  assert.equal(error.kind, 'compile');
+  assert.equal(error.handler, 'bad');
+  assert.equal(error.guestError.name, 'SyntaxError');
+  assert.equal(error.guestError.line, 2);
+  assert.equal(error.guestError.column, 11);
+  await rejectsWith(js.addHandler('', ECHO), ErrorCode.INVALID_ARG);
+  await js.addHandler('echo', ECHO);
+  await rejectsWith(js.addHandler('echo', ECHO), ErrorCode.INVALID_ARG);
+  await js.removeHandler('echo');
+  await rejectsWith(js.removeHandler('echo'), ErrorCode.INVALID_ARG);
+  await js.addHandler('echo', ECHO);
+  await js.clearHandlers();
+  await rejectsWith(js.getLoadedSandbox().callHandler('echo', {}), ErrorCode.INVALID_ARG);
+});
+
+test('console output reaches the print callback before the call settles', async () => {
+  const lines = [];
+  const sandbox = await loaded(
+    { h: 'function handler(e) { console.log("got", e.n); console.warn({ w: 1 }); console.error("bad"); return e.n; }' },
+    (builder) => builder.print((level, line) => lines.push([level, line])),
+  );
+  assert.equal(await sandbox.callHandler('h', { n: 7 }), 7);
+  assert.deepEqual(lines, [
+    ['log', 'got 7'],
+    ['warn', '{"w":1}'],
+    ['error', 'bad'],
+  ]);
+});
+
+test('snapshots restore state and statistics describe the last call', async () => {
+  const sandbox = await loaded({ count: 'let n = 0; function handler() { return ++n; }' });
+  assert.equal(sandbox.lastCallStats, null);
+  const snapshot = await sandbox.snapshot();
+  assert.ok(snapshot instanceof warden.Snapshot);
+  assert.ok(snapshot.size > 0);
+  assert.equal(await sandbox.callHandler('count', {}), 1);
+  assert.equal(await sandbox.callHandler('count', {}), 2);
+  await sandbox.restore(snapshot);
+  assert.equal(await sandbox.callHandler('count', {}), 1);
+  const stats = sandbox.lastCallStats;
+  assert.equal(typeof stats.wallTimeMs, 'number');
+  assert.equal(stats.guestCpuTimeMs, null);
+  assert.equal(stats.terminatedBy, null);
+  await sandbox.callHandler('count', {}, { cpuTimeoutMs: 10_000 });
+  assert.equal(typeof sandbox.lastCallStats.guestCpuTimeMs, 'number');
+});
