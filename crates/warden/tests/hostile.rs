@@ -1,0 +1,1223 @@
+//! Hostile handlers: every attack a handler can mount from inside the
+//! sandbox, one JavaScript fixture per attack (`tests/hostile/*.js`).
+//!
+//! Each test asserts the exact outcome of its attack (the error variant,
+//! whether the sandbox is poisoned, that a monitored call ends within its
+//! budget plus a generous slack) and then that
+//!
+//! - the same sandbox answers again (after a restore when it was poisoned),
+//! - the host can still make a fresh sandbox and call it, and
+//! - a *bystander* — another sandbox answering echo calls on another thread
+//!   for the whole length of the attack — never saw a single failure.
+//!
+//! Time bounds are deliberately loose: this runs on loaded 2-core machines,
+//! so a 100 ms budget may end seconds later; only "it ended, and not absurdly
+//! late" is asserted.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::ECHO;
+use serde_json::Value;
+use warden::{
+    CpuTimeMonitor, Error, JsError, Killer, LoadedJSSandbox, SandboxBuilder, Script, Snapshot,
+    WallClockMonitor,
+};
+
+/// The fixture `tests/hostile/<name>.js`.
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!("hostile/", $name, ".js"))
+    };
+}
+
+const MIB: usize = 1024 * 1024;
+
+/// The CPU budget runaway attacks are held to.
+const BUDGET: Duration = Duration::from_millis(100);
+/// How much later than its budget a killed call may end, on a loaded
+/// machine, before the test calls it a failure.
+const SLACK: Duration = Duration::from_secs(10);
+/// A wall-clock safety net on every monitored call, so that nothing in this
+/// file can hang the run even if a monitor failed.
+const SAFETY_NET: Duration = Duration::from_secs(60);
+/// How long an unmonitored call may take before its watchdog kills it and
+/// the test reports a hang.
+const WATCHDOG: Duration = Duration::from_secs(30);
+
+/// The monitors runaway attacks run under: 100 ms of CPU time, and a
+/// wall-clock safety net that a working CPU-time monitor always beats.
+fn budget() -> (CpuTimeMonitor, WallClockMonitor) {
+    (
+        CpuTimeMonitor::new(BUDGET).unwrap(),
+        WallClockMonitor::new(SAFETY_NET).unwrap(),
+    )
+}
+
+/// The monitors every other call runs under: far more than any of them
+/// needs, so a kill means something went wrong.
+fn generous() -> (CpuTimeMonitor, WallClockMonitor) {
+    (
+        CpuTimeMonitor::new(Duration::from_secs(30)).unwrap(),
+        WallClockMonitor::new(SAFETY_NET).unwrap(),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// The bystander: another sandbox, on another thread, answering echo calls
+// for the whole length of an attack.
+// ---------------------------------------------------------------------------
+
+struct Bystander {
+    stop: Arc<AtomicBool>,
+    calls: Arc<AtomicU64>,
+    thread: thread::JoinHandle<Result<u64, String>>,
+}
+
+impl Bystander {
+    fn start() -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let calls = Arc::new(AtomicU64::new(0));
+        let (stop2, calls2) = (stop.clone(), calls.clone());
+        let thread = thread::spawn(move || {
+            let mut loaded = common::loaded(&[("echo", ECHO)]);
+            let monitors = generous();
+            let mut i = 0u64;
+            while !stop2.load(Ordering::Relaxed) {
+                let event = format!(r#"{{"i":{i},"who":"bystander","list":[1,2,{{"x":null}}]}}"#);
+                match loaded.handle_event_with_monitor("echo", &event, &monitors, Some(false)) {
+                    Ok(result) if result == event => {}
+                    Ok(result) => return Err(format!("call {i}: wrong result {result}")),
+                    Err(error) => return Err(format!("call {i}: {error:?}")),
+                }
+                if loaded.poisoned() {
+                    return Err(format!("call {i}: the bystander is poisoned"));
+                }
+                i += 1;
+                calls2.store(i, Ordering::Relaxed);
+            }
+            Ok(i)
+        });
+        let bystander = Self {
+            stop,
+            calls,
+            thread,
+        };
+        bystander.wait_beyond(0);
+        bystander
+    }
+
+    fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Waits until the bystander has made more than `n` calls (or stopped
+    /// on a failure, which [`finish`](Self::finish) reports).
+    fn wait_beyond(&self, n: u64) {
+        let start = Instant::now();
+        while self.calls() <= n && !self.thread.is_finished() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the bystander made no progress for 60 s"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Checks the bystander is still answering after the attack, stops it,
+    /// and asserts every one of its calls succeeded.
+    fn finish(self, during: u64) {
+        let now = self.calls();
+        self.wait_beyond(now);
+        self.stop.store(true, Ordering::Relaxed);
+        let total = self
+            .thread
+            .join()
+            .expect("the bystander thread panicked")
+            .unwrap_or_else(|e| panic!("the bystander sandbox was affected: {e}"));
+        assert!(total > now, "the bystander stopped answering");
+        println!("    bystander: {total} echo calls, {during} of them during the attack");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The arena: the attacked sandbox, its pristine snapshot, and the bystander.
+// ---------------------------------------------------------------------------
+
+struct Arena {
+    loaded: LoadedJSSandbox,
+    snapshot: Snapshot,
+    bystander: Bystander,
+    limit: usize,
+    during: u64,
+}
+
+/// The outcome of one attack call.
+struct Outcome {
+    result: warden::Result<String>,
+    elapsed: Duration,
+}
+
+impl Arena {
+    /// A sandbox with `echo` and the given handlers, a snapshot of it, and a
+    /// running bystander.
+    fn new(handlers: &[(&str, &str)]) -> Self {
+        Self::with(
+            SandboxBuilder::new(),
+            warden::DEFAULT_GUEST_MEMORY_LIMIT,
+            handlers,
+        )
+    }
+
+    fn with(builder: SandboxBuilder, limit: usize, handlers: &[(&str, &str)]) -> Self {
+        let mut all = vec![("echo", ECHO)];
+        all.extend_from_slice(handlers);
+        let mut loaded = common::loaded_with(builder, &all);
+        let snapshot = loaded.snapshot().unwrap();
+        Self {
+            loaded,
+            snapshot,
+            bystander: Bystander::start(),
+            limit,
+            during: 0,
+        }
+    }
+
+    /// Calls `name` watched by `monitors`, counting the bystander's calls
+    /// made meanwhile.
+    fn call<M: warden::MonitorSet>(&mut self, name: &str, event: &str, monitors: &M) -> Outcome {
+        let before = self.bystander.calls();
+        let start = Instant::now();
+        let result = self
+            .loaded
+            .handle_event_with_monitor(name, event, monitors, None);
+        let elapsed = start.elapsed();
+        self.during += self.bystander.calls() - before;
+        self.check_memory();
+        Outcome { result, elapsed }
+    }
+
+    /// Calls `name` with no monitor at all. A watchdog thread kills the call
+    /// after [`WATCHDOG`] so a hang fails the test instead of blocking the
+    /// run; the returned flag says whether it had to.
+    fn call_unmonitored(&mut self, name: &str, event: &str) -> (Outcome, bool) {
+        let handle = self.loaded.interrupt_handle();
+        let (done, wait) = mpsc::channel::<()>();
+        let watchdog = thread::spawn(move || match wait.recv_timeout(WATCHDOG) {
+            Err(RecvTimeoutError::Timeout) => handle.kill(),
+            _ => false,
+        });
+        let before = self.bystander.calls();
+        let start = Instant::now();
+        let result = self.loaded.handle_event(name, event, None);
+        let elapsed = start.elapsed();
+        self.during += self.bystander.calls() - before;
+        let _ = done.send(());
+        let hung = watchdog.join().unwrap();
+        self.check_memory();
+        (Outcome { result, elapsed }, hung)
+    }
+
+    /// Guest memory never exceeds the configured limit.
+    fn check_memory(&self) {
+        let used = self.loaded.status().guest_memory_bytes;
+        assert!(
+            used <= self.limit,
+            "guest memory {used} bytes is over the {} byte limit",
+            self.limit
+        );
+    }
+
+    /// Calls `echo` on the attacked sandbox and checks the answer.
+    fn echo_works(&mut self) {
+        let event = r#"{"after":"attack","n":[1,2.5,"three",null,true,{"deep":{}}]}"#;
+        let result = self
+            .loaded
+            .handle_event_with_monitor("echo", event, &generous(), None);
+        assert_eq!(result.unwrap(), event);
+        assert!(!self.loaded.poisoned());
+    }
+
+    /// After an attack that must not poison: the sandbox answers at once.
+    fn usable(&mut self) {
+        assert!(!self.loaded.poisoned(), "the sandbox was poisoned");
+        self.echo_works();
+    }
+
+    /// After an attack that must poison: calls are refused until a restore,
+    /// after which the sandbox answers again.
+    fn poisoned_then_restored(&mut self) {
+        assert!(self.loaded.poisoned(), "the sandbox was not poisoned");
+        assert!(self.loaded.status().poisoned);
+        assert!(matches!(
+            self.loaded.handle_event("echo", "{}", None),
+            Err(Error::Poisoned)
+        ));
+        self.loaded.restore(&self.snapshot).unwrap();
+        self.echo_works();
+    }
+
+    /// Restores the pristine snapshot (between variants of one attack).
+    fn reset(&mut self) {
+        self.loaded.restore(&self.snapshot).unwrap();
+        assert!(!self.loaded.poisoned());
+    }
+
+    /// The closing checks: the sandbox is usable, the host is fine, and the
+    /// bystander was never affected.
+    fn finish(mut self) {
+        self.usable();
+        host_is_fine();
+        self.bystander.finish(self.during);
+    }
+}
+
+/// The host process still makes and runs sandboxes normally.
+fn host_is_fine() {
+    let mut fresh = common::loaded(&[("echo", ECHO)]);
+    assert_eq!(
+        fresh
+            .handle_event("echo", r#"{"host":"fine"}"#, None)
+            .unwrap(),
+        r#"{"host":"fine"}"#
+    );
+}
+
+/// Asserts `outcome` is a kill by the CPU-time monitor at [`BUDGET`], ended
+/// within the budget plus [`SLACK`], and that the sandbox is poisoned.
+fn assert_killed_within_budget(arena: &Arena, outcome: Outcome, what: &str) {
+    let error = outcome.result.expect_err(what);
+    assert_eq!(
+        error.killer(),
+        Some(&Killer::Monitor {
+            name: "cpu-time",
+            budget: Some(BUDGET)
+        }),
+        "{what}: expected a cpu-time kill, got {error:?}"
+    );
+    assert!(error.poisons() && arena.loaded.poisoned(), "{what}");
+    assert!(
+        outcome.elapsed <= BUDGET + SLACK,
+        "{what}: killed after {:?}, budget {BUDGET:?} + slack {SLACK:?}",
+        outcome.elapsed
+    );
+    let stats = arena.loaded.last_call_stats().unwrap();
+    assert_eq!(stats.terminated_by, Some("cpu-time"), "{what}");
+    let cpu = stats.guest_cpu_time.unwrap();
+    assert!(cpu >= BUDGET, "{what}: killed after only {cpu:?} of CPU");
+    println!(
+        "    {what}: killed by cpu-time after {:?} wall, {cpu:?} cpu",
+        outcome.elapsed
+    );
+}
+
+/// The `JsError` of a `HandlerThrew`, checking the handler name.
+fn threw(result: warden::Result<String>, handler: &str) -> JsError {
+    match result {
+        Err(Error::HandlerThrew { handler: h, error }) => {
+            assert_eq!(h, handler);
+            error
+        }
+        other => panic!("{handler}: expected HandlerThrew, got {other:?}"),
+    }
+}
+
+fn not_killed(outcome: &Outcome, what: &str) {
+    assert!(
+        !matches!(outcome.result, Err(Error::Killed(_))),
+        "{what}: killed by a monitor: {:?}",
+        outcome.result
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Runaway computation.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn tight_loop_is_killed_within_budget() {
+    let mut arena = Arena::new(&[("tight_loop", fixture!("tight_loop"))]);
+    let outcome = arena.call("tight_loop", "{}", &budget());
+    assert_killed_within_budget(&arena, outcome, "tight_loop");
+    arena.poisoned_then_restored();
+    arena.finish();
+}
+
+#[test]
+fn a_loop_cannot_swallow_its_kill_with_try_catch_finally() {
+    let mut arena = Arena::new(&[("swallow_kill", fixture!("swallow_kill"))]);
+    let outcome = arena.call("swallow_kill", "{}", &budget());
+    assert_killed_within_budget(&arena, outcome, "swallow_kill (monitor)");
+    arena.poisoned_then_restored();
+
+    // Nor a kill through an interrupt handle from another thread.
+    let handle = arena.loaded.interrupt_handle();
+    let killer = thread::spawn(move || {
+        while !handle.is_running() {
+            thread::yield_now();
+        }
+        thread::sleep(Duration::from_millis(50));
+        handle.kill()
+    });
+    let (outcome, hung) = arena.call_unmonitored("swallow_kill", "{}");
+    assert!(killer.join().unwrap());
+    assert!(!hung);
+    assert!(
+        matches!(outcome.result, Err(Error::Killed(Killer::Handle))),
+        "{:?}",
+        outcome.result
+    );
+    arena.poisoned_then_restored();
+    arena.finish();
+}
+
+#[test]
+fn catastrophic_regex_is_killed_inside_the_matcher() {
+    let mut arena = Arena::new(&[("catastrophic_regex", fixture!("catastrophic_regex"))]);
+    let outcome = arena.call("catastrophic_regex", "{}", &budget());
+    assert_killed_within_budget(&arena, outcome, "catastrophic_regex");
+    arena.poisoned_then_restored();
+    arena.finish();
+}
+
+#[test]
+fn an_endless_microtask_chain_is_killed_within_budget() {
+    let mut arena = Arena::new(&[("microtask_chain", fixture!("microtask_chain"))]);
+    let outcome = arena.call("microtask_chain", "{}", &budget());
+    assert_killed_within_budget(&arena, outcome, "microtask_chain");
+    arena.poisoned_then_restored();
+    arena.finish();
+}
+
+#[test]
+fn an_error_whose_message_getter_spins_is_still_killed() {
+    let mut arena = Arena::new(&[("throw_spinning_getter", fixture!("throw_spinning_getter"))]);
+    let outcome = arena.call("throw_spinning_getter", "{}", &budget());
+    assert_killed_within_budget(&arena, outcome, "throw_spinning_getter");
+    arena.poisoned_then_restored();
+    arena.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Memory.
+// ---------------------------------------------------------------------------
+
+const SMALL_LIMIT: usize = 32 * MIB;
+
+/// Runs a growth attack uncaught and caught. Uncaught, it must end as
+/// `OutOfMemory` (not poisoned) or as a thrown `RangeError`/`InternalError`;
+/// caught, JavaScript sees an ordinary error. Memory never passes the limit.
+fn growth_attack(name: &str, source: &str) {
+    let builder = SandboxBuilder::new().guest_memory_limit(SMALL_LIMIT);
+    let mut arena = Arena::with(builder, SMALL_LIMIT, &[(name, source)]);
+    for round in 0..2 {
+        let outcome = arena.call(name, r#"{"catch":false}"#, &generous());
+        not_killed(&outcome, name);
+        match &outcome.result {
+            Err(Error::OutOfMemory { limit, poisoned }) => {
+                assert_eq!(*limit, SMALL_LIMIT);
+                assert!(!poisoned, "{name}: out of memory poisoned the sandbox");
+            }
+            Err(Error::HandlerThrew { error, .. })
+                if ["RangeError", "InternalError"].contains(&error.name.as_str()) => {}
+            other => panic!("{name}: expected OutOfMemory or a RangeError, got {other:?}"),
+        }
+        println!(
+            "    {name} round {round}: {:?} after {:?}, guest memory {} bytes",
+            outcome.result.as_ref().unwrap_err(),
+            outcome.elapsed,
+            arena.loaded.status().guest_memory_bytes
+        );
+        arena.usable();
+
+        let outcome = arena.call(name, r#"{"catch":true}"#, &generous());
+        let caught: Value = serde_json::from_str(&outcome.result.unwrap()).unwrap();
+        let caught_name = caught["caught"].as_str().unwrap();
+        assert!(
+            ["RangeError", "InternalError"].contains(&caught_name),
+            "{name}: caught {caught}"
+        );
+        arena.usable();
+    }
+    arena.finish();
+}
+
+#[test]
+fn exponential_string_growth_stays_within_the_memory_limit() {
+    growth_attack("string_growth", fixture!("string_growth"));
+}
+
+#[test]
+fn exponential_array_growth_stays_within_the_memory_limit() {
+    growth_attack("array_growth", fixture!("array_growth"));
+}
+
+// ---------------------------------------------------------------------------
+// Stack.
+// ---------------------------------------------------------------------------
+
+fn stack_attack(name: &str, source: &str) {
+    let mut arena = Arena::new(&[(name, source)]);
+    for _ in 0..2 {
+        let outcome = arena.call(name, "{}", &generous());
+        assert!(
+            matches!(outcome.result, Err(Error::StackOverflow)),
+            "{name}: {:?}",
+            outcome.result
+        );
+        println!("    {name}: stack overflow after {:?}", outcome.elapsed);
+        arena.poisoned_then_restored();
+    }
+    arena.finish();
+}
+
+#[test]
+fn deep_recursion_is_a_stack_overflow() {
+    stack_attack("deep_recursion", fixture!("deep_recursion"));
+}
+
+#[test]
+fn mutual_recursion_is_a_stack_overflow() {
+    stack_attack("mutual_recursion", fixture!("mutual_recursion"));
+}
+
+#[test]
+fn recursion_through_a_proxy_trap_is_a_stack_overflow() {
+    stack_attack("proxy_recursion", fixture!("proxy_recursion"));
+}
+
+#[test]
+fn a_deeply_nested_result_overflows_the_stack_without_harm() {
+    let mut arena = Arena::new(&[("deep_result", fixture!("deep_result"))]);
+    // Moderate nesting serializes normally.
+    let outcome = arena.call("deep_result", r#"{"depth":100}"#, &generous());
+    let expected = format!("{}{}", "[".repeat(101), "]".repeat(101));
+    assert_eq!(outcome.result.unwrap(), expected);
+    // Serializing 200,000 levels recurses past the wasm stack: the
+    // serializer's own recursion is a stack overflow like any other.
+    for _ in 0..2 {
+        let outcome = arena.call("deep_result", r#"{"depth":200000}"#, &generous());
+        assert!(
+            matches!(outcome.result, Err(Error::StackOverflow)),
+            "deep_result: {:?}",
+            outcome.result
+        );
+        arena.poisoned_then_restored();
+    }
+    arena.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Oversized output.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn giant_results_are_refused() {
+    let mut arena = Arena::new(&[("giant_result", fixture!("giant_result"))]);
+    for shape in ["string", "array", "escapes"] {
+        let event = format!(r#"{{"shape":"{shape}"}}"#);
+        let outcome = arena.call("giant_result", &event, &generous());
+        match outcome.result {
+            Err(Error::ResultTooLarge { size, limit }) => {
+                assert_eq!(limit, warden::DEFAULT_MAX_RESULT_SIZE, "{shape}");
+                assert!(size > limit, "{shape}: {size}");
+            }
+            other => panic!("{shape}: expected ResultTooLarge, got {other:?}"),
+        }
+        arena.usable();
+    }
+    arena.finish();
+}
+
+#[test]
+fn a_giant_error_message_is_reported_without_harm() {
+    let mut arena = Arena::new(&[("giant_error", fixture!("giant_error"))]);
+    let outcome = arena.call("giant_error", "{}", &generous());
+    not_killed(&outcome, "giant_error");
+    // The error comes back as thrown (its detail is not a result, so the
+    // result size limit does not apply; guest memory bounds it).
+    let error = threw(outcome.result, "giant_error");
+    assert_eq!(error.name, "Error");
+    assert!(!error.message.is_empty() && error.message.len() <= 8 * MIB);
+    assert!(error.message.chars().all(|c| c == 'E'));
+    println!(
+        "    giant_error: HandlerThrew with a {}-byte message",
+        error.message.len()
+    );
+    arena.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Promises that never settle, with no monitor at all.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn promises_that_never_settle_are_reported_without_any_monitor() {
+    let mut arena = Arena::new(&[("never_settles", fixture!("never_settles"))]);
+    for shape in ["executor", "await", "kept-resolver", "chain", "all"] {
+        let event = format!(r#"{{"shape":"{shape}"}}"#);
+        let (outcome, hung) = arena.call_unmonitored("never_settles", &event);
+        assert!(!hung, "{shape}: the call hung until the watchdog killed it");
+        assert!(
+            matches!(&outcome.result, Err(Error::PromiseNeverSettled { handler }) if handler == "never_settles"),
+            "{shape}: {:?}",
+            outcome.result
+        );
+        assert!(outcome.elapsed < WATCHDOG);
+        arena.usable();
+    }
+    arena.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Tampering with shared built-ins.
+// ---------------------------------------------------------------------------
+
+/// Handlers added next to a tampering one, before it runs. They capture the
+/// originals they need at module evaluation, so their own code is unaffected
+/// by the tampering: what is tested is the runtime's plumbing.
+const VICTIMS: &[(&str, &str)] = &[
+    (
+        "async_echo",
+        "async function handler(event) { await null; await 0; return event; }",
+    ),
+    (
+        "fresh",
+        "function handler() { return { ok: true, list: [1, 2, 3], nested: { s: 'x\\ny' } }; }",
+    ),
+    (
+        "thrower",
+        "function handler() { throw new TypeError('typed failure'); }",
+    ),
+    (
+        "cycle",
+        "function handler() { const o = {}; o.self = o; return o; }",
+    ),
+    (
+        "undefined_result",
+        "function handler() { return undefined; }",
+    ),
+    (
+        "pending",
+        "const P = Promise; function handler() { return new P(() => {}); }",
+    ),
+    (
+        "canary",
+        "const P0 = Promise, J0 = JSON, T0 = Promise.prototype.then, C0 = console;
+         function handler() {
+           return { promise: Promise === P0, json: JSON === J0, then: P0.prototype.then === T0, console: console === C0 };
+         }",
+    ),
+    (
+        "logger",
+        "const log = console.log; function handler(event) { log('event', event); return 1; }",
+    ),
+];
+
+/// What a printed line looks like, collected from `print_fn`.
+type Lines = Arc<Mutex<Vec<String>>>;
+
+/// A builder whose guest console lines are collected.
+fn collecting() -> (SandboxBuilder, Lines) {
+    let lines: Lines = Arc::default();
+    let sink = lines.clone();
+    let builder =
+        SandboxBuilder::new().print_fn(move |_, line| sink.lock().unwrap().push(line.to_owned()));
+    (builder, lines)
+}
+
+/// How each victim's call went where it differs from a pristine sandbox
+/// (empty when every victim behaved exactly as it should).
+fn victim_failures(arena: &mut Arena, lines: &Lines, what: &str) -> Vec<String> {
+    let event =
+        r#"{"a":1,"b":[1,2,{"n":null}],"ok":true,"name":"x","value":"0","length":3,"id":"q"}"#;
+    let g = generous();
+    let mut failures = Vec::new();
+    let mut expect = |arena: &mut Arena,
+                      name: &str,
+                      event: &str,
+                      check: &dyn Fn(&warden::Result<String>) -> bool| {
+        let outcome = arena.call(name, event, &g);
+        if !check(&outcome.result) {
+            failures.push(format!("{what}: {name}({event}) gave {:?}", outcome.result));
+        }
+        if arena.loaded.poisoned() {
+            arena.reset();
+        }
+    };
+    let ok = |expected: &'static str| move |r: &warden::Result<String>| matches!(r, Ok(s) if s == expected);
+    expect(arena, "echo", event, &|r| matches!(r, Ok(s) if s == event));
+    expect(
+        arena,
+        "async_echo",
+        event,
+        &|r| matches!(r, Ok(s) if s == event),
+    );
+    expect(
+        arena,
+        "fresh",
+        "{}",
+        &ok(r#"{"ok":true,"list":[1,2,3],"nested":{"s":"x\ny"}}"#),
+    );
+    expect(arena, "thrower", "{}", &|r| {
+        matches!(r, Err(Error::HandlerThrew { error, .. })
+            if error.name == "TypeError" && error.message == "typed failure"
+                && error.stack.as_deref().is_some_and(|s| s.contains("at handler")))
+    });
+    expect(arena, "cycle", "{}", &|r| {
+        matches!(r, Err(Error::InvalidResult { handler, reason })
+            if handler == "cycle" && reason.starts_with("TypeError: circular reference"))
+    });
+    expect(arena, "undefined_result", "{}", &|r| {
+        matches!(r, Err(Error::InvalidResult { .. }))
+    });
+    expect(arena, "pending", "{}", &|r| {
+        matches!(r, Err(Error::PromiseNeverSettled { .. }))
+    });
+    expect(
+        arena,
+        "echo",
+        r#"{"not json"#,
+        &|r| matches!(r, Err(Error::InvalidEvent(message)) if message.starts_with("SyntaxError: ")),
+    );
+    lines.lock().unwrap().clear();
+    expect(arena, "logger", r#"{"k":[1]}"#, &ok("1"));
+    let printed = lines.lock().unwrap().clone();
+    if printed != [r#"event {"k":[1]}"#] {
+        failures.push(format!("{what}: logger printed {printed:?}"));
+    }
+    failures
+}
+
+/// Every victim behaves exactly as it would in a pristine sandbox.
+fn victims_unaffected(arena: &mut Arena, lines: &Lines, what: &str) {
+    let failures = victim_failures(arena, lines, what);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(!arena.loaded.poisoned(), "{what}");
+}
+
+#[test]
+fn tampering_with_built_ins_does_not_reach_the_runtimes_plumbing() {
+    let (builder, lines) = collecting();
+    let mut handlers = vec![("tamper_builtins", fixture!("tamper_builtins"))];
+    handlers.extend_from_slice(VICTIMS);
+    let mut arena = Arena::with(builder, warden::DEFAULT_GUEST_MEMORY_LIMIT, &handlers);
+    let canary = |arena: &mut Arena| arena.call("canary", "{}", &generous()).result.unwrap();
+    let pristine = r#"{"promise":true,"json":true,"then":true,"console":true}"#;
+    assert_eq!(canary(&mut arena), pristine);
+    victims_unaffected(&mut arena, &lines, "before tampering");
+    let outcome = arena.call("tamper_builtins", "{}", &generous());
+    assert_eq!(outcome.result.unwrap(), r#""tampered""#);
+    // The vandalism is visible to other handlers' JavaScript...
+    assert_eq!(
+        canary(&mut arena),
+        r#"{"promise":false,"json":false,"then":false,"console":false}"#
+    );
+    // ...but not to the runtime's plumbing.
+    victims_unaffected(&mut arena, &lines, "after tamper_builtins");
+    // Twice, to be sure nothing degrades over calls.
+    victims_unaffected(&mut arena, &lines, "after tamper_builtins, again");
+    arena.reset();
+    assert_eq!(canary(&mut arena), pristine);
+    victims_unaffected(&mut arena, &lines, "after restore");
+    arena.finish();
+}
+
+/// Results are serialized with the engine's own `JSON.stringify`, which
+/// still asks every object for a `toJSON` through the prototypes that all
+/// handlers of a sandbox share. Fails at the time of writing: a `toJSON`
+/// installed on `Object.prototype` or `Array.prototype` by one handler
+/// rewrites (or, throwing, refuses) the results of later calls of others.
+#[test]
+#[ignore = "known gap: the engine's JSON.stringify still consults toJSON on shared prototypes"]
+fn tojson_on_shared_prototypes_does_not_change_later_results() {
+    let (builder, lines) = collecting();
+    let mut handlers = vec![("tamper_tojson", fixture!("tamper_tojson"))];
+    handlers.extend_from_slice(VICTIMS);
+    let mut arena = Arena::with(builder, warden::DEFAULT_GUEST_MEMORY_LIMIT, &handlers);
+    victims_unaffected(&mut arena, &lines, "before tampering");
+    let mut failures = Vec::new();
+    for how in ["method", "array", "getter-throws"] {
+        let event = format!(r#"{{"how":"{how}"}}"#);
+        let outcome = arena.call("tamper_tojson", &event, &generous());
+        // The tampering handler's own result may be affected by its own
+        // toJSON; that is JavaScript, not plumbing. Only later calls count.
+        println!("    tamper_tojson {how}: own result {:?}", outcome.result);
+        let found = victim_failures(&mut arena, &lines, &format!("toJSON tampering ({how})"));
+        for failure in &found {
+            println!("    {failure}");
+        }
+        failures.extend(found);
+        arena.reset();
+        victims_unaffected(&mut arena, &lines, "after restore");
+    }
+    assert!(
+        failures.is_empty(),
+        "toJSON tampering changed later calls of other handlers:\n{}",
+        failures.join("\n")
+    );
+    arena.finish();
+}
+
+/// QuickJS-ng calls `Error.prepareStackTrace` whenever any error object is
+/// created, including the ones the runtime's own JSON parser and serializer
+/// create for an invalid event or a result with no JSON form. Fails at the
+/// time of writing: the hook of one handler rewrites (or, spinning, turns
+/// into a kill — or an endless hang without a monitor) the `InvalidEvent` and
+/// `InvalidResult` errors of later calls of other handlers.
+#[test]
+#[ignore = "known gap: QuickJS calls Error.prepareStackTrace for errors the runtime creates"]
+fn error_prepare_stack_trace_does_not_change_later_plumbing() {
+    let builder = SandboxBuilder::new();
+    let mut handlers = vec![(
+        "tamper_prepare_stack_trace",
+        fixture!("tamper_prepare_stack_trace"),
+    )];
+    handlers.extend_from_slice(VICTIMS);
+    let mut arena = Arena::with(builder, warden::DEFAULT_GUEST_MEMORY_LIMIT, &handlers);
+    let mut failures = Vec::new();
+    for how in ["rewrite", "spin"] {
+        let event = format!(r#"{{"how":"{how}"}}"#);
+        let outcome = arena.call("tamper_prepare_stack_trace", &event, &generous());
+        assert_eq!(outcome.result.unwrap(), r#""tampered""#);
+        // Later plumbing errors are checked under a 500 ms CPU budget (a
+        // normal one takes microseconds), so a spinning hook shows up as a
+        // kill rather than hanging the run.
+        let tight = (
+            CpuTimeMonitor::new(Duration::from_millis(500)).unwrap(),
+            WallClockMonitor::new(SAFETY_NET).unwrap(),
+        );
+        let invalid = arena.call("echo", r#"{"not json"#, &tight);
+        println!(
+            "    prepareStackTrace {how}: invalid event -> {:?} after {:?}",
+            invalid.result, invalid.elapsed
+        );
+        match &invalid.result {
+            Err(Error::InvalidEvent(message)) if !message.contains("rewritten") => {}
+            other => failures.push(format!(
+                "{how}: an invalid event sent to another handler gave {other:?} instead of InvalidEvent"
+            )),
+        }
+        if arena.loaded.poisoned() {
+            arena.reset();
+            arena
+                .call("tamper_prepare_stack_trace", &event, &generous())
+                .result
+                .unwrap();
+        }
+        let cycle = arena.call("cycle", "{}", &tight);
+        println!(
+            "    prepareStackTrace {how}: cyclic result -> {:?} after {:?}",
+            cycle.result, cycle.elapsed
+        );
+        match &cycle.result {
+            Err(Error::InvalidResult { reason, .. }) if !reason.contains("rewritten") => {}
+            other => failures.push(format!(
+                "{how}: a cyclic result of another handler gave {other:?} instead of InvalidResult"
+            )),
+        }
+        arena.reset();
+    }
+    assert!(
+        failures.is_empty(),
+        "Error.prepareStackTrace changed later calls:\n{}",
+        failures.join("\n")
+    );
+    arena.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Hostile thrown values.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn errors_with_hostile_fields_are_reported_best_effort() {
+    let mut arena = Arena::new(&[("throw_hostile_error", fixture!("throw_hostile_error"))]);
+    // (mode, name, message, stack is present)
+    let cases: &[(&str, &str, &str, Option<&str>)] = &[
+        (
+            "message-getter-throws",
+            "RangeError",
+            "",
+            Some("at handler"),
+        ),
+        (
+            "name-getter-throws",
+            "",
+            "original message",
+            Some("at handler"),
+        ),
+        (
+            "stack-getter-throws",
+            "RangeError",
+            "original message",
+            None,
+        ),
+        ("all-getters-throw", "", "", None),
+        ("non-strings", "42", "from toString", Some("not,a,string")),
+        ("conversion-throws", "", "", None),
+    ];
+    for (how, name, message, stack) in cases {
+        let event = format!(r#"{{"how":"{how}"}}"#);
+        let outcome = arena.call("throw_hostile_error", &event, &generous());
+        not_killed(&outcome, how);
+        let error = threw(outcome.result, "throw_hostile_error");
+        println!("    throw_hostile_error {how}: {error:?}");
+        assert_eq!(error.name, *name, "{how}");
+        assert_eq!(error.message, *message, "{how}");
+        match stack {
+            Some(needle) => assert!(
+                error.stack.as_deref().is_some_and(|s| s.contains(needle)),
+                "{how}: {:?}",
+                error.stack
+            ),
+            None => assert_eq!(error.stack, None, "{how}"),
+        }
+        arena.usable();
+    }
+    arena.finish();
+}
+
+#[test]
+fn hostile_thrown_values_are_reported_best_effort() {
+    let mut arena = Arena::new(&[("throw_hostile_value", fixture!("throw_hostile_value"))]);
+    let cases = [
+        "proxy",
+        "proxy-of-error",
+        "revoked-proxy",
+        "symbol",
+        "resisting-object",
+        "cycle",
+        "null-prototype",
+    ];
+    let mut seen = BTreeMap::new();
+    for how in cases {
+        for asynchronous in [false, true] {
+            let event = format!(r#"{{"how":"{how}","async":{asynchronous}}}"#);
+            let outcome = arena.call("throw_hostile_value", &event, &generous());
+            not_killed(&outcome, how);
+            let error = threw(outcome.result, "throw_hostile_value");
+            assert!(!error.message.is_empty(), "{how}: {error:?}");
+            assert_eq!(error.name, "", "{how}: not an Error, so no name");
+            seen.insert((how, asynchronous), error.message.clone());
+            arena.usable();
+        }
+        // Thrown and rejected values are described the same way.
+        assert_eq!(seen[&(how, false)], seen[&(how, true)], "{how}");
+        println!(
+            "    throw_hostile_value {how}: message {:?}",
+            seen[&(how, false)]
+        );
+    }
+    assert_eq!(seen[&("cycle", false)], "[object Object]");
+    assert_eq!(seen[&("null-prototype", false)], "{}");
+    arena.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Reaching for capabilities.
+// ---------------------------------------------------------------------------
+
+/// Globals that would give I/O, the environment, processes or the host.
+const FORBIDDEN_GLOBALS: &[&str] = &[
+    "require",
+    "process",
+    "module",
+    "exports",
+    "__dirname",
+    "__filename",
+    "Buffer",
+    "global",
+    "Deno",
+    "Bun",
+    "std",
+    "os",
+    "bjson",
+    "scriptArgs",
+    "print",
+    "load",
+    "read",
+    "readFile",
+    "write",
+    "quit",
+    "exit",
+    "fetch",
+    "XMLHttpRequest",
+    "WebSocket",
+    "EventSource",
+    "navigator",
+    "location",
+    "document",
+    "window",
+    "importScripts",
+    "Worker",
+    "WebAssembly",
+    "setTimeout",
+    "setInterval",
+    "setImmediate",
+    "os_exec",
+    "system",
+    "__wasi",
+    "wasi",
+    "WASI",
+    "env",
+    "host",
+    "warden",
+    "__warden",
+];
+
+/// The global names a standard ECMAScript engine has, `console` (which
+/// Warden installs and routes to `print_fn`), and QuickJS-ng's own pure
+/// extras (`InternalError`, `DOMException`, `atob`/`btoa`, `performance.now`,
+/// `queueMicrotask`), none of which does I/O. Anything else on the global
+/// object fails the test, so a new global has to be looked at.
+const ALLOWED_GLOBALS: &[&str] = &[
+    "AggregateError",
+    "Array",
+    "ArrayBuffer",
+    "Atomics",
+    "BigInt",
+    "BigInt64Array",
+    "BigUint64Array",
+    "Boolean",
+    "DataView",
+    "Date",
+    "DisposableStack",
+    "AsyncDisposableStack",
+    "Error",
+    "EvalError",
+    "FinalizationRegistry",
+    "Float16Array",
+    "Float32Array",
+    "Float64Array",
+    "Function",
+    "Infinity",
+    "Int16Array",
+    "Int32Array",
+    "Int8Array",
+    "Iterator",
+    "JSON",
+    "Map",
+    "Math",
+    "NaN",
+    "Number",
+    "Object",
+    "Promise",
+    "Proxy",
+    "RangeError",
+    "ReferenceError",
+    "Reflect",
+    "RegExp",
+    "Set",
+    "SharedArrayBuffer",
+    "String",
+    "SuppressedError",
+    "Symbol",
+    "SyntaxError",
+    "TypeError",
+    "URIError",
+    "Uint16Array",
+    "Uint32Array",
+    "Uint8Array",
+    "Uint8ClampedArray",
+    "WeakMap",
+    "WeakRef",
+    "WeakSet",
+    "decodeURI",
+    "decodeURIComponent",
+    "encodeURI",
+    "encodeURIComponent",
+    "escape",
+    "eval",
+    "globalThis",
+    "isFinite",
+    "isNaN",
+    "parseFloat",
+    "parseInt",
+    "undefined",
+    "unescape",
+    "console",
+    "queueMicrotask",
+    "performance",
+    "InternalError",
+    "DOMException",
+    "atob",
+    "btoa",
+];
+
+#[test]
+fn no_global_gives_io_or_host_access() {
+    let mut arena = Arena::new(&[("capability_probe", fixture!("capability_probe"))]);
+    let outcome = arena.call("capability_probe", "{}", &generous());
+    let report: Value = serde_json::from_str(&outcome.result.unwrap()).unwrap();
+    let own: Vec<&str> = report["own"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let inherited: Vec<&str> = report["inherited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    println!("    global names: {own:?}");
+    println!("    inherited by the global object: {inherited:?}");
+    println!("    global symbols: {}", report["symbols"]);
+    for name in FORBIDDEN_GLOBALS {
+        assert_eq!(
+            report["probes"][name], "undefined",
+            "typeof {name} inside the sandbox"
+        );
+        assert!(!own.contains(name), "global {name}");
+        assert!(!inherited.contains(name), "inherited global {name}");
+    }
+    let unexpected: Vec<&&str> = own
+        .iter()
+        .filter(|name| !ALLOWED_GLOBALS.contains(name))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "globals beyond standard ECMAScript and console: {unexpected:?}"
+    );
+    // The global object inherits only from Object.prototype.
+    for name in &inherited {
+        assert!(
+            [
+                "__defineGetter__",
+                "__defineSetter__",
+                "__lookupGetter__",
+                "__lookupSetter__",
+                "__proto__",
+                "constructor",
+                "hasOwnProperty",
+                "isPrototypeOf",
+                "propertyIsEnumerable",
+                "toLocaleString",
+                "toString",
+                "valueOf",
+            ]
+            .contains(name),
+            "the global object inherits {name}"
+        );
+    }
+    // console has the five printing methods and nothing else.
+    assert_eq!(
+        report["console"],
+        serde_json::json!(["debug", "error", "info", "log", "warn"])
+    );
+    arena.finish();
+}
+
+#[test]
+fn atomics_wait_cannot_block_the_guest_thread() {
+    let mut arena = Arena::new(&[("atomics_wait", fixture!("atomics_wait"))]);
+    for event in ["{}", r#"{"timeout":1e12}"#, r#"{"timeout":50}"#] {
+        let outcome = arena.call("atomics_wait", event, &budget());
+        not_killed(&outcome, "atomics_wait");
+        // This engine build has no Atomics at all; one that has them must
+        // refuse to block (QuickJS only blocks when the embedder allows it).
+        match outcome.result {
+            Ok(result) => assert_eq!(result, r#""no Atomics""#, "{event}"),
+            Err(Error::HandlerThrew { error, .. }) => assert_eq!(
+                (error.name.as_str(), error.message.as_str()),
+                ("TypeError", "cannot block in this thread"),
+                "{event}"
+            ),
+            Err(other) => panic!("{event}: {other:?}"),
+        }
+        arena.usable();
+    }
+    arena.finish();
+}
+
+#[test]
+fn dynamic_import_of_anything_but_declared_host_modules_is_refused() {
+    let mut arena = Arena::new(&[
+        ("dynamic_import", fixture!("dynamic_import")),
+        ("secret", fixture!("secret")),
+    ]);
+    let outcome = arena.call("dynamic_import", "{}", &generous());
+    let report: Value = serde_json::from_str(&outcome.result.unwrap()).unwrap();
+    println!("    dynamic import: {report}");
+    let report = report.as_object().unwrap();
+    assert!(report.len() >= 20);
+    for (specifier, result) in report {
+        assert!(
+            result.as_str().unwrap().starts_with("rejected"),
+            "import({specifier:?}) gave {result}"
+        );
+    }
+    arena.usable();
+    // Uncaught, a refused import is an ordinary thrown error.
+    for specifier in ["fs", "std", "os", "secret", "host:fs"] {
+        let event = format!(r#"{{"uncaught":"{specifier}"}}"#);
+        let outcome = arena.call("dynamic_import", &event, &generous());
+        let error = threw(outcome.result, "dynamic_import");
+        assert!(
+            error.message.contains(specifier) || error.message.contains("host"),
+            "{specifier}: {error:?}"
+        );
+        arena.usable();
+    }
+    // And so is a static import, at load time.
+    let mut sandbox = SandboxBuilder::new()
+        .build()
+        .unwrap()
+        .load_runtime()
+        .unwrap();
+    sandbox
+        .add_handler("secret", Script::from_content(fixture!("secret")))
+        .unwrap();
+    for source in [
+        "import * as std from 'std'; export function handler() {}",
+        "import * as os from 'os'; export function handler() {}",
+        "import { leaked } from 'secret'; export function handler() { return leaked; }",
+    ] {
+        let error = sandbox
+            .add_handler("static", Script::from_content(source))
+            .unwrap_err();
+        assert!(matches!(error, Error::Compile { .. }), "{source}: {error}");
+    }
+    arena.finish();
+}
+
+#[test]
+fn eval_and_function_constructors_lead_nowhere_new() {
+    let mut arena = Arena::new(&[
+        ("eval_escape", fixture!("eval_escape")),
+        ("secret", fixture!("secret")),
+    ]);
+    let outcome = arena.call("eval_escape", "{}", &generous());
+    let report: Value = serde_json::from_str(&outcome.result.unwrap()).unwrap();
+    println!("    eval escapes: {report}");
+    assert_eq!(
+        report,
+        serde_json::json!({
+            "indirectEval": true,
+            "functionCtor": true,
+            "constructorChain": true,
+            "asyncFunctionCtor": "function",
+            "generatorCtor": "function",
+            "evalSeesRequire": "undefined",
+            "functionSeesProcess": "undefined",
+            "functionSeesStd": "undefinedundefined",
+            "processEnv": "ReferenceError",
+            "secretVisible": "undefined",
+            "evalSecret": "undefined",
+            "importMetaKeys": report["importMetaKeys"].clone(),
+        })
+    );
+    // import.meta carries no more than the module's own name.
+    for key in report["importMetaKeys"].as_array().unwrap() {
+        assert!(["url", "main"].contains(&key.as_str().unwrap()), "{key}");
+    }
+    arena.finish();
+}

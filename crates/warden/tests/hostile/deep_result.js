@@ -1,0 +1,6 @@
+// A result nested so deeply that serializing it recurses far past the stack.
+function handler(event) {
+  let v = [];
+  for (let i = 0; i < event.depth; i++) v = [v];
+  return v;
+}

@@ -1,0 +1,7 @@
+// A handler that never returns: the plainest runaway.
+function handler() {
+  let n = 0;
+  for (;;) {
+    n++;
+  }
+}
