@@ -21,6 +21,9 @@ pub(crate) fn compile<'js>(
     source: &str,
 ) -> Result<Function<'js>, GuestError> {
     let failed = |ctx: &Ctx<'js>, e| Caught::from_error(ctx, e).into_error(Status::CompileFailed);
+    if let Some(at) = source.find('\0') {
+        return Err(nul_in_source(source, at));
+    }
     // The appended line comes after the user's last line, so line and column
     // numbers of errors in the source are unchanged.
     let with_entry = format!("{source}\n;export {{ handler as {ENTRY} }};");
@@ -67,6 +70,27 @@ pub(crate) fn compile<'js>(
 /// Runs queued promise jobs until the queue is empty.
 pub(crate) fn drain_jobs(ctx: &Ctx<'_>) {
     while ctx.execute_pending_job() {}
+}
+
+/// The engine reads source as a C string, so a raw NUL byte (legal in
+/// JavaScript strings and comments) would cut it short: refuse it, with its
+/// place, instead.
+fn nul_in_source(source: &str, at: usize) -> GuestError {
+    let before = &source[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    let column = before[line_start..].chars().count() + 1;
+    GuestError::with_info(
+        Status::CompileFailed,
+        &ErrorInfo {
+            name: "SyntaxError".into(),
+            message: "a raw NUL byte, which the engine cannot read: write it as \\0 or \\u0000"
+                .into(),
+            line: u32::try_from(line).ok(),
+            column: u32::try_from(column).ok(),
+            ..ErrorInfo::default()
+        },
+    )
 }
 
 fn compile_error(message: String) -> GuestError {

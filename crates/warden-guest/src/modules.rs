@@ -155,6 +155,11 @@ fn call_host<'js>(
     };
     match host.call(module, function, &args_json) {
         Ok(result) if result.is_empty() => Ok(Value::new_undefined(ctx.clone())),
+        // The engine takes JSON as a C string; valid JSON has no raw NUL.
+        Ok(result) if result.contains('\0') => Err(Exception::throw_syntax(
+            ctx,
+            &format!("host function {module}.{function} returned JSON with a raw NUL byte"),
+        )),
         Ok(result) => ctx.json_parse(result),
         Err(message) => Err(Exception::throw_message(
             ctx,

@@ -109,6 +109,14 @@ impl GuestRuntime {
             let handler = handler
                 .restore(&ctx)
                 .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
+            if let Some(at) = event.iter().position(|&b| b == 0) {
+                // The engine takes the text as a C string; JSON never holds
+                // a raw NUL, so say so rather than fail in the bindings.
+                return Err(GuestError::new(
+                    Status::InvalidEvent,
+                    format!("SyntaxError: a NUL byte at offset {at}, which JSON does not allow"),
+                ));
+            }
             let event: Value = ctx.json_parse(event).map_err(|e| {
                 Caught::from_error(&ctx, e).into_message_error(Status::InvalidEvent)
             })?;

@@ -6,7 +6,8 @@ use std::rc::Rc;
 use warden_abi::{LogLevel, Status};
 use warden_guest::{GuestError, GuestRuntime, Host};
 
-/// Records console output; `math.add` adds, `math.fail` fails.
+/// Records console output; `math.add` adds, `math.fail` fails, `math.nul`
+/// answers with a raw NUL byte in its JSON.
 #[derive(Default)]
 struct TestHost {
     printed: RefCell<Vec<(LogLevel, String)>>,
@@ -27,6 +28,7 @@ impl Host for TestHost {
                 let v: Vec<f64> = serde_json::from_str(args).map_err(|e| e.to_string())?;
                 Ok((v[0] + v[1]).to_string())
             }
+            ("math", "nul") => Ok("\"a\0b\"".into()),
             _ => Err(format!("no such function {module}.{function}")),
         }
     }
@@ -188,7 +190,16 @@ fn a_promise_that_never_settles_is_an_error_not_a_hang() {
 #[test]
 fn invalid_events_are_rejected_before_the_handler_runs() {
     let (host, mut rt) = with_handler("function handler(e) { console.log('ran'); return e; }");
-    for bad in ["", "{", "{'a':1}", "undefined", "[1,]"] {
+    for bad in [
+        "",
+        "{",
+        "{'a':1}",
+        "undefined",
+        "[1,]",
+        "\0",
+        "[1]\0",
+        "\"a\0b\"",
+    ] {
         let err = call(&mut rt, bad).unwrap_err();
         assert_eq!(err.status, Status::InvalidEvent, "{bad:?}");
         assert!(!err.detail.is_empty());
@@ -389,4 +400,40 @@ fn running_out_of_js_heap_is_a_catchable_error_then_an_out_of_memory_status() {
     assert_eq!(err.status, Status::OutOfMemory, "{err:?}");
     rt.add_handler("echo", ECHO).unwrap();
     assert_eq!(rt.call("echo", b"[1,2]", true).unwrap(), "[1,2]");
+}
+
+#[test]
+fn a_raw_nul_byte_in_the_source_is_a_located_compile_error() {
+    let (_, mut rt) = with_handler(ECHO);
+    let err = rt
+        .add_handler("nul", "function handler() {\n  return \"a\0b\";\n}")
+        .unwrap_err();
+    assert_eq!(err.status, Status::CompileFailed);
+    let info = err.info().unwrap();
+    assert_eq!(info.name, "SyntaxError");
+    assert_eq!((info.line, info.column), (Some(2), Some(12)), "{info:?}");
+    assert!(info.message.contains("NUL"), "{info:?}");
+    // Written as an escape, the same string compiles and round-trips.
+    rt.add_handler("escaped", "function handler() { return \"a\\0b\"; }")
+        .unwrap();
+    assert_eq!(rt.call("escaped", b"{}", false).unwrap(), r#""a\u0000b""#);
+}
+
+#[test]
+fn a_host_answer_with_a_raw_nul_byte_throws_a_catchable_syntax_error() {
+    let (_, mut rt) = runtime();
+    rt.declare_host_function("math", "nul");
+    rt.add_handler(
+        "h",
+        "import { nul } from 'host:math';
+         export function handler() {
+             try { return nul(); } catch (err) { return err.name + ': ' + err.message; }
+         }",
+    )
+    .unwrap();
+    let out: String = serde_json::from_str(&call(&mut rt, "{}").unwrap()).unwrap();
+    assert!(
+        out.starts_with("SyntaxError: host function math.nul"),
+        "{out}"
+    );
 }

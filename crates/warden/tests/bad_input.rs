@@ -18,7 +18,16 @@ fn still_works(loaded: &mut warden::LoadedJSSandbox) {
 #[test]
 fn invalid_event_json() {
     let mut loaded = loaded(&[("echo", ECHO)]);
-    for bad in ["", "{", "{'a':1}", "[1,]", "NaN", "{\"a\":}"] {
+    for bad in [
+        "",
+        "{",
+        "{'a':1}",
+        "[1,]",
+        "NaN",
+        "{\"a\":}",
+        "\0",
+        "[\"a\0\"]",
+    ] {
         let err = loaded.handle_event("echo", bad, None).unwrap_err();
         assert!(
             matches!(err, Error::InvalidEvent(ref m) if !m.is_empty()),
@@ -67,6 +76,7 @@ fn compile_errors_report_line_and_column() {
             "top-level failure",
         ),
         ("import x from 'fs'; export function handler() {}", "fs"),
+        ("function handler() { return 'a\0b'; }", "NUL byte, which the engine cannot read: write it as \\0 or \\u0000 (line 1, column 31)"),
     ] {
         let err = sandbox
             .add_handler("bad", Script::from_content(source))
