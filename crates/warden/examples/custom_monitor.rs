@@ -27,8 +27,8 @@ impl ExecutionMonitor for IterationBudget {
         // This part runs on the calling thread, before the handler starts.
         self.ticks.store(0, Ordering::SeqCst);
         let (ticks, limit) = (self.ticks.clone(), self.limit);
-        // This part runs on the monitor runtime while the handler runs:
-        // pending while all is well, complete to kill.
+        // This part runs on the monitor runtime once the call has lasted
+        // about a millisecond: pending while all is well, complete to kill.
         Ok(async move {
             while ticks.load(Ordering::Relaxed) <= limit {
                 sleep(Duration::from_millis(1)).await;

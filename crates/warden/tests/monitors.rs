@@ -345,10 +345,14 @@ fn a_monitor_never_kills_a_later_call() {
         ("busy", "function handler(e) { const end = Date.now() + e.ms; while (Date.now() < end) {} return e.ms; }"),
     ]);
     for _ in 0..10 {
-        // The monitored call ends long before its monitor fires...
-        loaded
-            .handle_event_with_monitor("echo", "{}", &StubbornLate(30 * MS), None)
-            .unwrap();
+        // The monitored call lasts long enough for its monitor to reach the
+        // runtime, and ends long before the monitor fires...
+        assert_eq!(
+            loaded
+                .handle_event_with_monitor("busy", r#"{"ms":5}"#, &StubbornLate(30 * MS), None)
+                .unwrap(),
+            "5"
+        );
         // ...and the next call, running when it does, is untouched.
         assert_eq!(
             loaded.handle_event("busy", r#"{"ms":80}"#, None).unwrap(),
@@ -444,6 +448,60 @@ fn manual_kills_are_reported_in_the_stats() {
         loaded.last_call_stats().unwrap().terminated_by,
         Some(KILLED_BY_HANDLE)
     );
+}
+
+/// Counts how often its future is first polled.
+struct CountPolls(Arc<AtomicUsize>);
+
+impl ExecutionMonitor for CountPolls {
+    fn get_monitor(&self) -> warden::Result<impl Future<Output = ()> + Send + 'static> {
+        let polls = self.0.clone();
+        Ok(async move {
+            polls.fetch_add(1, Ordering::SeqCst);
+            std::future::pending::<()>().await;
+        })
+    }
+    fn name(&self) -> &'static str {
+        "count-polls"
+    }
+}
+
+#[test]
+fn short_calls_never_reach_the_monitor_runtime_but_long_ones_do() {
+    let mut loaded = loaded(&[
+        ("echo", ECHO),
+        ("busy", "function handler(e) { const end = Date.now() + e.ms; while (Date.now() < end) {} return e.ms; }"),
+    ]);
+    let polls = Arc::new(AtomicUsize::new(0));
+    let monitor = CountPolls(polls.clone());
+    for _ in 0..200 {
+        loaded
+            .handle_event_with_monitor("echo", "{}", &monitor, None)
+            .unwrap();
+    }
+    // Each echo lasts microseconds; only one preempted for a millisecond or
+    // more (a loaded machine) reaches the runtime.
+    let short = polls.swap(0, Ordering::SeqCst);
+    assert!(
+        short < 20,
+        "{short} of 200 short calls started their monitor"
+    );
+    for _ in 0..5 {
+        loaded
+            .handle_event_with_monitor("busy", r#"{"ms":100}"#, &monitor, None)
+            .unwrap();
+    }
+    assert_eq!(
+        polls.load(Ordering::SeqCst),
+        5,
+        "every long call is watched"
+    );
+    // None outlives its call.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while active_monitors() > 0 && Instant::now() < deadline {
+        thread::sleep(MS);
+    }
+    assert_eq!(active_monitors(), 0);
 }
 
 fn thread_count() -> usize {

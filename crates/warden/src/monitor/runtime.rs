@@ -5,20 +5,19 @@ use std::sync::OnceLock;
 
 use tokio::runtime::{Builder, Runtime};
 
-use crate::error::{Error, Result};
-
 /// Environment variable holding the number of monitor worker threads
 /// (default 2). Read once, when the first monitored call starts; an invalid
-/// value makes monitored calls fail with [`Error::MonitorRuntime`] rather
-/// than fall back silently.
+/// value makes monitored calls fail with
+/// [`Error::MonitorRuntime`](crate::Error::MonitorRuntime) rather than fall
+/// back silently.
 pub const MONITOR_THREADS_ENV: &str = "WARDEN_MONITOR_THREADS";
 
 const DEFAULT_THREADS: usize = 2;
 
-static RUNTIME: OnceLock<std::result::Result<Runtime, String>> = OnceLock::new();
+static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
 
-/// The shared monitor runtime, created on first use.
-pub(crate) fn monitor_runtime() -> Result<&'static Runtime> {
+/// The shared monitor runtime, created on first use, or why it cannot be.
+pub(super) fn monitor_runtime() -> Result<&'static Runtime, String> {
     RUNTIME
         .get_or_init(|| {
             let threads = threads_from(std::env::var(MONITOR_THREADS_ENV).ok().as_deref())?;
@@ -31,22 +30,11 @@ pub(crate) fn monitor_runtime() -> Result<&'static Runtime> {
                 .map_err(|e| format!("cannot start the monitor runtime: {e}"))
         })
         .as_ref()
-        .map_err(|e| Error::MonitorRuntime(e.clone()))
-}
-
-/// How many monitor futures are alive right now, across all sandboxes
-/// (0 before the first monitored call). Each monitored call holds one while
-/// it runs; none outlives its call for longer than it takes the runtime to
-/// drop it.
-pub fn active_monitors() -> usize {
-    match RUNTIME.get() {
-        Some(Ok(runtime)) => runtime.metrics().num_alive_tasks(),
-        _ => 0,
-    }
+        .map_err(Clone::clone)
 }
 
 /// Parses the thread count setting.
-fn threads_from(value: Option<&str>) -> std::result::Result<usize, String> {
+fn threads_from(value: Option<&str>) -> Result<usize, String> {
     let Some(value) = value else {
         return Ok(DEFAULT_THREADS);
     };

@@ -10,7 +10,7 @@ use super::js::JSSandbox;
 use super::snapshot::Snapshot;
 use super::stats::{CallStats, KILLED_BY_HANDLE};
 use crate::error::{Error, Killer, Result};
-use crate::monitor::{monitor_runtime, MonitorSet, Watch};
+use crate::monitor::{Arming, MonitorSet, Watch};
 
 /// A sandbox with its handlers loaded.
 ///
@@ -157,12 +157,12 @@ impl LoadedJSSandbox {
         // Monitors start here, on the calling thread; a refusal means the
         // handler never runs.
         let race = match monitors {
-            Some(monitors) => Some((monitors.start()?, monitor_runtime()?)),
+            Some(monitors) => Some((monitors.start()?, Arming::get()?)),
             None => None,
         };
         let gate = self.core.gate().clone();
         let bytes = self.core.guarded(name, |guest, seq| {
-            let _watch = race.map(|(race, runtime)| Watch::spawn(runtime, race, gate, seq));
+            let _watch = race.map(|(race, arming)| Watch::start(arming, race, gate, seq));
             guest.call(name, event.as_bytes(), gc, max_result)
         })?;
         String::from_utf8(bytes)
