@@ -36,6 +36,7 @@
 //!
 //! [`Error::Killed`]: crate::Error::Killed
 
+mod call_cpu;
 #[cfg(feature = "monitor-cpu-time")]
 mod cpu_time;
 mod runtime;
@@ -47,6 +48,7 @@ mod watch;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+pub(crate) use call_cpu::CallCpu;
 #[cfg(feature = "monitor-cpu-time")]
 pub use cpu_time::CpuTimeMonitor;
 #[cfg(feature = "monitor-cpu-time")]

@@ -10,7 +10,7 @@ use super::js::JSSandbox;
 use super::snapshot::Snapshot;
 use super::stats::{CallStats, KILLED_BY_HANDLE};
 use crate::error::{Error, Killer, Result};
-use crate::monitor::{Arming, MonitorSet, Watch};
+use crate::monitor::{Arming, CallCpu, MonitorSet, Watch};
 
 /// A sandbox with its handlers loaded.
 ///
@@ -110,8 +110,8 @@ impl LoadedJSSandbox {
         monitors: Option<&dyn MonitorStarter>,
     ) -> Result<String> {
         let start = Instant::now();
-        let cpu = monitors.and_then(|_| GuestCpu::start());
-        let result = self.call(name, event, gc.unwrap_or(true), monitors);
+        let mut cpu = None;
+        let result = self.call(name, event, gc.unwrap_or(true), monitors, &mut cpu);
         let wall_time = start.elapsed();
         let terminated_by = match &result {
             Err(Error::Killed(killer)) => Some(killer.monitor_name().unwrap_or(KILLED_BY_HANDLE)),
@@ -128,7 +128,7 @@ impl LoadedJSSandbox {
         }
         self.last_call = Some(CallStats {
             wall_time,
-            guest_cpu_time: cpu.and_then(GuestCpu::elapsed),
+            guest_cpu_time: cpu.and_then(CallCpu::elapsed),
             terminated_by,
         });
         crate::metrics::record_call(name, wall_time, result.as_ref().err());
@@ -144,6 +144,7 @@ impl LoadedJSSandbox {
         event: &str,
         gc: bool,
         monitors: Option<&dyn MonitorStarter>,
+        cpu: &mut Option<CallCpu>,
     ) -> Result<String> {
         self.calls += 1;
         let config = self.core.config();
@@ -155,9 +156,13 @@ impl LoadedJSSandbox {
         }
         let max_result = config.max_result_size;
         // Monitors start here, on the calling thread; a refusal means the
-        // handler never runs.
+        // handler never runs. The guest's CPU time is measured from here.
         let race = match monitors {
-            Some(monitors) => Some((monitors.start()?, Arming::get()?)),
+            Some(monitors) => {
+                let (reading, race) = CallCpu::start(|| monitors.start());
+                *cpu = reading;
+                Some((race?, Arming::get()?))
+            }
             None => None,
         };
         let gate = self.core.gate().clone();
@@ -230,38 +235,6 @@ trait MonitorStarter {
 impl<M: MonitorSet> MonitorStarter for M {
     fn start(&self) -> Result<crate::monitor::Race> {
         crate::monitor::Sealed::start(self)
-    }
-}
-
-/// The calling thread's CPU time at the start of a call.
-#[cfg(feature = "monitor-cpu-time")]
-struct GuestCpu(crate::monitor::ThreadCpuClock, std::time::Duration);
-
-#[cfg(feature = "monitor-cpu-time")]
-impl GuestCpu {
-    fn start() -> Option<Self> {
-        let clock = crate::monitor::ThreadCpuClock::current().ok()?;
-        let now = clock.now().ok()?;
-        Some(Self(clock, now))
-    }
-
-    fn elapsed(self) -> Option<std::time::Duration> {
-        Some(self.0.now().ok()?.saturating_sub(self.1))
-    }
-}
-
-/// Without the CPU clock, no CPU time is measured.
-#[cfg(not(feature = "monitor-cpu-time"))]
-struct GuestCpu;
-
-#[cfg(not(feature = "monitor-cpu-time"))]
-impl GuestCpu {
-    fn start() -> Option<Self> {
-        None
-    }
-
-    fn elapsed(self) -> Option<std::time::Duration> {
-        None
     }
 }
 

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 pub(crate) use clock::ThreadCpuClock;
 
+use super::call_cpu::call_start;
+
 use super::{sleep, ExecutionMonitor};
 use crate::error::{Error, Result};
 
@@ -50,7 +52,7 @@ impl ExecutionMonitor for CpuTimeMonitor {
             reason: format!("cannot read this thread's CPU clock: {e}"),
         };
         let clock = ThreadCpuClock::current().map_err(failed)?;
-        let start = clock.now().map_err(failed)?;
+        let start = call_start().map_err(failed)?;
         let budget = self.budget;
         Ok(async move {
             loop {
