@@ -10,6 +10,7 @@ use rquickjs::{Ctx, Function, Module, Value};
 use warden_abi::{ErrorInfo, Status};
 
 use crate::errors::{Caught, GuestError};
+use crate::guards::Guards;
 
 /// The export through which the runtime reaches a module's local `handler`.
 const ENTRY: &str = "__warden_handler";
@@ -17,6 +18,7 @@ const ENTRY: &str = "__warden_handler";
 /// Compiles and evaluates `source` as module `name`; returns its handler.
 pub(crate) fn compile<'js>(
     ctx: &Ctx<'js>,
+    guards: &Guards,
     name: &str,
     source: &str,
 ) -> Result<Function<'js>, GuestError> {
@@ -27,7 +29,10 @@ pub(crate) fn compile<'js>(
     // The appended line comes after the user's last line, so line and column
     // numbers of errors in the source are unchanged.
     let with_entry = format!("{source}\n;export {{ handler as {ENTRY} }};");
-    let (module, export) = match Module::declare(ctx.clone(), name, with_entry) {
+    // Compiling is the runtime's work: its syntax errors run no hook.
+    let declare =
+        |source: String| guards.quietly(ctx, || Module::declare(ctx.clone(), name, source));
+    let (module, export) = match declare(with_entry) {
         Ok(module) => (module, ENTRY),
         Err(first) => {
             // Either the source does not compile, or it has no local
@@ -35,7 +40,7 @@ pub(crate) fn compile<'js>(
             // the source alone tells which, and reports the user's own error.
             let _ = ctx.catch();
             let _ = first;
-            let module = Module::declare(ctx.clone(), name, source).map_err(|e| failed(ctx, e))?;
+            let module = declare(source.to_owned()).map_err(|e| failed(ctx, e))?;
             (module, "handler")
         }
     };

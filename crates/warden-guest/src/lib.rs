@@ -13,6 +13,7 @@
 
 mod console;
 mod errors;
+mod guards;
 mod handlers;
 mod host;
 mod memory;

@@ -9,6 +9,7 @@ use warden_abi::Status;
 
 use crate::console;
 use crate::errors::{Caught, GuestError};
+use crate::guards::Guards;
 use crate::handlers::{compile, drain_jobs};
 use crate::host::Host;
 use crate::memory::{HeapLimit, LimitedAllocator};
@@ -20,6 +21,7 @@ pub struct GuestRuntime {
     // Declared first so the handlers are released before the context and
     // runtime that own them.
     handlers: HashMap<String, Persistent<Function<'static>>>,
+    guards: Guards,
     context: Context,
     runtime: Runtime,
     rng: SharedRng,
@@ -38,14 +40,20 @@ impl GuestRuntime {
         let context = Context::full(&runtime).map_err(internal)?;
         let rng = SharedRng::default();
         rng.reseed(seed);
-        context.with(|ctx| -> Result<(), GuestError> {
+        let guards = context.with(|ctx| -> Result<Guards, GuestError> {
             ctx.store_userdata(HostBridge::new(host.clone()))
                 .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
             console::install(&ctx, &host).map_err(internal)?;
-            rng.install(&ctx).map_err(internal)
+            rng.install(&ctx).map_err(internal)?;
+            Guards::install(&ctx)
+                .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))
         })?;
+        // Collect what setting up left behind, so it is not copied into
+        // every sandbox made from this state.
+        runtime.run_gc();
         Ok(Self {
             handlers: HashMap::new(),
+            guards,
             context,
             runtime,
             rng,
@@ -69,7 +77,8 @@ impl GuestRuntime {
             return Err(GuestError::new(Status::HandlerExists, ""));
         }
         let handler = self.context.with(|ctx| {
-            compile(&ctx, name, source).map(|function| Persistent::save(&ctx, function))
+            compile(&ctx, &self.guards, name, source)
+                .map(|function| Persistent::save(&ctx, function))
         })?;
         self.handlers.insert(name.to_owned(), handler);
         Ok(())
@@ -109,22 +118,26 @@ impl GuestRuntime {
             let handler = handler
                 .restore(&ctx)
                 .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
-            if let Some(at) = event.iter().position(|&b| b == 0) {
-                // The engine takes the text as a C string; JSON never holds
-                // a raw NUL, so say so rather than fail in the bindings.
+            // `contains` scans a word at a time; the offset is needed only
+            // when there is a NUL.
+            if event.contains(&0) {
+                let at = event.iter().position(|&b| b == 0).unwrap_or_default();
                 return Err(GuestError::new(
                     Status::InvalidEvent,
                     format!("SyntaxError: a NUL byte at offset {at}, which JSON does not allow"),
                 ));
             }
-            let event: Value = ctx.json_parse(event).map_err(|e| {
-                Caught::from_error(&ctx, e).into_message_error(Status::InvalidEvent)
-            })?;
+            let event: Value = self
+                .guards
+                .quietly(&ctx, || ctx.json_parse(event))
+                .map_err(|e| {
+                    Caught::from_error(&ctx, e).into_message_error(Status::InvalidEvent)
+                })?;
             let returned = handler.call::<_, Value>((event,));
             let returned =
                 returned.map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Threw))?;
             let value = settle(&ctx, returned)?;
-            to_json(&ctx, value)
+            self.guards.quietly(&ctx, || to_json(&ctx, value))
         });
         if gc {
             self.runtime.run_gc();

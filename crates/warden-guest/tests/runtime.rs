@@ -437,3 +437,124 @@ fn a_host_answer_with_a_raw_nul_byte_throws_a_catchable_syntax_error() {
         "{out}"
     );
 }
+
+#[test]
+fn tojson_is_fixed_on_built_in_prototypes_but_free_on_your_own_objects() {
+    let (_, mut rt) = runtime();
+    rt.add_handler(
+        "tamper",
+        r#"export function handler() {
+            const refused = [];
+            for (const [name, proto] of [["Object", Object.prototype], ["Array", Array.prototype],
+                                         ["BigInt", BigInt.prototype], ["Date", Date.prototype],
+                                         ["ArrayIterator", Object.getPrototypeOf([].values())]]) {
+                try { proto.toJSON = () => "hijacked"; } catch (e) { refused.push(name + ":" + (e instanceof TypeError)); }
+                try { Object.defineProperty(proto, "toJSON", { get() { throw new Error("hijacked"); } }); }
+                catch (e) { refused.push(name + " defined:" + (e instanceof TypeError)); }
+            }
+            Date.prototype.toISOString = () => "hijacked";
+            Date.prototype.getTime = () => { throw new Error("hijacked"); };
+            const own = { a: 1 };
+            own.toJSON = () => "own";
+            class Point { constructor() { this.x = 1; } toJSON() { return "point"; } }
+            return { refused, own, point: new Point(), date: new Date(0), text: JSON.stringify([{}, own]) };
+        }"#,
+    )
+    .unwrap();
+    rt.add_handler(
+        "victim",
+        "export function handler(e) { return { e, list: [1, { d: new Date(86400000) }], bad: new Date(NaN) }; }",
+    )
+    .unwrap();
+    let out: serde_json::Value =
+        serde_json::from_str(&rt.call("tamper", b"{}", false).unwrap()).unwrap();
+    let refused: Vec<&str> = out["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(refused.len(), 10, "{refused:?}");
+    assert!(refused.iter().all(|r| r.ends_with(":true")), "{refused:?}");
+    assert_eq!(out["own"], "own");
+    assert_eq!(out["point"], "point");
+    assert_eq!(out["date"], "1970-01-01T00:00:00.000Z");
+    assert_eq!(out["text"], r#"[{},"own"]"#);
+    assert_eq!(
+        rt.call("victim", br#"{"k":[true]}"#, false).unwrap(),
+        r#"{"e":{"k":[true]},"list":[1,{"d":"1970-01-02T00:00:00.000Z"}],"bad":null}"#
+    );
+}
+
+#[test]
+fn the_message_for_a_refused_tojson_says_why() {
+    let (_, mut rt) = with_handler(
+        "export function handler() { try { BigInt.prototype.toJSON = function () { return String(this); }; } catch (e) { return e.message; } }",
+    );
+    let message: String = serde_json::from_str(&call(&mut rt, "{}").unwrap()).unwrap();
+    assert!(message.contains("built-in prototype"), "{message}");
+}
+
+#[test]
+fn error_hooks_shape_handler_errors_but_not_the_runtimes_own() {
+    let (_, mut rt) = runtime();
+    rt.add_handler(
+        "hook",
+        r#"export function handler(e) {
+            if (e.how === "rewrite") {
+                Error.prepareStackTrace = (error) => { error.message = "rewritten"; return "hooked stack"; };
+            } else if (e.how === "spin") {
+                Error.prepareStackTrace = () => { for (;;) {} };
+            } else {
+                Error.stackTraceLimit = { valueOf() { for (;;) {} } };
+            }
+            return 1;
+        }"#,
+    )
+    .unwrap();
+    rt.add_handler(
+        "throws",
+        "export function handler() { throw new Error('mine'); }",
+    )
+    .unwrap();
+    rt.add_handler(
+        "cycle",
+        "export function handler() { const o = {}; o.o = o; return o; }",
+    )
+    .unwrap();
+    // Each mode would spin or rewrite inside the runtime's own errors; a
+    // spin here would hang the test.
+    for how in ["rewrite", "limit", "spin"] {
+        if how != "limit" {
+            assert_eq!(
+                rt.call("hook", format!(r#"{{"how":"{how}"}}"#).as_bytes(), false)
+                    .unwrap(),
+                "1"
+            );
+        } else {
+            // Made a number when set: the handler's own valueOf would spin
+            // here, so it gets a value with no valueOf at all instead.
+            rt.add_handler(
+                "limit",
+                "export function handler() { Error.stackTraceLimit = '3'; return Error.stackTraceLimit; }",
+            )
+            .unwrap();
+            assert_eq!(rt.call("limit", b"{}", false).unwrap(), "3");
+        }
+        let invalid = rt.call("cycle", b"{not json", false).unwrap_err();
+        assert_eq!(invalid.status, Status::InvalidEvent);
+        assert!(!invalid.detail.contains("rewritten"), "{how}: {invalid:?}");
+        let cyclic = rt.call("cycle", b"{}", false).unwrap_err();
+        assert_eq!(cyclic.status, Status::InvalidResult);
+        assert!(!cyclic.detail.contains("rewritten"), "{how}: {cyclic:?}");
+        let compile = rt.add_handler("broken", "function handler( {").unwrap_err();
+        assert_eq!(compile.status, Status::CompileFailed);
+        assert!(!compile.detail.contains("rewritten"), "{how}: {compile:?}");
+        if how == "rewrite" {
+            // The handler's own errors still go through its hook.
+            let own = rt.call("throws", b"{}", false).unwrap_err().info().unwrap();
+            assert_eq!(own.message, "rewritten");
+            assert_eq!(own.stack.as_deref(), Some("hooked stack"));
+        }
+    }
+}

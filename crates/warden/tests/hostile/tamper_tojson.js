@@ -1,7 +1,9 @@
-// Installs toJSON methods on the shared prototypes. JSON serialization asks
-// every object (and array) for a `toJSON`, and every handler of a sandbox
-// shares one set of prototypes, so these would change how LATER results of
-// OTHER handlers are serialized unless the runtime guards against it.
+// Installs toJSON methods on the shared prototypes, or changes the date
+// methods a date's toJSON calls. JSON serialization asks every object (and
+// array) for a `toJSON`, and every handler of a sandbox shares one set of
+// prototypes, so these would change how LATER results of OTHER handlers are
+// serialized unless the runtime guards against it. (The runtime refuses the
+// first three: each throws a TypeError.)
 function handler(event) {
   const replaced = { hijacked: true };
   switch (event.how) {
@@ -22,6 +24,15 @@ function handler(event) {
         },
         configurable: true,
       });
+      break;
+    case "date":
+      // The date methods a pristine Date.prototype.toJSON calls.
+      Date.prototype.toISOString = function () {
+        return "hijacked";
+      };
+      Date.prototype[Symbol.toPrimitive] = function () {
+        throw new Error("hijacked");
+      };
       break;
     default:
       throw new Error("unknown mode");
