@@ -12,6 +12,7 @@
   const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Object;
   const { apply, ownKeys } = Reflect;
   const toNumber = Number;
+  const captureStackTrace = Error.captureStackTrace;
 
   // Every built-in prototype: along the prototype chains of the global
   // object's values and of their `prototype` properties, and of objects
@@ -90,10 +91,13 @@
     // A built-in prototype holds this very setter.
     const own = getOwnPropertyDescriptor(this, "toJSON");
     if (own !== undefined && own.set === setToJSON) {
-      throw new TypeError(
+      const error = new TypeError(
         "toJSON of a built-in prototype is fixed in Warden, so that no handler changes " +
           "how others' results are serialized; give your own objects or classes a toJSON instead",
       );
+      // The stack starts at the assignment, in the handler.
+      captureStackTrace(error, setToJSON);
+      throw error;
     }
     defineProperty(this, "toJSON", {
       __proto__: null,

@@ -493,6 +493,16 @@ fn the_message_for_a_refused_tojson_says_why() {
     );
     let message: String = serde_json::from_str(&call(&mut rt, "{}").unwrap()).unwrap();
     assert!(message.contains("built-in prototype"), "{message}");
+    // Uncaught, it points at the handler's own line.
+    let (_, mut rt) =
+        with_handler("export function handler() {\n  Object.prototype.toJSON = () => 1;\n}");
+    let info = call(&mut rt, "{}").unwrap_err().info().unwrap();
+    assert_eq!(
+        (info.name.as_str(), info.line),
+        ("TypeError", Some(2)),
+        "{info:?}"
+    );
+    assert!(info.stack.unwrap().starts_with("    at handler (h:2:"));
 }
 
 #[test]

@@ -30,9 +30,13 @@ function handler(event) {
       Date.prototype.toISOString = function () {
         return "hijacked";
       };
-      Date.prototype[Symbol.toPrimitive] = function () {
-        throw new Error("hijacked");
-      };
+      // Read-only but configurable: redefined rather than assigned.
+      Object.defineProperty(Date.prototype, Symbol.toPrimitive, {
+        value() {
+          throw new Error("hijacked");
+        },
+        configurable: true,
+      });
       break;
     default:
       throw new Error("unknown mode");
