@@ -47,6 +47,24 @@ pub(crate) enum Stage {
     Empty,
 }
 
+impl Stage {
+    /// The sandbox, if handlers are being added.
+    pub(crate) fn js(&mut self) -> Option<&mut warden::JSSandbox> {
+        match self {
+            Stage::Js(sandbox) => Some(sandbox),
+            _ => None,
+        }
+    }
+
+    /// The sandbox, if it is ready to serve calls.
+    pub(crate) fn loaded(&mut self) -> Option<&mut warden::LoadedJSSandbox> {
+        match self {
+            Stage::Loaded(sandbox) => Some(sandbox),
+            _ => None,
+        }
+    }
+}
+
 /// Work for the worker; its reply settles the job's promise.
 pub(crate) type Job = Box<dyn FnOnce(&mut Stage) -> Reply + Send>;
 

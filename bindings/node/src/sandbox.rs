@@ -45,8 +45,26 @@ fn consumed_promise(env: &Env, what: &str, by: &str) -> napi::Result<Promise> {
     )
 }
 
-fn not_loaded() -> Reply {
-    Reply::Internal("the sandbox is not in the expected state".into())
+/// Runs `job` on the lane's sandbox at the stage `pick` selects; rejects
+/// with `ERR_CONSUMED` when the object (a `what`) was consumed by `by()`.
+fn submit_to<T: 'static>(
+    env: &Env,
+    lane: Option<&Rc<Lane>>,
+    (what, by): (&str, &str),
+    pick: fn(&mut Stage) -> Option<&mut T>,
+    job: impl FnOnce(&mut T) -> Reply + Send + 'static,
+) -> napi::Result<Promise> {
+    let Some(lane) = lane else {
+        return consumed_promise(env, what, by);
+    };
+    lane.submit(
+        env,
+        Box::new(move |stage| match pick(stage) {
+            Some(sandbox) => job(sandbox),
+            None => Reply::Internal("the sandbox is not in the expected state".into()),
+        }),
+    )
+    .map(Promise)
 }
 
 /// A sandbox with its JavaScript runtime started: add handlers, then call
@@ -70,17 +88,8 @@ impl JSSandbox {
         env: &Env,
         job: impl FnOnce(&mut warden::JSSandbox) -> Reply + Send + 'static,
     ) -> napi::Result<Promise> {
-        let Some(lane) = &self.lane else {
-            return consumed_promise(env, "JSSandbox", "getLoadedSandbox");
-        };
-        lane.submit(
-            env,
-            Box::new(move |stage| match stage {
-                Stage::Js(sandbox) => job(sandbox),
-                _ => not_loaded(),
-            }),
-        )
-        .map(Promise)
+        let consumed = ("JSSandbox", "getLoadedSandbox");
+        submit_to(env, self.lane.as_ref(), consumed, Stage::js, job)
     }
 }
 
@@ -256,17 +265,8 @@ impl LoadedJSSandbox {
         env: &Env,
         job: impl FnOnce(&mut warden::LoadedJSSandbox) -> Reply + Send + 'static,
     ) -> napi::Result<Promise> {
-        let Some(lane) = &self.lane else {
-            return consumed_promise(env, "LoadedJSSandbox", "unload");
-        };
-        lane.submit(
-            env,
-            Box::new(move |stage| match stage {
-                Stage::Loaded(sandbox) => job(sandbox),
-                _ => not_loaded(),
-            }),
-        )
-        .map(Promise)
+        let consumed = ("LoadedJSSandbox", "unload");
+        submit_to(env, self.lane.as_ref(), consumed, Stage::loaded, job)
     }
 }
 
