@@ -10,8 +10,12 @@ const path = require('node:path');
 
 const release = process.argv.includes('--release');
 const root = path.resolve(__dirname, '..', '..', '..');
-const args = ['build', '-p', 'warden-node'];
-if (release) args.push('--release');
+// A debug build selects what `cargo test --workspace` builds, so features
+// unify the same way and the test build's dependencies are reused instead of
+// being compiled again with other features.
+const args = release
+  ? ['build', '-p', 'warden-node', '--release']
+  : ['build', '--workspace', '--lib', '--tests'];
 execFileSync('cargo', args, { cwd: root, stdio: 'inherit' });
 
 const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, 'target');
