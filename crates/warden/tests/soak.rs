@@ -34,12 +34,15 @@
 //!   never exceeds the number of `kill()`s that reported hitting a call of
 //!   that very sandbox.
 
+mod common;
+
 use std::fs;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::{loaded, ECHO};
 use warden::monitor::active_monitors;
 use warden::{
     CpuTimeMonitor, Error, InterruptHandle, Killer, LoadedJSSandbox, MonitorSet, SandboxBuilder,
@@ -65,7 +68,6 @@ const MAX_CPU_WALL_SLACK: Duration = Duration::from_secs(10);
 /// Allowed growth of resident memory between warm-up and the end.
 const MAX_RSS_GROWTH: u64 = 64 * 1024 * 1024;
 
-const ECHO: &str = "function handler(event) { return event; }";
 const ASYNC_ECHO: &str = "async function handler(event) { await null; await 0; return event; }";
 const COMPUTE: &str = "function handler(event) {
     let s = 0;
@@ -278,18 +280,7 @@ fn add_monitored_handlers(sandbox: &mut warden::JSSandbox) {
 
 /// The target sandbox: an echo and an endless loop.
 fn target_sandbox() -> (LoadedJSSandbox, Snapshot) {
-    let mut sandbox = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
-    sandbox
-        .add_handler("echo", Script::from_content(ECHO))
-        .unwrap();
-    sandbox
-        .add_handler("spin", Script::from_content(RUNAWAYS[0].1))
-        .unwrap();
-    let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+    let mut loaded = loaded(&[("echo", ECHO), ("spin", RUNAWAYS[0].1)]);
     let snapshot = loaded.snapshot().unwrap();
     (loaded, snapshot)
 }
