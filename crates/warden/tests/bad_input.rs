@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{loaded, loaded_with, ECHO};
+use common::{js_sandbox, loaded, loaded_with, ECHO};
 use warden::{Error, SandboxBuilder, Script};
 
 /// Asserts the sandbox still answers normally.
@@ -51,11 +51,7 @@ fn unknown_handler() {
 
 #[test]
 fn compile_errors_report_line_and_column() {
-    let mut sandbox = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
+    let mut sandbox = js_sandbox();
     let err = sandbox
         .add_handler(
             "bad",

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::ECHO;
+use common::{js_sandbox, ECHO};
 use serde_json::Value;
 use warden::{
     CpuTimeMonitor, Error, JsError, Killer, LoadedJSSandbox, SandboxBuilder, Script, Snapshot,
@@ -1194,11 +1194,7 @@ fn dynamic_import_of_anything_but_declared_host_modules_is_refused() {
         arena.usable();
     }
     // And so is a static import, at load time.
-    let mut sandbox = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
+    let mut sandbox = js_sandbox();
     sandbox
         .add_handler("secret", Script::from_content(fixture!("secret")))
         .unwrap();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{loaded, ECHO, SPIN};
+use common::{js_sandbox, loaded, ECHO, SPIN};
 use warden::{Error, InterruptHandle, Killer, SandboxBuilder, Script};
 
 /// Kills through `handle` once a call is running and `delay` has passed.
@@ -218,11 +218,7 @@ fn a_kill_lands_while_a_host_function_runs() {
 
 #[test]
 fn an_endless_top_level_loop_can_be_killed_while_adding_and_the_sandbox_recovers() {
-    let mut sandbox = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
+    let mut sandbox = js_sandbox();
     sandbox
         .add_handler("echo", Script::from_content(ECHO))
         .unwrap();

@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{loaded, ECHO};
+use common::{js_sandbox, loaded, ECHO};
 use warden::{Error, LogLevel, SandboxBuilder, Script};
 
 #[test]
@@ -51,11 +51,7 @@ fn es_module_handlers_and_plain_scripts_both_load() {
 
 #[test]
 fn handlers_can_be_removed_and_cleared() {
-    let mut sandbox = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
+    let mut sandbox = js_sandbox();
     sandbox
         .add_handler("a", Script::from_content(ECHO))
         .unwrap();
@@ -83,11 +79,7 @@ fn handlers_can_be_removed_and_cleared() {
 
 #[test]
 fn handler_names_are_validated() {
-    let mut sandbox = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
+    let mut sandbox = js_sandbox();
     for bad in ["", "host:math", "tab\there", &"x".repeat(257)] {
         let err = sandbox
             .add_handler(bad, Script::from_content(ECHO))

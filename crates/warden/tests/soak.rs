@@ -42,11 +42,11 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{loaded, ECHO};
+use common::{js_sandbox, loaded, ECHO};
 use warden::monitor::active_monitors;
 use warden::{
-    CpuTimeMonitor, Error, InterruptHandle, Killer, LoadedJSSandbox, MonitorSet, SandboxBuilder,
-    Script, Snapshot, WallClockMonitor,
+    CpuTimeMonitor, Error, InterruptHandle, Killer, LoadedJSSandbox, MonitorSet, Script, Snapshot,
+    WallClockMonitor,
 };
 
 /// Threads making calls, each with its own sandboxes.
@@ -252,11 +252,7 @@ struct Report {
 
 /// The monitored sandbox: quick handlers and runaways.
 fn monitored_sandbox() -> (LoadedJSSandbox, Snapshot) {
-    let mut sandbox = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
+    let mut sandbox = js_sandbox();
     add_monitored_handlers(&mut sandbox);
     let mut loaded = sandbox.get_loaded_sandbox().unwrap();
     let snapshot = loaded.snapshot().unwrap();

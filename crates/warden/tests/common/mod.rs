@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use warden::{LoadedJSSandbox, SandboxBuilder, Script};
+use warden::{JSSandbox, LoadedJSSandbox, SandboxBuilder, Script};
 
 /// Returns its event unchanged.
 pub const ECHO: &str = "function handler(event) { return event; }";
@@ -9,9 +9,19 @@ pub const ECHO: &str = "function handler(event) { return event; }";
 /// Spins forever.
 pub const SPIN: &str = "function handler() { while (true) {} }";
 
+/// A sandbox built with `builder`, its runtime started, no handlers yet.
+pub fn js_sandbox_with(builder: SandboxBuilder) -> JSSandbox {
+    builder.build().unwrap().load_runtime().unwrap()
+}
+
+/// A sandbox with default limits, its runtime started, no handlers yet.
+pub fn js_sandbox() -> JSSandbox {
+    js_sandbox_with(SandboxBuilder::new())
+}
+
 /// A loaded sandbox built with `builder` and the given handlers.
 pub fn loaded_with(builder: SandboxBuilder, handlers: &[(&str, &str)]) -> LoadedJSSandbox {
-    let mut sandbox = builder.build().unwrap().load_runtime().unwrap();
+    let mut sandbox = js_sandbox_with(builder);
     for (name, source) in handlers {
         sandbox
             .add_handler(name, Script::from_content(*source))
