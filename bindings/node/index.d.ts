@@ -21,7 +21,10 @@ export declare const ErrorCode: {
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** What a guest exception looked like inside the sandbox. */
+/**
+ * What a guest exception looked like inside the sandbox. `name`, `message` and `stack`
+ * each hold at most 64 KiB: longer text is cut, ending with `… [cut from N bytes]`.
+ */
 export interface GuestError {
   name: string;
   message: string;
@@ -58,7 +61,7 @@ export declare class SandboxBuilder {
   maxEventSize(bytes: number): this;
   /** The largest result a handler may return, in bytes of JSON (default 1 MiB). */
   maxResultSize(bytes: number): this;
-  /** Receives each line the guest prints with `console.*`, before the call's promise settles. */
+  /** Receives each line the guest prints with `console.*` (at most 64 KiB; longer lines are cut), before the call's promise settles. */
   print(callback: (level: LogLevel, line: string) => void): this;
   /** Validates the settings and prepares the engine. Consumes the builder. */
   build(): ProtoJSSandbox;

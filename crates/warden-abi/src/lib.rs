@@ -151,7 +151,20 @@ impl LogLevel {
     }
 }
 
-/// A JavaScript exception, as the guest reports it (encoded as JSON).
+/// The most bytes the guest reports for each text field of an
+/// [`ErrorInfo`]: its `name`, `message` and `stack`. Longer text is cut at a
+/// character boundary and ends with `… [cut from N bytes]`, N being its
+/// full length, so a handler cannot send the host an error larger than
+/// this, whatever it throws.
+pub const MAX_ERROR_TEXT: usize = 64 * 1024;
+
+/// The most bytes the guest hands the host for one line printed with
+/// `console.*`; a longer line is cut the way error text is (see
+/// [`MAX_ERROR_TEXT`]).
+pub const MAX_PRINT_LINE: usize = 64 * 1024;
+
+/// A JavaScript exception, as the guest reports it (encoded as JSON). Each
+/// text field holds at most [`MAX_ERROR_TEXT`] bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorInfo {
     /// The error's `name` (`TypeError`, ...), empty when a non-error value

@@ -1,14 +1,15 @@
 //! The `console` object: every method formats its arguments and hands the
-//! line to the host.
+//! line to the host, cut to [`MAX_PRINT_LINE`] bytes.
 
 use std::rc::Rc;
 
 use rquickjs::function::Rest;
 use rquickjs::{Ctx, Exception, Function, Object, Value};
-use warden_abi::LogLevel;
+use warden_abi::{LogLevel, MAX_PRINT_LINE};
 
 use crate::errors::string_of;
 use crate::host::Host;
+use crate::text::bounded;
 
 /// Installs `globalThis.console`.
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Rc<dyn Host>) -> rquickjs::Result<()> {
@@ -22,7 +23,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Rc<dyn Host>) -> rquickjs::Res
     ] {
         let host = host.clone();
         let method = Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
-            host.print(level, &format_args(&ctx, args.0));
+            host.print(level, &bounded(format_args(&ctx, args.0), MAX_PRINT_LINE));
         })?
         .with_name(level.as_str())?;
         console.set(level.as_str(), method)?;

@@ -1,7 +1,9 @@
 //! Failures reported by the guest, and how JavaScript exceptions are read.
 
 use rquickjs::{Coerced, Ctx, Exception, FromJs, Object, Value};
-use warden_abi::{ErrorInfo, Status};
+use warden_abi::{ErrorInfo, Status, MAX_ERROR_TEXT};
+
+use crate::text::bounded;
 
 /// A failed guest operation: the [`Status`] sent to the host and the detail
 /// that becomes the export's output (see [`Status`] for its format).
@@ -94,7 +96,7 @@ impl Caught {
 fn error_info<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> ErrorInfo {
     let Some(object) = value.as_object() else {
         return ErrorInfo {
-            message: string_of(ctx, value),
+            message: bounded(string_of(ctx, value), MAX_ERROR_TEXT),
             ..ErrorInfo::default()
         };
     };
@@ -108,16 +110,22 @@ fn error_info<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> ErrorInfo {
             }
         };
         return ErrorInfo {
-            message,
+            message: bounded(message, MAX_ERROR_TEXT),
             ..ErrorInfo::default()
         };
     }
     let stack = read_string(ctx, object, "stack").filter(|s| !s.is_empty());
     let (line, column) = stack.as_deref().and_then(first_location).unzip();
     ErrorInfo {
-        name: read_string(ctx, object, "name").unwrap_or_default(),
-        message: read_string(ctx, object, "message").unwrap_or_default(),
-        stack,
+        name: bounded(
+            read_string(ctx, object, "name").unwrap_or_default(),
+            MAX_ERROR_TEXT,
+        ),
+        message: bounded(
+            read_string(ctx, object, "message").unwrap_or_default(),
+            MAX_ERROR_TEXT,
+        ),
+        stack: stack.map(|stack| bounded(stack, MAX_ERROR_TEXT)),
         line,
         column,
     }

@@ -117,6 +117,19 @@
     });
   }
 
+  // A boxed number or string in a result (`new Number(1)`, `new String("x")`)
+  // is serialized through its prototype's `Symbol.toPrimitive`, then
+  // `valueOf` or `toString`. Those are fixed on `Number.prototype` and
+  // `String.prototype`; the own `Symbol.toPrimitive` (undefined, as the
+  // engine's default) hides any one put on `Object.prototype`. Booleans
+  // and big integers are read from their internal value.
+  const fixed = (value) => ({ __proto__: null, value, writable: false, enumerable: false, configurable: false });
+  for (const proto of [Number.prototype, String.prototype]) {
+    defineProperty(proto, "valueOf", fixed(proto.valueOf));
+    defineProperty(proto, "toString", fixed(proto.toString));
+    defineProperty(proto, Symbol.toPrimitive, fixed(undefined));
+  }
+
   // QuickJS calls the `Error.prepareStackTrace` hook whenever an error is
   // created, and converts `Error.stackTraceLimit` to a number each time.
   // Both stay available to handlers, but only through these accessors: the

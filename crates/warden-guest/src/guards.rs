@@ -3,7 +3,8 @@
 //!
 //! Installed by `guards.js` before any handler runs: every built-in
 //! prototype gets a fixed `toJSON` (so serializing a result never runs a
-//! `toJSON` a handler put on a shared prototype), and `Error.prepareStackTrace`
+//! `toJSON` a handler put on a shared prototype), the methods that turn boxed
+//! numbers and strings into primitives are fixed, and `Error.prepareStackTrace`
 //! and `Error.stackTraceLimit` get accessors the runtime controls. While the
 //! runtime parses an event, compiles a handler or serializes a result, it
 //! holds off any `prepareStackTrace` hook, which QuickJS would otherwise call

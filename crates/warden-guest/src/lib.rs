@@ -20,6 +20,7 @@ mod memory;
 mod modules;
 mod random;
 mod runtime;
+mod text;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 

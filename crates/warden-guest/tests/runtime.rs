@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use warden_abi::{LogLevel, Status};
+use warden_abi::{LogLevel, Status, MAX_ERROR_TEXT, MAX_PRINT_LINE};
 use warden_guest::{GuestError, GuestRuntime, Host};
 
 /// Records console output; `math.add` adds, `math.fail` fails, `math.nul`
@@ -161,6 +161,68 @@ fn thrown_non_errors_are_described() {
     let err = call(&mut rt, r#"{"v":null}"#).unwrap_err();
     assert_eq!(err.status, Status::Threw);
     assert_eq!(err.info().unwrap().message, "null");
+}
+
+/// Asserts `text` is `full` cut to `limit` bytes, with the note saying so.
+fn assert_cut(text: &str, full_len: usize, repeated: char, limit: usize) {
+    assert!(text.len() <= limit, "{} bytes", text.len());
+    let (kept, note) = text.split_once('…').expect("a cut note");
+    assert!(kept.len() > limit - 64 && kept.chars().all(|c| c == repeated));
+    assert_eq!(note, format!(" [cut from {full_len} bytes]"));
+}
+
+#[test]
+fn error_text_is_cut_to_its_limit() {
+    let (_, mut rt) = with_handler(
+        "function handler(e) {
+            const big = 'é'.repeat(e.n);
+            if (e.how === 'error') { const x = new Error(big); x.name = big; throw x; }
+            if (e.how === 'string') throw big;
+            throw { big };
+        }",
+    );
+    let n = MAX_ERROR_TEXT; // twice the limit in bytes
+    let info = call(&mut rt, &format!(r#"{{"how":"error","n":{n}}}"#))
+        .unwrap_err()
+        .info()
+        .unwrap();
+    assert_cut(&info.name, 2 * n, 'é', MAX_ERROR_TEXT);
+    assert_cut(&info.message, 2 * n, 'é', MAX_ERROR_TEXT);
+    let stack = info.stack.expect("a stack");
+    assert!(stack.len() <= MAX_ERROR_TEXT && stack.contains("at handler"));
+    let info = call(&mut rt, &format!(r#"{{"how":"string","n":{n}}}"#))
+        .unwrap_err()
+        .info()
+        .unwrap();
+    assert_cut(&info.message, 2 * n, 'é', MAX_ERROR_TEXT);
+    let info = call(&mut rt, &format!(r#"{{"how":"object","n":{n}}}"#))
+        .unwrap_err()
+        .info()
+        .unwrap();
+    assert!(info.message.len() <= MAX_ERROR_TEXT);
+    assert!(
+        info.message.starts_with(r#"{"big":"éé"#),
+        "{}",
+        &info.message[..20]
+    );
+    // Text at the limit is whole.
+    let info = call(&mut rt, &format!(r#"{{"how":"string","n":{}}}"#, n / 2))
+        .unwrap_err()
+        .info()
+        .unwrap();
+    assert_eq!(info.message, "é".repeat(n / 2));
+}
+
+#[test]
+fn console_lines_are_cut_to_their_limit() {
+    let (host, mut rt) = with_handler(
+        "function handler(e) { console.log('x'.repeat(e.n)); console.warn('y'.repeat(e.n + 1)); return 0; }",
+    );
+    call(&mut rt, &format!(r#"{{"n":{MAX_PRINT_LINE}}}"#)).unwrap();
+    let printed = host.printed.borrow();
+    assert_eq!(printed[0].1, "x".repeat(MAX_PRINT_LINE));
+    assert_eq!(printed[1].0, LogLevel::Warn);
+    assert_cut(&printed[1].1, MAX_PRINT_LINE + 1, 'y', MAX_PRINT_LINE);
 }
 
 #[test]

@@ -7,7 +7,9 @@ use std::time::Duration;
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A JavaScript exception raised inside the sandbox.
+/// A JavaScript exception raised inside the sandbox. Its `name`, `message`
+/// and `stack` each hold at most [`MAX_ERROR_TEXT`](crate::MAX_ERROR_TEXT)
+/// bytes: longer text is cut, ending with `… [cut from N bytes]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JsError {
     /// The error's `name` (`TypeError`, `SyntaxError`, ...); empty when the

@@ -49,7 +49,7 @@ pub use monitor::WallClockMonitor;
 pub use monitor::{ExecutionMonitor, MonitorSet};
 pub use sandbox::*;
 pub use script::Script;
-pub use warden_abi::LogLevel;
+pub use warden_abi::{LogLevel, MAX_ERROR_TEXT, MAX_PRINT_LINE};
 
 /// Receives the lines the guest prints with `console.*`.
 pub type PrintFn = Arc<dyn Fn(LogLevel, &str) + Send + Sync>;

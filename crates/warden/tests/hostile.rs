@@ -540,12 +540,17 @@ fn a_giant_error_message_is_reported_without_harm() {
     let mut arena = Arena::new(&[("giant_error", fixture!("giant_error"))]);
     let outcome = arena.call("giant_error", "{}", &generous());
     not_killed(&outcome, "giant_error");
-    // The error comes back as thrown (its detail is not a result, so the
-    // result size limit does not apply; guest memory bounds it).
+    // The error comes back as thrown, its message cut to the error text
+    // limit with a note of its full length.
     let error = threw(outcome.result, "giant_error");
     assert_eq!(error.name, "Error");
-    assert!(!error.message.is_empty() && error.message.len() <= 8 * MIB);
-    assert!(error.message.chars().all(|c| c == 'E'));
+    assert!(error.message.len() <= warden::MAX_ERROR_TEXT);
+    let (kept, note) = error.message.split_once('…').expect("a cut note");
+    assert!(!kept.is_empty() && kept.chars().all(|c| c == 'E'));
+    assert_eq!(note, format!(" [cut from {} bytes]", 8 * MIB));
+    assert!(error
+        .stack
+        .is_some_and(|stack| stack.len() <= warden::MAX_ERROR_TEXT));
     println!(
         "    giant_error: HandlerThrew with a {}-byte message",
         error.message.len()
@@ -610,6 +615,13 @@ const VICTIMS: &[(&str, &str)] = &[
     (
         "pending",
         "const P = Promise; function handler() { return new P(() => {}); }",
+    ),
+    (
+        "boxed",
+        "const N = Number, S = String, B = Boolean;
+         function handler() {
+           return { n: new N(5), s: new S('s'), b: new B(false), list: [new N(1.5)] };
+         }",
     ),
     (
         "canary",
@@ -683,6 +695,12 @@ fn victim_failures(arena: &mut Arena, lines: &Lines, what: &str) -> Vec<String> 
         "dated",
         "{}",
         &ok(r#"{"when":"1970-01-01T00:00:00.000Z","never":null}"#),
+    );
+    expect(
+        arena,
+        "boxed",
+        "{}",
+        &ok(r#"{"n":5,"s":"s","b":false,"list":[1.5]}"#),
     );
     expect(arena, "undefined_result", "{}", &|r| {
         matches!(r, Err(Error::InvalidResult { .. }))
@@ -771,6 +789,42 @@ fn tojson_on_shared_prototypes_does_not_change_later_results() {
         "toJSON tampering changed later calls of other handlers:\n{}",
         failures.join("\n")
     );
+    arena.finish();
+}
+
+/// Boxed numbers and strings in a result are serialized through the
+/// `Symbol.toPrimitive`, `valueOf` and `toString` their shared prototypes
+/// provide. The runtime fixes those on `Number.prototype` and
+/// `String.prototype`, so no handler can change, or spin inside, another
+/// handler's serialization.
+#[test]
+fn boxed_primitives_serialize_the_same_after_tampering() {
+    let (builder, lines) = collecting();
+    let mut handlers = vec![("tamper_boxed", fixture!("tamper_boxed"))];
+    handlers.extend_from_slice(VICTIMS);
+    let mut arena = Arena::with(builder, warden::DEFAULT_GUEST_MEMORY_LIMIT, &handlers);
+    let mut failures = Vec::new();
+    for how in [
+        "valueOf",
+        "toString",
+        "toPrimitive",
+        "inherited-toPrimitive",
+    ] {
+        let event = format!(r#"{{"how":"{how}"}}"#);
+        let outcome = arena.call("tamper_boxed", &event, &generous());
+        match (how, &outcome.result) {
+            ("inherited-toPrimitive", Ok(_)) => {}
+            (_, Err(Error::HandlerThrew { error, .. })) if error.name == "TypeError" => {}
+            (_, other) => failures.push(format!("{how}: the tampering gave {other:?}")),
+        }
+        failures.extend(victim_failures(
+            &mut arena,
+            &lines,
+            &format!("boxed tampering ({how})"),
+        ));
+        arena.reset();
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
     arena.finish();
 }
 

@@ -155,7 +155,8 @@ impl SandboxBuilder {
         self
     }
 
-    /// Receives every line the guest prints with `console.*`.
+    /// Receives every line the guest prints with `console.*`, each at most
+    /// [`MAX_PRINT_LINE`](crate::MAX_PRINT_LINE) bytes (longer lines are cut).
     pub fn print_fn(mut self, print: impl Fn(LogLevel, &str) + Send + Sync + 'static) -> Self {
         self.config.print = Arc::new(print);
         self

@@ -1,5 +1,5 @@
-// Throws an error whose message (and so its stack line) is far larger than
-// the result size limit.
+// Throws an error whose message is far larger than the result size limit
+// and the error text limit.
 function handler() {
   throw new Error("E".repeat(8 * 1024 * 1024));
 }

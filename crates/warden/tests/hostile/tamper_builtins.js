@@ -61,12 +61,19 @@ function handler() {
   Object.defineProperty(Array.prototype, "constructor", { __proto__: null, get: boom, configurable: true });
 
   // Strings, numbers, booleans.
-  String.prototype.toString = boom;
-  String.prototype.valueOf = boom;
   String.prototype[Symbol.iterator] = boom;
-  Number.prototype.toString = boom;
-  Number.prototype.valueOf = boom;
   Boolean.prototype.valueOf = boom;
+  // The runtime fixes these (each assignment throws a TypeError); try anyway.
+  // (No for-of here: array iteration is already vandalised.)
+  const fixedByRuntime = [String.prototype, Number.prototype];
+  for (let i = 0; i < fixedByRuntime.length; i++) {
+    try {
+      fixedByRuntime[i].toString = boom;
+    } catch {}
+    try {
+      fixedByRuntime[i].valueOf = boom;
+    } catch {}
+  }
   // Read-only but configurable: redefined rather than assigned.
   Object.defineProperty(Symbol.prototype, Symbol.toPrimitive, { __proto__: null, value: boom });
 
