@@ -174,7 +174,7 @@ struct CallOptions {
 
 const MAX_TIMEOUT_MS: f64 = 3_600_000.0;
 
-fn read_options(env: &Env, options: Option<Unknown<'_>>) -> Result<CallOptions, String> {
+fn read_options(options: Option<Unknown<'_>>) -> Result<CallOptions, String> {
     let none = CallOptions {
         wall_clock: None,
         cpu_time: None,
@@ -215,7 +215,6 @@ fn read_options(env: &Env, options: Option<Unknown<'_>>) -> Result<CallOptions, 
         ValueType::Boolean => Some(unsafe { gc.cast::<bool>() }.map_err(|e| e.to_string())?),
         _ => return Err("gc must be a boolean".into()),
     };
-    let _ = env;
     Ok(CallOptions {
         wall_clock: timeout("wallClockTimeoutMs")?,
         cpu_time: timeout("cpuTimeoutMs")?,
@@ -293,7 +292,7 @@ impl LoadedJSSandbox {
                 errors::plain(env, errors::INVALID_ARG, "invalid_arg", &message),
             )
         };
-        let options = match read_options(env, options) {
+        let options = match read_options(options) {
             Ok(options) => options,
             Err(message) => return invalid(message),
         };
