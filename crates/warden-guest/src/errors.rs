@@ -60,7 +60,7 @@ impl Caught {
 
     /// Reads a thrown (or rejected-with) value.
     pub(crate) fn from_value<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Self {
-        let info = error_info(ctx, value);
+        let info = within_limit(error_info(ctx, value));
         if info.name == "InternalError" && info.message == "out of memory" {
             Self::OutOfMemory(info.message)
         } else {
@@ -96,7 +96,7 @@ impl Caught {
 fn error_info<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> ErrorInfo {
     let Some(object) = value.as_object() else {
         return ErrorInfo {
-            message: bounded(string_of(ctx, value), MAX_ERROR_TEXT),
+            message: string_of(ctx, value),
             ..ErrorInfo::default()
         };
     };
@@ -110,24 +110,28 @@ fn error_info<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> ErrorInfo {
             }
         };
         return ErrorInfo {
-            message: bounded(message, MAX_ERROR_TEXT),
+            message,
             ..ErrorInfo::default()
         };
     }
     let stack = read_string(ctx, object, "stack").filter(|s| !s.is_empty());
     let (line, column) = stack.as_deref().and_then(first_location).unzip();
     ErrorInfo {
-        name: bounded(
-            read_string(ctx, object, "name").unwrap_or_default(),
-            MAX_ERROR_TEXT,
-        ),
-        message: bounded(
-            read_string(ctx, object, "message").unwrap_or_default(),
-            MAX_ERROR_TEXT,
-        ),
-        stack: stack.map(|stack| bounded(stack, MAX_ERROR_TEXT)),
+        name: read_string(ctx, object, "name").unwrap_or_default(),
+        message: read_string(ctx, object, "message").unwrap_or_default(),
+        stack,
         line,
         column,
+    }
+}
+
+/// `info` with each text field cut to [`MAX_ERROR_TEXT`] bytes.
+fn within_limit(info: ErrorInfo) -> ErrorInfo {
+    ErrorInfo {
+        name: bounded(info.name, MAX_ERROR_TEXT),
+        message: bounded(info.message, MAX_ERROR_TEXT),
+        stack: info.stack.map(|stack| bounded(stack, MAX_ERROR_TEXT)),
+        ..info
     }
 }
 

@@ -1,7 +1,8 @@
 //! [`bounded`]: how the guest keeps the text it reports to the host small.
 
 /// `text` cut to at most `limit` bytes at a character boundary, ending with
-/// `… [cut from N bytes]` (N its full length); unchanged when it fits.
+/// `… [cut from N bytes]` (N its full length); unchanged when it fits. A
+/// `limit` shorter than that note gives the note alone.
 pub(crate) fn bounded(mut text: String, limit: usize) -> String {
     if text.len() <= limit {
         return text;
