@@ -59,7 +59,7 @@ export declare class SandboxBuilder {
   maxWasmStack(bytes: number): this;
   /** The largest event accepted, in bytes of JSON (default 1 MiB). */
   maxEventSize(bytes: number): this;
-  /** The largest result a handler may return, in bytes of JSON (default 1 MiB). */
+  /** The largest result a handler may return, in bytes of JSON (default 1 MiB); also bounds the JSON arguments of one host-function call. */
   maxResultSize(bytes: number): this;
   /** Receives each line the guest prints with `console.*` (at most 64 KiB; longer lines are cut), before the call's promise settles. */
   print(callback: (level: LogLevel, line: string) => void): this;

@@ -239,6 +239,55 @@ fn a_panicking_host_function_becomes_a_javascript_error() {
     assert!(!loaded.poisoned());
 }
 
+/// A handler cannot hand a host function more JSON than the sandbox's
+/// result size limit: the call throws a catchable error, and the host
+/// function never runs.
+#[test]
+fn host_function_arguments_are_bounded_by_the_result_size_limit() {
+    let limit = 64 * 1024;
+    let mut proto = SandboxBuilder::new()
+        .max_result_size(limit)
+        .build()
+        .unwrap();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let log = received.clone();
+    proto
+        .host_module("sink")
+        .unwrap()
+        .register_raw("take", move |args| {
+            log.lock().unwrap().push(args.len());
+            Ok("true".to_owned())
+        })
+        .unwrap();
+    let mut sandbox = proto.load_runtime().unwrap();
+    sandbox
+        .add_handler(
+            "h",
+            Script::from_content(
+                "import { take } from 'host:sink';
+                 export function handler(e) {
+                     try { return take('x'.repeat(e.n)); } catch (x) { return x.name + ': ' + x.message; }
+                 }",
+            ),
+        )
+        .unwrap();
+    let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+    // `["xx…x"]` is the string's length plus 4 bytes of JSON.
+    let fits = format!(r#"{{"n":{}}}"#, limit - 4);
+    assert_eq!(loaded.handle_event("h", &fits, None).unwrap(), "true");
+    let over = format!(r#"{{"n":{}}}"#, limit - 3);
+    let refused = loaded.handle_event("h", &over, None).unwrap();
+    assert_eq!(
+        refused,
+        format!(
+            r#""Error: host function sink.take failed: its arguments are {} bytes of JSON, over the limit of {limit} (the sandbox's result size limit)""#,
+            limit + 1
+        )
+    );
+    assert_eq!(*received.lock().unwrap(), [limit]);
+    assert!(!loaded.poisoned());
+}
+
 #[test]
 fn unload_returns_a_fresh_runtime_without_handlers() {
     let mut loaded = loaded(&[("count", "let n = 0; function handler() { return ++n; }")]);

@@ -48,10 +48,18 @@ impl HostImports for WardenImports {
     ) -> wasmtime::Result<u64> {
         let module = read_text(caller, module_ptr, module_len)?;
         let function = read_text(caller, function_ptr, function_len)?;
-        let args = read_text(caller, args_ptr, args_len)?;
+        let max_args = caller.data().max_host_args;
         let outcome = match caller.data().host.get(&module, &function).cloned() {
-            Some(host_fn) => catch_unwind(AssertUnwindSafe(|| host_fn(&args)))
-                .unwrap_or_else(|_| Err("the host function panicked".to_owned())),
+            // Refused before the arguments are copied out of the guest.
+            Some(_) if args_len as usize > max_args => Err(format!(
+                "its arguments are {args_len} bytes of JSON, over the limit of \
+                 {max_args} (the sandbox's result size limit)"
+            )),
+            Some(host_fn) => {
+                let args = read_text(caller, args_ptr, args_len)?;
+                catch_unwind(AssertUnwindSafe(|| host_fn(&args)))
+                    .unwrap_or_else(|_| Err("the host function panicked".to_owned()))
+            }
             None => Err(format!("no host function {module}.{function}")),
         };
         let (is_error, payload) = match outcome {

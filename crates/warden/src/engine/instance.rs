@@ -59,6 +59,15 @@ impl MemoryImage {
     }
 }
 
+/// What one guest instance may use.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InstanceLimits {
+    /// All of its linear memory, in bytes.
+    pub(crate) memory: usize,
+    /// The arguments of one host-function call, in bytes of JSON.
+    pub(crate) host_args: usize,
+}
+
 /// One guest instance in its own store.
 pub(crate) struct GuestInstance {
     engine: Arc<SharedEngine>,
@@ -67,7 +76,7 @@ pub(crate) struct GuestInstance {
     stack_pointer: Global,
     exports: GuestExports,
     gate: Arc<CallGate>,
-    memory_limit: usize,
+    limits: InstanceLimits,
     /// The stack pointer of a fresh instance: the top of the shadow stack.
     stack_top: u32,
 }
@@ -79,19 +88,20 @@ impl GuestInstance {
         host: Arc<HostFunctions>,
         print: PrintFn,
         gate: Arc<CallGate>,
-        memory_limit: usize,
+        limits: InstanceLimits,
     ) -> wasmtime::Result<Self> {
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(memory_limit)
+        let store_limits = StoreLimitsBuilder::new()
+            .memory_size(limits.memory)
             .memories(1)
             .instances(1)
             .tables(1)
             .build();
         let data = StoreData {
             memory: None,
-            limits,
+            limits: store_limits,
             host,
             print,
+            max_host_args: limits.host_args,
             pending: Vec::new(),
         };
         let mut store = Store::new(&engine.engine, data);
@@ -122,7 +132,7 @@ impl GuestInstance {
             stack_pointer,
             exports,
             gate,
-            memory_limit,
+            limits,
             stack_top,
         })
     }
@@ -171,7 +181,7 @@ impl GuestInstance {
     }
 
     fn memory_exhausted(&self) -> bool {
-        self.memory.data_size(&self.store) + 2 * 65536 > self.memory_limit
+        self.memory.data_size(&self.store) + 2 * 65536 > self.limits.memory
     }
 
     /// Runs a status-returning export; on success returns nothing, on
@@ -329,7 +339,7 @@ impl GuestInstance {
                 data.host.clone(),
                 data.print.clone(),
                 self.gate.clone(),
-                self.memory_limit,
+                self.limits,
             )?;
         }
         let current = self.memory.data_size(&self.store);

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use wasmtime::{Config, Engine, InstancePre, Linker, Memory, OptLevel, StoreLimits};
 
 pub(crate) use gate::CallGate;
-pub(crate) use instance::{GuestFailure, GuestInstance, MemoryImage, TrapKind};
+pub(crate) use instance::{GuestFailure, GuestInstance, InstanceLimits, MemoryImage, TrapKind};
 
 use crate::error::{Error, Result};
 use crate::host_fn::HostFunctions;
@@ -36,6 +36,8 @@ pub(crate) struct StoreData {
     limits: StoreLimits,
     host: Arc<HostFunctions>,
     print: PrintFn,
+    /// The largest arguments a `host_call` may pass, in bytes of JSON.
+    max_host_args: usize,
     /// The result of the last `host_call`, until `host_take` copies it.
     pending: Vec<u8>,
 }
@@ -106,7 +108,10 @@ impl SharedEngine {
             Arc::new(HostFunctions::default()),
             print,
             gate,
-            TEMPLATE_MEMORY_LIMIT,
+            InstanceLimits {
+                memory: TEMPLATE_MEMORY_LIMIT,
+                host_args: 0,
+            },
         )
         .map_err(|e| fail("instantiate", &e))?;
         instance.init(0).map_err(|e| fail("init", &e))?;

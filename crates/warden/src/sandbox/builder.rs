@@ -149,7 +149,10 @@ impl SandboxBuilder {
         self
     }
 
-    /// The largest result a handler may return, in bytes.
+    /// The largest result a handler may return, in bytes of JSON. It also
+    /// bounds what a handler may pass to one host-function call: larger
+    /// arguments throw a catchable `Error` in the handler, and the host
+    /// function does not run.
     pub fn max_result_size(mut self, bytes: usize) -> Self {
         self.config.max_result_size = bytes;
         self

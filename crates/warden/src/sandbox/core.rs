@@ -6,7 +6,9 @@ use std::sync::Arc;
 use warden_abi::{ErrorInfo, Status};
 
 use super::builder::SandboxConfig;
-use crate::engine::{CallGate, GuestFailure, GuestInstance, MemoryImage, SharedEngine, TrapKind};
+use crate::engine::{
+    CallGate, GuestFailure, GuestInstance, InstanceLimits, MemoryImage, SharedEngine, TrapKind,
+};
 use crate::error::{Error, JsError, Killer, Result};
 use crate::host_fn::HostFunctions;
 use crate::metrics::SandboxGauge;
@@ -46,7 +48,10 @@ impl SandboxCore {
             host.clone(),
             config.print.clone(),
             gate.clone(),
-            config.memory_limit,
+            InstanceLimits {
+                memory: config.memory_limit,
+                host_args: config.max_result_size,
+            },
         )
         .map_err(|e| Error::Internal(format!("cannot instantiate the guest: {e:#}")))?;
         let mut core = Self {
