@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{js_sandbox, loaded, ECHO, SPIN};
+use common::{js_sandbox, loaded, loaded_from, ECHO, SPIN};
 use warden::{Error, InterruptHandle, Killer, SandboxBuilder, Script};
 
 /// Kills through `handle` once a call is running and `delay` has passed.
@@ -200,18 +200,15 @@ fn a_kill_lands_while_a_host_function_runs() {
         .unwrap()
         .register("kill", move || own.lock().unwrap().as_ref().unwrap().kill())
         .unwrap();
-    let mut sandbox = proto.load_runtime().unwrap();
-    sandbox
-        .add_handler(
+    let mut loaded = loaded_from(
+        proto,
+        &[(
             "h",
-            Script::from_content(
-                "import { kill } from 'host:self';
-                 export function handler() { kill(); for (;;) {} }",
-            ),
-        )
-        .unwrap();
-    *slot.lock().unwrap() = Some(sandbox.interrupt_handle());
-    let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+            "import { kill } from 'host:self';
+             export function handler() { kill(); for (;;) {} }",
+        )],
+    );
+    *slot.lock().unwrap() = Some(loaded.interrupt_handle());
     let err = loaded.handle_event("h", "{}", None).unwrap_err();
     assert!(matches!(err, Error::Killed(Killer::Handle)), "{err}");
 }

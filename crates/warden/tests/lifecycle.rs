@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{js_sandbox, loaded, ECHO};
+use common::{js_sandbox, loaded, loaded_from, ECHO};
 use warden::{Error, LogLevel, SandboxBuilder, Script};
 
 #[test]
@@ -223,17 +223,14 @@ fn a_panicking_host_function_becomes_a_javascript_error() {
         .unwrap()
         .register("boom", || -> u32 { panic!("host bug") })
         .unwrap();
-    let mut sandbox = proto.load_runtime().unwrap();
-    sandbox
-        .add_handler(
+    let mut loaded = loaded_from(
+        proto,
+        &[(
             "h",
-            Script::from_content(
-                "import { boom } from 'host:bad';
-                 export function handler() { try { boom(); } catch (e) { return e.message; } }",
-            ),
-        )
-        .unwrap();
-    let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+            "import { boom } from 'host:bad';
+             export function handler() { try { boom(); } catch (e) { return e.message; } }",
+        )],
+    );
     let out = loaded.handle_event("h", "{}", None).unwrap();
     assert!(out.contains("panicked"), "{out}");
     assert!(!loaded.poisoned());
@@ -259,19 +256,16 @@ fn host_function_arguments_are_bounded_by_the_result_size_limit() {
             Ok("true".to_owned())
         })
         .unwrap();
-    let mut sandbox = proto.load_runtime().unwrap();
-    sandbox
-        .add_handler(
+    let mut loaded = loaded_from(
+        proto,
+        &[(
             "h",
-            Script::from_content(
-                "import { take } from 'host:sink';
-                 export function handler(e) {
-                     try { return take('x'.repeat(e.n)); } catch (x) { return x.name + ': ' + x.message; }
-                 }",
-            ),
-        )
-        .unwrap();
-    let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+            "import { take } from 'host:sink';
+             export function handler(e) {
+                 try { return take('x'.repeat(e.n)); } catch (x) { return x.name + ': ' + x.message; }
+             }",
+        )],
+    );
     // `["xx…x"]` is the string's length plus 4 bytes of JSON.
     let fits = format!(r#"{{"n":{}}}"#, limit - 4);
     assert_eq!(loaded.handle_event("h", &fits, None).unwrap(), "true");

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use warden::{JSSandbox, LoadedJSSandbox, SandboxBuilder, Script};
+use warden::{JSSandbox, LoadedJSSandbox, ProtoJSSandbox, SandboxBuilder, Script};
 
 /// Returns its event unchanged.
 pub const ECHO: &str = "function handler(event) { return event; }";
@@ -19,15 +19,21 @@ pub fn js_sandbox() -> JSSandbox {
     js_sandbox_with(SandboxBuilder::new())
 }
 
-/// A loaded sandbox built with `builder` and the given handlers.
-pub fn loaded_with(builder: SandboxBuilder, handlers: &[(&str, &str)]) -> LoadedJSSandbox {
-    let mut sandbox = js_sandbox_with(builder);
+/// A loaded sandbox from `proto` (with its host modules) and the given
+/// handlers.
+pub fn loaded_from(proto: ProtoJSSandbox, handlers: &[(&str, &str)]) -> LoadedJSSandbox {
+    let mut sandbox = proto.load_runtime().unwrap();
     for (name, source) in handlers {
         sandbox
             .add_handler(name, Script::from_content(*source))
             .unwrap();
     }
     sandbox.get_loaded_sandbox().unwrap()
+}
+
+/// A loaded sandbox built with `builder` and the given handlers.
+pub fn loaded_with(builder: SandboxBuilder, handlers: &[(&str, &str)]) -> LoadedJSSandbox {
+    loaded_from(builder.build().unwrap(), handlers)
 }
 
 /// A loaded sandbox with default limits and the given handlers.
