@@ -723,6 +723,44 @@ fn victim_failures(arena: &mut Arena, lines: &Lines, what: &str) -> Vec<String> 
     failures
 }
 
+/// An arena with the `tamper` handler beside every victim, and the lines
+/// the guest prints.
+fn beside_victims(tamper: &str, source: &str) -> (Arena, Lines) {
+    let (builder, lines) = collecting();
+    let mut handlers = vec![(tamper, source)];
+    handlers.extend_from_slice(VICTIMS);
+    let arena = Arena::with(builder, warden::DEFAULT_GUEST_MEMORY_LIMIT, &handlers);
+    (arena, lines)
+}
+
+/// Calls `tamper` once per mode (event `{"how": mode}`), each call followed
+/// by every victim, then a restore. Returns how the victims differed from a
+/// pristine sandbox, and what `own` finds wrong with the tampering call's
+/// own outcome.
+fn tamper_in_modes(
+    arena: &mut Arena,
+    lines: &Lines,
+    tamper: &str,
+    modes: &[&str],
+    own: impl Fn(&str, &warden::Result<String>) -> Option<String>,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    for how in modes {
+        let event = format!(r#"{{"how":"{how}"}}"#);
+        let outcome = arena.call(tamper, &event, &generous());
+        println!("    {tamper} {how}: own result {:?}", outcome.result);
+        failures.extend(own(how, &outcome.result));
+        let found = victim_failures(arena, lines, &format!("{tamper} ({how})"));
+        for failure in &found {
+            println!("    {failure}");
+        }
+        failures.extend(found);
+        arena.reset();
+        victims_unaffected(arena, lines, "after restore");
+    }
+    failures
+}
+
 /// Every victim behaves exactly as it would in a pristine sandbox.
 fn victims_unaffected(arena: &mut Arena, lines: &Lines, what: &str) {
     let failures = victim_failures(arena, lines, what);
@@ -732,10 +770,7 @@ fn victims_unaffected(arena: &mut Arena, lines: &Lines, what: &str) {
 
 #[test]
 fn tampering_with_built_ins_does_not_reach_the_runtimes_plumbing() {
-    let (builder, lines) = collecting();
-    let mut handlers = vec![("tamper_builtins", fixture!("tamper_builtins"))];
-    handlers.extend_from_slice(VICTIMS);
-    let mut arena = Arena::with(builder, warden::DEFAULT_GUEST_MEMORY_LIMIT, &handlers);
+    let (mut arena, lines) = beside_victims("tamper_builtins", fixture!("tamper_builtins"));
     let canary = |arena: &mut Arena| arena.call("canary", "{}", &generous()).result.unwrap();
     let pristine = r#"{"promise":true,"json":true,"then":true,"console":true}"#;
     assert_eq!(canary(&mut arena), pristine);
@@ -764,26 +799,17 @@ fn tampering_with_built_ins_does_not_reach_the_runtimes_plumbing() {
 /// can change, or break, how another handler's result is serialized.
 #[test]
 fn tojson_on_shared_prototypes_does_not_change_later_results() {
-    let (builder, lines) = collecting();
-    let mut handlers = vec![("tamper_tojson", fixture!("tamper_tojson"))];
-    handlers.extend_from_slice(VICTIMS);
-    let mut arena = Arena::with(builder, warden::DEFAULT_GUEST_MEMORY_LIMIT, &handlers);
+    let (mut arena, lines) = beside_victims("tamper_tojson", fixture!("tamper_tojson"));
     victims_unaffected(&mut arena, &lines, "before tampering");
-    let mut failures = Vec::new();
-    for how in ["method", "array", "getter-throws", "date"] {
-        let event = format!(r#"{{"how":"{how}"}}"#);
-        let outcome = arena.call("tamper_tojson", &event, &generous());
-        // The tampering handler's own result may be affected by its own
-        // toJSON; that is JavaScript, not plumbing. Only later calls count.
-        println!("    tamper_tojson {how}: own result {:?}", outcome.result);
-        let found = victim_failures(&mut arena, &lines, &format!("toJSON tampering ({how})"));
-        for failure in &found {
-            println!("    {failure}");
-        }
-        failures.extend(found);
-        arena.reset();
-        victims_unaffected(&mut arena, &lines, "after restore");
-    }
+    // The tampering handler's own result may be affected by its own toJSON;
+    // that is JavaScript, not plumbing. Only later calls count.
+    let failures = tamper_in_modes(
+        &mut arena,
+        &lines,
+        "tamper_tojson",
+        &["method", "array", "getter-throws", "date"],
+        |_, _| None,
+    );
     assert!(
         failures.is_empty(),
         "toJSON tampering changed later calls of other handlers:\n{}",
@@ -799,31 +825,25 @@ fn tojson_on_shared_prototypes_does_not_change_later_results() {
 /// handler's serialization.
 #[test]
 fn boxed_primitives_serialize_the_same_after_tampering() {
-    let (builder, lines) = collecting();
-    let mut handlers = vec![("tamper_boxed", fixture!("tamper_boxed"))];
-    handlers.extend_from_slice(VICTIMS);
-    let mut arena = Arena::with(builder, warden::DEFAULT_GUEST_MEMORY_LIMIT, &handlers);
-    let mut failures = Vec::new();
-    for how in [
-        "valueOf",
-        "toString",
-        "toPrimitive",
-        "inherited-toPrimitive",
-    ] {
-        let event = format!(r#"{{"how":"{how}"}}"#);
-        let outcome = arena.call("tamper_boxed", &event, &generous());
-        match (how, &outcome.result) {
-            ("inherited-toPrimitive", Ok(_)) => {}
-            (_, Err(Error::HandlerThrew { error, .. })) if error.name == "TypeError" => {}
-            (_, other) => failures.push(format!("{how}: the tampering gave {other:?}")),
-        }
-        failures.extend(victim_failures(
-            &mut arena,
-            &lines,
-            &format!("boxed tampering ({how})"),
-        ));
-        arena.reset();
-    }
+    let (mut arena, lines) = beside_victims("tamper_boxed", fixture!("tamper_boxed"));
+    // Defining `Symbol.toPrimitive` on `Object.prototype` is allowed; every
+    // other mode is refused with a TypeError.
+    let failures = tamper_in_modes(
+        &mut arena,
+        &lines,
+        "tamper_boxed",
+        &[
+            "valueOf",
+            "toString",
+            "toPrimitive",
+            "inherited-toPrimitive",
+        ],
+        |how, own| match (how, own) {
+            ("inherited-toPrimitive", Ok(_)) => None,
+            (_, Err(Error::HandlerThrew { error, .. })) if error.name == "TypeError" => None,
+            (_, other) => Some(format!("{how}: the tampering gave {other:?}")),
+        },
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     arena.finish();
 }
@@ -836,13 +856,10 @@ fn boxed_primitives_serialize_the_same_after_tampering() {
 /// neither can rewrite those errors or spin inside them.
 #[test]
 fn error_prepare_stack_trace_does_not_change_later_plumbing() {
-    let builder = SandboxBuilder::new();
-    let mut handlers = vec![(
+    let (mut arena, _) = beside_victims(
         "tamper_prepare_stack_trace",
         fixture!("tamper_prepare_stack_trace"),
-    )];
-    handlers.extend_from_slice(VICTIMS);
-    let mut arena = Arena::with(builder, warden::DEFAULT_GUEST_MEMORY_LIMIT, &handlers);
+    );
     let mut failures = Vec::new();
     for how in ["rewrite", "spin", "limit"] {
         let event = format!(r#"{{"how":"{how}"}}"#);
