@@ -20,11 +20,17 @@ use std::ffi::OsString;
 use std::fs;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitCode};
+
+#[path = "build/quickjs_patches.rs"]
+mod quickjs_patches;
 
 const TARGET: &str = "wasm32-wasip1";
 
-fn main() {
+fn main() -> ExitCode {
+    if let Some(real) = env::var_os(quickjs_patches::SHIM_ENV) {
+        return quickjs_patches::run_shim(real);
+    }
     println!("cargo:rerun-if-env-changed=WARDEN_GUEST_WASM");
     let wasm = match env::var_os("WARDEN_GUEST_WASM") {
         Some(path) => {
@@ -40,6 +46,7 @@ fn main() {
     bytes.hash(&mut hasher);
     println!("cargo:rustc-env=WARDEN_GUEST_WASM_PATH={}", wasm.display());
     println!("cargo:rustc-env=WARDEN_GUEST_HASH={:016x}", hasher.finish());
+    ExitCode::SUCCESS
 }
 
 fn build_guest() -> PathBuf {
@@ -79,7 +86,7 @@ fn build_guest() -> PathBuf {
         // No DWARF in the embedded module; the name section stays, so wasm
         // backtraces keep function names.
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false");
-    configure_c(&mut cmd, &out_dir);
+    configure_c(&mut cmd, &out_dir, &target_dir);
     toolchain.configure(&mut cmd);
 
     let output = cmd
@@ -177,7 +184,7 @@ impl Toolchain {
             // The shadow stack sits below the data, so overflowing it traps
             // instead of overwriting data; the host reads and restores it.
             "-Clink-arg=--stack-first".to_string(),
-            "-Clink-arg=-zstack-size=1048576".to_string(),
+            format!("-Clink-arg=-zstack-size={}", warden_abi::GUEST_STACK_REGION),
             "-Clink-arg=--export=__stack_pointer".to_string(),
             "-Ctarget-feature=+bulk-memory".to_string(),
         ];
@@ -202,8 +209,9 @@ impl Toolchain {
     }
 }
 
-/// Points the `cc` crate at clang for wasm32 with a clean wasi-libc sysroot.
-fn configure_c(cmd: &mut Command, out_dir: &Path) {
+/// Points the `cc` crate at clang for wasm32 with a clean wasi-libc sysroot,
+/// through the shim that patches QuickJS (see `build/quickjs_patches.rs`).
+fn configure_c(cmd: &mut Command, out_dir: &Path, target_dir: &Path) {
     println!("cargo:rerun-if-env-changed=WARDEN_WASM_CC");
     println!("cargo:rerun-if-env-changed=WASI_SYSROOT");
     let clang =
@@ -213,15 +221,40 @@ fn configure_c(cmd: &mut Command, out_dir: &Path) {
         Some(dir) => PathBuf::from(dir),
         None => debian_sysroot(out_dir),
     };
-    cmd.env("CC_wasm32_wasip1", clang)
+    cmd.env("CC_wasm32_wasip1", install_shim(target_dir))
+        .env(quickjs_patches::SHIM_ENV, clang)
         .env("AR_wasm32_wasip1", ar)
         .env(
             "CFLAGS_wasm32_wasip1",
             format!(
-                "--target=wasm32-wasi --sysroot={} -mbulk-memory -mllvm -inline-threshold=3000",
-                sysroot.display()
+                "--target=wasm32-wasi --sysroot={} -mbulk-memory -DWARDEN_QUICKJS_PATCHES={}",
+                sysroot.display(),
+                quickjs_patches::fingerprint()
             ),
         );
+}
+
+/// Copies this build script to a fixed place in the guest's target
+/// directory, to serve as the C compiler. The place does not change between
+/// debug and release builds (whose scripts differ), so switching between
+/// them does not rebuild QuickJS; a change to the edits does, through the
+/// fingerprint in the C flags.
+fn install_shim(target_dir: &Path) -> PathBuf {
+    let this = env::current_exe().expect("the build script knows its own path");
+    let shim = target_dir.join(format!("warden-cc{}", env::consts::EXE_SUFFIX));
+    let current = fs::read(&this).expect("the build script can read itself");
+    if fs::read(&shim).ok().as_deref() != Some(&current[..]) {
+        fs::create_dir_all(target_dir).unwrap();
+        let staged = target_dir.join(format!("warden-cc.{}.tmp", std::process::id()));
+        fs::write(&staged, &current).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&staged, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        fs::rename(&staged, &shim).unwrap();
+    }
+    shim
 }
 
 fn first_on_path(names: &[&str]) -> String {

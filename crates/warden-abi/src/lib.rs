@@ -43,6 +43,13 @@ pub const HOST_MODULE_PREFIX: &str = "host:";
 /// `warden_call` flag: run the garbage collector after the handler returns.
 pub const CALL_FLAG_GC: u32 = 1;
 
+/// Size of the guest's shadow stack: the region at the bottom of linear
+/// memory that holds the C and Rust stack of the guest, where the engine
+/// keeps its JavaScript frames. Fixed when the guest is linked; the runtime
+/// sets the engine's stack limit inside it (`warden_configure`). Only the
+/// pages deep calls touch become resident.
+pub const GUEST_STACK_REGION: usize = 16 << 20;
+
 /// Invokes the macro `$m` with the declaration of every guest export.
 ///
 /// Each entry has the form `fn name(arg: type, ...) -> type;` using only wasm
@@ -54,8 +61,11 @@ macro_rules! guest_exports {
             /// Creates the JavaScript runtime and context, without a heap
             /// limit; `seed` seeds `Math.random`. Returns a `Status`.
             fn warden_init(seed: u64) -> u32;
-            /// Limits the JavaScript heap to `limit` bytes (0: none).
-            fn warden_set_heap_limit(limit: u64) -> u32;
+            /// Sets the runtime's limits: the JavaScript heap in bytes (0:
+            /// none), the engine's stack in bytes of the shadow stack (0:
+            /// none), and the largest JSON text (a result, or the
+            /// arguments of one host-function call) the runtime hands out.
+            fn warden_configure(heap_limit: u64, stack_limit: u32, max_json: u32) -> u32;
             /// Makes the input buffer at least `len` bytes long and returns
             /// its address, or 0 when memory is exhausted.
             fn warden_reserve(len: u32) -> u32;

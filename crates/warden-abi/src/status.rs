@@ -10,7 +10,8 @@ pub enum Status {
     Ok = 0,
     /// No handler has that name. No output.
     UnknownHandler = 1,
-    /// The event is not valid JSON. Output: the parser's message.
+    /// The event is not valid JSON, or is nested too deeply for the parser.
+    /// Output: the reason.
     InvalidEvent = 2,
     /// The handler threw, or its promise rejected. Output: an
     /// [`ErrorInfo`](crate::ErrorInfo) as JSON.

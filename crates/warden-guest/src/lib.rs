@@ -12,6 +12,7 @@
 //! wasm32); natively, tests supply their own [`Host`].
 
 mod console;
+mod engine_patches;
 mod errors;
 mod guards;
 mod handlers;
@@ -26,4 +27,4 @@ mod wasm;
 
 pub use errors::GuestError;
 pub use host::Host;
-pub use runtime::GuestRuntime;
+pub use runtime::{GuestRuntime, Limits};

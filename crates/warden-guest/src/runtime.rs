@@ -16,6 +16,21 @@ use crate::memory::{HeapLimit, LimitedAllocator};
 use crate::modules::{HostBridge, HostModuleLoader};
 use crate::random::SharedRng;
 
+/// What a [`GuestRuntime`] may use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// The JavaScript heap, in bytes (0: no limit). Past it, allocations
+    /// fail with a catchable `InternalError: out of memory`.
+    pub heap: usize,
+    /// The engine's stack, in bytes (0: the engine's default). Recursion
+    /// past it throws a catchable `RangeError: Maximum call stack size
+    /// exceeded`.
+    pub stack: usize,
+    /// The longest JSON text the runtime hands out: a result, or the
+    /// arguments of one host-function call (0: no limit).
+    pub max_json: usize,
+}
+
 /// A JavaScript runtime with a set of named handlers.
 pub struct GuestRuntime {
     // Declared first so the handlers are released before the context and
@@ -26,6 +41,7 @@ pub struct GuestRuntime {
     runtime: Runtime,
     rng: SharedRng,
     heap: HeapLimit,
+    limits: Limits,
 }
 
 impl GuestRuntime {
@@ -33,6 +49,7 @@ impl GuestRuntime {
     /// from `seed`.
     pub fn new(host: Rc<dyn Host>, seed: u64) -> Result<Self, GuestError> {
         let internal = |e: rquickjs::Error| GuestError::new(Status::Internal, e.to_string());
+        crate::engine_patches::key_string_hash(seed);
         let heap = HeapLimit::default();
         let runtime =
             Runtime::new_with_alloc(LimitedAllocator::new(heap.clone())).map_err(internal)?;
@@ -58,6 +75,7 @@ impl GuestRuntime {
             runtime,
             rng,
             heap,
+            limits: Limits::default(),
         })
     }
 
@@ -118,21 +136,7 @@ impl GuestRuntime {
             let handler = handler
                 .restore(&ctx)
                 .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
-            // `contains` scans a word at a time; the offset is needed only
-            // when there is a NUL.
-            if event.contains(&0) {
-                let at = event.iter().position(|&b| b == 0).unwrap_or_default();
-                return Err(GuestError::new(
-                    Status::InvalidEvent,
-                    format!("SyntaxError: a NUL byte at offset {at}, which JSON does not allow"),
-                ));
-            }
-            let event: Value = self
-                .guards
-                .quietly(&ctx, || ctx.json_parse(event))
-                .map_err(|e| {
-                    Caught::from_error(&ctx, e).into_message_error(Status::InvalidEvent)
-                })?;
+            let event = parse_event(&ctx, &self.guards, event)?;
             let returned = handler.call::<_, Value>((event,));
             let returned =
                 returned.map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Threw))?;
@@ -159,16 +163,49 @@ impl GuestRuntime {
         }
     }
 
-    /// Limits the JavaScript heap to `limit` bytes (0: no limit). Past it,
-    /// allocations fail with a catchable `InternalError: out of memory`.
-    pub fn set_heap_limit(&self, limit: usize) {
-        self.heap.set(limit);
+    /// Sets the runtime's limits; see [`Limits`].
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.heap.set(limits.heap);
+        if limits.stack != 0 {
+            self.runtime.set_max_stack_size(limits.stack);
+        }
+        self.limits = limits;
     }
 
     /// Reseeds `Math.random`.
     pub fn reseed(&self, seed: u64) {
         self.rng.reseed(seed);
     }
+}
+
+/// Parses the event with the engine's own JSON parser.
+fn parse_event<'js>(
+    ctx: &Ctx<'js>,
+    guards: &Guards,
+    event: &[u8],
+) -> Result<Value<'js>, GuestError> {
+    let refused = |reason: String| GuestError::new(Status::InvalidEvent, reason);
+    // `contains` scans a word at a time; the offset is needed only when
+    // there is a NUL.
+    if event.contains(&0) {
+        let at = event.iter().position(|&b| b == 0).unwrap_or_default();
+        return Err(refused(format!(
+            "it is not valid JSON (SyntaxError: a NUL byte at offset {at}, which JSON does not allow)"
+        )));
+    }
+    guards
+        .quietly(ctx, || ctx.json_parse(event))
+        .map_err(|e| match Caught::from_error(ctx, e) {
+            Caught::Thrown(info) if info.name == "RangeError" => refused(format!(
+                "it is nested too deeply: past the parser's stack limit ({}: {})",
+                info.name, info.message
+            )),
+            Caught::Thrown(info) => refused(format!(
+                "it is not valid JSON ({}: {})",
+                info.name, info.message
+            )),
+            other => other.into_error(Status::InvalidEvent),
+        })
 }
 
 /// Runs the job queue, then unwraps a returned promise.

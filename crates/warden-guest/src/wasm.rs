@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use warden_abi::{pack_region, unpack_host_result, LogLevel, Status, CALL_FLAG_GC};
 
-use crate::{GuestError, GuestRuntime, Host};
+use crate::{GuestError, GuestRuntime, Host, Limits};
 
 macro_rules! declare_imports {
     ($module:literal; $( $(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty; )*) => {
@@ -130,11 +130,13 @@ mod exports {
         })
     }
 
-    pub(super) fn warden_set_heap_limit(limit: u64) -> u32 {
+    pub(super) fn warden_configure(heap_limit: u64, stack_limit: u32, max_json: u32) -> u32 {
         run(|guest| {
-            runtime(guest)?
-                .0
-                .set_heap_limit(usize::try_from(limit).unwrap_or(usize::MAX));
+            runtime(guest)?.0.set_limits(Limits {
+                heap: usize::try_from(heap_limit).unwrap_or(usize::MAX),
+                stack: stack_limit as usize,
+                max_json: max_json as usize,
+            });
             Ok(Vec::new())
         })
     }

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use warden_abi::{LogLevel, Status, MAX_ERROR_TEXT, MAX_PRINT_LINE};
-use warden_guest::{GuestError, GuestRuntime, Host};
+use warden_guest::{GuestError, GuestRuntime, Host, Limits};
 
 /// Records console output; `math.add` adds, `math.fail` fails, `math.nul`
 /// answers with a raw NUL byte in its JSON.
@@ -40,8 +40,11 @@ fn runtime() -> (Rc<TestHost>, GuestRuntime) {
 
 fn runtime_with_limit(limit: usize) -> (Rc<TestHost>, GuestRuntime) {
     let host = Rc::new(TestHost::default());
-    let rt = GuestRuntime::new(host.clone(), 42).expect("runtime");
-    rt.set_heap_limit(limit);
+    let mut rt = GuestRuntime::new(host.clone(), 42).expect("runtime");
+    rt.set_limits(Limits {
+        heap: limit,
+        ..Limits::default()
+    });
     (host, rt)
 }
 

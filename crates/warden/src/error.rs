@@ -140,8 +140,10 @@ pub enum Error {
         /// The exception.
         error: JsError,
     },
-    /// The event is not valid JSON.
-    #[error("the event is not valid JSON: {0}")]
+    /// The event is not valid JSON, or is nested more deeply than the
+    /// engine's JSON parser allows (about 12,000 levels by default, see
+    /// [`SandboxBuilder::max_wasm_stack`](crate::SandboxBuilder::max_wasm_stack)).
+    #[error("invalid event: {0}")]
     InvalidEvent(String),
     /// The event is larger than the configured maximum.
     #[error("the event is {size} bytes, over the limit of {limit}")]

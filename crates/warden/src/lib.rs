@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 mod engine;
+mod entropy;
 mod error;
 mod host_fn;
 pub mod metrics;

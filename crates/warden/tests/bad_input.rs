@@ -3,8 +3,10 @@
 
 mod common;
 
-use common::{js_sandbox, loaded, loaded_with, ECHO};
-use warden::{Error, SandboxBuilder, Script};
+use std::time::Duration;
+
+use common::{js_sandbox, loaded, loaded_with, ECHO, SPIN};
+use warden::{Error, SandboxBuilder, Script, WallClockMonitor};
 
 /// Asserts the sandbox still answers normally.
 fn still_works(loaded: &mut warden::LoadedJSSandbox) {
@@ -245,46 +247,16 @@ fn running_out_of_javascript_heap_is_catchable_and_recoverable() {
 }
 
 #[test]
-fn deep_recursion_is_a_stack_overflow_that_poisons_until_restored() {
-    let mut loaded = loaded(&[
-        ("echo", ECHO),
-        ("deep", "function f(n) { return n === 0 ? 0 : 1 + f(n - 1); } function handler(e) { return f(e.n); }"),
-        ("mutual", "function a(n) { return b(n) + 1; } function b(n) { return a(n) + 1; } function handler() { return a(0); }"),
-    ]);
-    // Moderate recursion is fine.
-    assert_eq!(
-        loaded.handle_event("deep", r#"{"n":200}"#, None).unwrap(),
-        "200"
-    );
-    let snapshot = loaded.snapshot().unwrap();
-    for name in ["deep", "mutual"] {
-        let err = loaded
-            .handle_event(name, r#"{"n":10000000}"#, None)
-            .unwrap_err();
-        assert!(matches!(err, Error::StackOverflow), "{name}: {err}");
-        assert!(err.poisons() && loaded.poisoned());
-        assert!(matches!(
-            loaded.handle_event("echo", "{}", None),
-            Err(Error::Poisoned)
-        ));
-        loaded.restore(&snapshot).unwrap();
-        still_works(&mut loaded);
-    }
-}
-
-#[test]
 fn a_poisoned_sandbox_refuses_snapshots_and_unloads_cleanly() {
-    let mut loaded = loaded(&[
-        ("echo", ECHO),
-        (
-            "deep",
-            "function f() { return f() + 1; } function handler() { return f(); }",
-        ),
-    ]);
-    assert!(matches!(
-        loaded.handle_event("deep", "{}", None),
-        Err(Error::StackOverflow)
-    ));
+    let mut loaded = loaded(&[("echo", ECHO), ("spin", SPIN)]);
+    let monitor = WallClockMonitor::new(Duration::from_millis(50)).unwrap();
+    let error = loaded
+        .handle_event_with_monitor("spin", "{}", &monitor, None)
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Killed(_)) && loaded.poisoned(),
+        "{error}"
+    );
     assert!(matches!(loaded.snapshot(), Err(Error::Poisoned)));
     let mut sandbox = loaded.unload().unwrap();
     assert!(!sandbox.poisoned());

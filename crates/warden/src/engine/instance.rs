@@ -53,10 +53,17 @@ impl MemoryImage {
         self.bytes.len()
     }
 
-    /// Size of linear memory when it was taken.
+    /// Size of linear memory when it was taken, not counting the stack
+    /// region.
     pub(crate) fn memory_size(&self) -> usize {
-        self.size
+        beyond_stack(self.size)
     }
+}
+
+/// The part of `linear` bytes of linear memory above the guest's stack
+/// region: its heap and data.
+fn beyond_stack(linear: usize) -> usize {
+    linear.saturating_sub(warden_abi::GUEST_STACK_REGION)
 }
 
 /// What one guest instance may use.
@@ -66,6 +73,17 @@ pub(crate) struct InstanceLimits {
     pub(crate) memory: usize,
     /// The arguments of one host-function call, in bytes of JSON.
     pub(crate) host_args: usize,
+}
+
+/// The limits the guest runtime enforces itself.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RuntimeLimits {
+    /// The JavaScript heap, in bytes.
+    pub(crate) heap: usize,
+    /// The engine's stack, in bytes of the shadow stack.
+    pub(crate) stack: usize,
+    /// The longest JSON text the guest hands out, in bytes.
+    pub(crate) max_json: usize,
 }
 
 /// One guest instance in its own store.
@@ -148,7 +166,9 @@ impl GuestInstance {
         if self.gate.is_killed() {
             return Err(GuestFailure::Trap(TrapKind::Killed));
         }
-        f(&mut self.store, &self.exports).map_err(|e| GuestFailure::Trap(self.classify(e)))
+        let (store, exports) = (&mut self.store, &self.exports);
+        super::stack::with_stack(self.engine.call_stack, || f(store, exports))
+            .map_err(|e| GuestFailure::Trap(self.classify(e)))
     }
 
     fn classify(&mut self, error: wasmtime::Error) -> TrapKind {
@@ -246,10 +266,15 @@ impl GuestInstance {
         self.status(code)
     }
 
-    /// Limits the guest's JavaScript heap.
-    pub(crate) fn set_heap_limit(&mut self, limit: u64) -> Result<(), GuestFailure> {
-        let code =
-            self.enter(|store, exports| exports.warden_set_heap_limit.call(store, (limit,)))?;
+    /// Sets the guest runtime's limits: its JavaScript heap and stack, and
+    /// the longest JSON text it hands out.
+    pub(crate) fn configure(&mut self, limits: RuntimeLimits) -> Result<(), GuestFailure> {
+        let args = (
+            limits.heap as u64,
+            u32::try_from(limits.stack).unwrap_or(u32::MAX),
+            u32::try_from(limits.max_json).unwrap_or(u32::MAX),
+        );
+        let code = self.enter(|store, exports| exports.warden_configure.call(store, args))?;
         self.status(code)
     }
 
@@ -354,9 +379,10 @@ impl GuestInstance {
         Ok(())
     }
 
-    /// Current size of linear memory in bytes.
+    /// Current size of linear memory in bytes, not counting the stack
+    /// region (address space that only deep calls touch).
     pub(crate) fn memory_size(&self) -> usize {
-        self.memory.data_size(&self.store)
+        beyond_stack(self.memory.data_size(&self.store))
     }
 
     /// The engine this instance runs on.

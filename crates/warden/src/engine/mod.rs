@@ -6,6 +6,7 @@ mod cache;
 mod gate;
 mod imports;
 mod instance;
+mod stack;
 mod wasi;
 
 use std::collections::BTreeMap;
@@ -14,7 +15,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use wasmtime::{Config, Engine, InstancePre, Linker, Memory, OptLevel, StoreLimits};
 
 pub(crate) use gate::CallGate;
-pub(crate) use instance::{GuestFailure, GuestInstance, InstanceLimits, MemoryImage, TrapKind};
+pub(crate) use instance::{
+    GuestFailure, GuestInstance, InstanceLimits, MemoryImage, RuntimeLimits, TrapKind,
+};
 
 use crate::error::{Error, Result};
 use crate::host_fn::HostFunctions;
@@ -26,8 +29,8 @@ static GUEST_WASM: &[u8] = include_bytes!(env!("WARDEN_GUEST_WASM_PATH"));
 const GUEST_HASH: &str = env!("WARDEN_GUEST_HASH");
 
 /// Memory limit of the instance that initialises the template (which needs
-/// far less).
-const TEMPLATE_MEMORY_LIMIT: usize = 64 << 20;
+/// far less), on top of the stack region.
+const TEMPLATE_MEMORY_LIMIT: usize = (64 << 20) + warden_abi::GUEST_STACK_REGION;
 
 /// Per-store state visible to the host imports.
 pub(crate) struct StoreData {
@@ -47,6 +50,8 @@ pub(crate) struct StoreData {
 pub(crate) struct SharedEngine {
     engine: Engine,
     pre: InstancePre<StoreData>,
+    /// Native stack, in bytes, that a call into the guest runs with.
+    call_stack: usize,
     /// The guest state right after its JavaScript runtime is initialised.
     /// Creating a context inside wasm costs a few hundred microseconds;
     /// copying this image into a new instance costs far less.
@@ -75,6 +80,8 @@ impl SharedEngine {
         config
             .epoch_interruption(true)
             .max_wasm_stack(max_wasm_stack)
+            // Calls are synchronous; wasmtime still checks this bound.
+            .async_stack_size(max_wasm_stack)
             .cranelift_opt_level(OptLevel::Speed);
         let engine = Engine::new(&config)?;
         let module = cache::load_module(&engine, GUEST_WASM, GUEST_HASH)?;
@@ -85,6 +92,7 @@ impl SharedEngine {
         Ok(Self {
             engine,
             pre,
+            call_stack: max_wasm_stack + stack::HOST_STACK_MARGIN,
             template: OnceLock::new(),
         })
     }
@@ -114,7 +122,9 @@ impl SharedEngine {
             },
         )
         .map_err(|e| fail("instantiate", &e))?;
-        instance.init(0).map_err(|e| fail("init", &e))?;
+        instance
+            .init(crate::entropy::seed())
+            .map_err(|e| fail("init", &e))?;
         let template = Arc::new(instance.capture());
         Ok(self.template.get_or_init(|| template).clone())
     }

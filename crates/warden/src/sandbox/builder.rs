@@ -5,73 +5,10 @@ use std::sync::Arc;
 
 use warden_abi::LogLevel;
 
+use super::config::SandboxConfig;
 use super::proto::ProtoJSSandbox;
 use crate::engine::SharedEngine;
-use crate::error::{Error, Result};
-use crate::PrintFn;
-
-const KIB: usize = 1024;
-const MIB: usize = 1024 * KIB;
-
-/// Default guest memory limit: 64 MiB.
-pub const DEFAULT_GUEST_MEMORY_LIMIT: usize = 64 * MIB;
-/// Default maximum wasm stack: 1 MiB.
-pub const DEFAULT_MAX_WASM_STACK: usize = MIB;
-/// Default maximum event size: 1 MiB.
-pub const DEFAULT_MAX_EVENT_SIZE: usize = MIB;
-/// Default maximum result size: 1 MiB.
-pub const DEFAULT_MAX_RESULT_SIZE: usize = MIB;
-
-/// Guest memory the runtime itself needs besides the JavaScript heap: the
-/// 1 MiB shadow stack, static data, and the engine's bookkeeping.
-const RUNTIME_RESERVE: usize = 3 * MIB;
-
-/// The settings a sandbox is made with.
-#[derive(Clone)]
-pub(crate) struct SandboxConfig {
-    pub(crate) memory_limit: usize,
-    pub(crate) max_wasm_stack: usize,
-    pub(crate) max_event_size: usize,
-    pub(crate) max_result_size: usize,
-    pub(crate) print: PrintFn,
-}
-
-impl SandboxConfig {
-    /// The JavaScript heap limit: what is left of guest memory after the
-    /// runtime's own needs and room for one event and one result (each held
-    /// twice: as bytes and as a string).
-    pub(crate) fn js_heap_limit(&self) -> usize {
-        self.memory_limit - RUNTIME_RESERVE - 2 * (self.max_event_size + self.max_result_size)
-    }
-
-    fn validate(&self) -> Result<()> {
-        let invalid = |msg: String| Err(Error::InvalidConfig(msg));
-        if self.memory_limit > 4096 * MIB {
-            return invalid(format!(
-                "guest memory limit {} exceeds the 4 GiB of wasm32",
-                self.memory_limit
-            ));
-        }
-        if !(64 * KIB..=8 * MIB).contains(&self.max_wasm_stack) {
-            return invalid(format!(
-                "max wasm stack {} must be between 64 KiB and 8 MiB",
-                self.max_wasm_stack
-            ));
-        }
-        if self.max_event_size == 0 || self.max_result_size == 0 {
-            return invalid("event and result size limits must be at least 1 byte".into());
-        }
-        let needed = RUNTIME_RESERVE + 2 * (self.max_event_size + self.max_result_size) + 4 * MIB;
-        if self.memory_limit < needed {
-            return invalid(format!(
-                "guest memory limit {} is too small for {}-byte events and {}-byte results: \
-                 at least {needed} bytes are needed",
-                self.memory_limit, self.max_event_size, self.max_result_size
-            ));
-        }
-        Ok(())
-    }
-}
+use crate::error::Result;
 
 /// Configures and creates sandboxes.
 ///
@@ -116,13 +53,7 @@ impl SandboxBuilder {
     /// `tracing` events with target `warden::guest`.
     pub fn new() -> Self {
         Self {
-            config: SandboxConfig {
-                memory_limit: DEFAULT_GUEST_MEMORY_LIMIT,
-                max_wasm_stack: DEFAULT_MAX_WASM_STACK,
-                max_event_size: DEFAULT_MAX_EVENT_SIZE,
-                max_result_size: DEFAULT_MAX_RESULT_SIZE,
-                print: Arc::new(trace_print),
-            },
+            config: SandboxConfig::default(),
         }
     }
 
@@ -135,9 +66,18 @@ impl SandboxBuilder {
         self
     }
 
-    /// The most native stack wasm code may use, in bytes (64 KiB to 8 MiB).
-    /// The guest runs on the calling thread's stack, which must have this
-    /// much room to spare.
+    /// The native stack a guest call may use, in bytes: 1 MiB to 256 MiB,
+    /// default [`DEFAULT_MAX_WASM_STACK`](crate::DEFAULT_MAX_WASM_STACK)
+    /// (64 MiB). It is address space, not memory: calls run on a stack
+    /// segment of their own (one per calling thread, reused), whose pages
+    /// become resident only as deep calls touch them, so the calling
+    /// thread's own stack size does not matter.
+    ///
+    /// It also sets how deep JavaScript may recurse: the engine's own stack
+    /// limit is a twentieth of it (at most 15 MiB), so recursion past it is
+    /// a catchable `RangeError: Maximum call stack size exceeded` rather
+    /// than an overflow of the native stack. The default allows about
+    /// 11,000 levels of plain recursion.
     pub fn max_wasm_stack(mut self, bytes: usize) -> Self {
         self.config.max_wasm_stack = bytes;
         self
@@ -158,6 +98,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// The most console output one call may print, in bytes (default
+    /// [`DEFAULT_MAX_CONSOLE_OUTPUT`](crate::DEFAULT_MAX_CONSOLE_OUTPUT),
+    /// 1 MiB; 0 drops every line). Past it, lines are dropped, and when the
+    /// call ends one line at level `warn` says how many were.
+    pub fn max_console_output(mut self, bytes: usize) -> Self {
+        self.config.max_console_output = bytes;
+        self
+    }
+
     /// Receives every line the guest prints with `console.*`, each at most
     /// [`MAX_PRINT_LINE`](crate::MAX_PRINT_LINE) bytes (longer lines are cut).
     pub fn print_fn(mut self, print: impl Fn(LogLevel, &str) + Send + Sync + 'static) -> Self {
@@ -172,46 +121,5 @@ impl SandboxBuilder {
         self.config.validate()?;
         let engine = SharedEngine::get(self.config.max_wasm_stack)?;
         Ok(ProtoJSSandbox::new(Arc::new(self.config), engine))
-    }
-}
-
-fn trace_print(level: LogLevel, line: &str) {
-    const TARGET: &str = "warden::guest";
-    match level {
-        LogLevel::Error => tracing::error!(target: TARGET, "{line}"),
-        LogLevel::Warn => tracing::warn!(target: TARGET, "{line}"),
-        LogLevel::Info | LogLevel::Log => tracing::info!(target: TARGET, "{line}"),
-        LogLevel::Debug => tracing::debug!(target: TARGET, "{line}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn check(builder: SandboxBuilder) -> Result<()> {
-        builder.config.validate()
-    }
-
-    #[test]
-    fn defaults_are_valid_and_leave_most_memory_to_javascript() {
-        let builder = SandboxBuilder::new();
-        check(builder.clone()).unwrap();
-        assert!(builder.config.js_heap_limit() > DEFAULT_GUEST_MEMORY_LIMIT / 2);
-    }
-
-    #[test]
-    fn out_of_range_settings_are_rejected() {
-        for builder in [
-            SandboxBuilder::new().guest_memory_limit(MIB),
-            SandboxBuilder::new().guest_memory_limit(5000 * MIB),
-            SandboxBuilder::new().max_wasm_stack(1024),
-            SandboxBuilder::new().max_wasm_stack(64 * MIB),
-            SandboxBuilder::new().max_event_size(0),
-            SandboxBuilder::new().max_result_size(0),
-            SandboxBuilder::new().max_event_size(40 * MIB),
-        ] {
-            assert!(matches!(check(builder), Err(Error::InvalidConfig(_))));
-        }
     }
 }

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use warden_abi::{ErrorInfo, Status};
 
-use super::builder::SandboxConfig;
+use super::config::SandboxConfig;
 use crate::engine::{
-    CallGate, GuestFailure, GuestInstance, InstanceLimits, MemoryImage, SharedEngine, TrapKind,
+    CallGate, GuestFailure, GuestInstance, InstanceLimits, MemoryImage, RuntimeLimits,
+    SharedEngine, TrapKind,
 };
+use crate::entropy;
 use crate::error::{Error, JsError, Killer, Result};
 use crate::host_fn::HostFunctions;
 use crate::metrics::SandboxGauge;
@@ -49,7 +51,7 @@ impl SandboxCore {
             config.print.clone(),
             gate.clone(),
             InstanceLimits {
-                memory: config.memory_limit,
+                memory: config.linear_memory_limit(),
                 host_args: config.max_result_size,
             },
         )
@@ -64,9 +66,13 @@ impl SandboxCore {
         core.instance
             .restore(&template)
             .map_err(|e| Error::Internal(format!("cannot copy the runtime template: {e:#}")))?;
-        let heap = core.config.js_heap_limit() as u64;
-        core.internal(|guest| guest.reseed(entropy()))?;
-        core.internal(|guest| guest.set_heap_limit(heap))?;
+        let limits = RuntimeLimits {
+            heap: core.config.js_heap_limit(),
+            stack: core.config.js_stack_limit(),
+            max_json: core.config.max_result_size,
+        };
+        core.internal(|guest| guest.reseed(entropy::seed()))?;
+        core.internal(|guest| guest.configure(limits))?;
         let host = core.host.clone();
         for (module, function) in host.names() {
             core.internal(|guest| guest.declare_host_function(module, function))?;
@@ -187,7 +193,7 @@ impl SandboxCore {
         self.instance
             .restore(image)
             .map_err(|e| Error::Internal(format!("cannot restore the guest memory: {e:#}")))?;
-        let seed = entropy();
+        let seed = entropy::seed();
         self.internal(|guest| guest.reseed(seed))?;
         self.gate.cure();
         Ok(())
@@ -213,7 +219,8 @@ impl SandboxCore {
         &self.config
     }
 
-    /// Current size of guest linear memory in bytes.
+    /// Current size of guest linear memory in bytes, not counting the
+    /// stack region (which is address space; see `GUEST_STACK_REGION`).
     pub(crate) fn memory_size(&self) -> usize {
         self.instance.memory_size()
     }
@@ -244,17 +251,4 @@ impl Compatibility {
             None
         }
     }
-}
-
-/// 64 bits of host entropy, for seeding `Math.random`.
-fn entropy() -> u64 {
-    let mut bytes = [0u8; 8];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No OS entropy: fall back to the clock mixed with an address.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
-        return nanos ^ (&bytes as *const _ as u64).rotate_left(32);
-    }
-    u64::from_le_bytes(bytes)
 }

@@ -29,7 +29,10 @@ pub struct LoadedJSSandbox {
 pub struct SandboxStatus {
     /// Whether the sandbox is poisoned.
     pub poisoned: bool,
-    /// Size of the guest's linear memory, in bytes.
+    /// Size of the guest's linear memory, in bytes, not counting its stack
+    /// region (address space that only deep calls touch): the figure that
+    /// [`SandboxBuilder::guest_memory_limit`](crate::SandboxBuilder::guest_memory_limit)
+    /// bounds.
     pub guest_memory_bytes: usize,
     /// Handler calls made so far (including failed ones).
     pub calls: u64,

@@ -3,6 +3,7 @@
 //! [`JSSandbox`] (handlers) → [`LoadedJSSandbox`] (calls, snapshots, kills).
 
 mod builder;
+mod config;
 mod core;
 mod interrupt;
 mod js;
@@ -11,9 +12,10 @@ mod proto;
 mod snapshot;
 mod stats;
 
-pub use builder::{
-    SandboxBuilder, DEFAULT_GUEST_MEMORY_LIMIT, DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_RESULT_SIZE,
-    DEFAULT_MAX_WASM_STACK,
+pub use builder::SandboxBuilder;
+pub use config::{
+    DEFAULT_GUEST_MEMORY_LIMIT, DEFAULT_MAX_CONSOLE_OUTPUT, DEFAULT_MAX_EVENT_SIZE,
+    DEFAULT_MAX_RESULT_SIZE, DEFAULT_MAX_WASM_STACK,
 };
 pub use interrupt::InterruptHandle;
 pub use js::{JSSandbox, MAX_HANDLER_NAME_LEN};

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::builder::SandboxConfig;
+use super::config::SandboxConfig;
 use super::core::SandboxCore;
 use super::js::JSSandbox;
 use crate::engine::SharedEngine;

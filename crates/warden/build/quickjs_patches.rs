@@ -1,0 +1,148 @@
+//! Build-time changes to QuickJS for the guest, applied by a compiler shim.
+//!
+//! `rquickjs-sys` compiles the QuickJS sources it ships, with settings meant
+//! for a generic WASI program. Three of them do not suit a sandbox, and no
+//! build option reaches them, so the guest build points the C compiler for
+//! wasm32 at this build script itself: run with [`SHIM_ENV`] set, it acts as
+//! the compiler, applies the edits below to `quickjs.c`, writes the result
+//! beside the original (so its includes resolve) and compiles that instead.
+//! Every edit must match exactly as often as it expects, or the build fails
+//! and names it, so a QuickJS update can never drop an edit silently.
+//!
+//! The edits:
+//!
+//! 1. **Stack checks on WASI.** QuickJS turns its stack-overflow check off
+//!    for WASI, so deep recursion runs the guest's shadow stack out and
+//!    traps. With the check on, recursion past the limit the runtime sets is
+//!    a catchable `RangeError`, as in every browser and Node.
+//! 2. **A keyed string hash.** Atoms (property names) are found through a
+//!    hash table keyed by an unkeyed multiplicative hash, so an event whose
+//!    keys collide makes parsing quadratic. The hash becomes a keyed mix; the
+//!    key comes from host entropy when the runtime is created
+//!    (`warden_hash_key`).
+//! 3. **JSON recursion that costs stack.** The JSON parser and serializer
+//!    recurse with almost no shadow stack per level, so their depth was
+//!    bounded only by the native stack (and the serializer's cycle check is
+//!    linear in the depth, which made 200,000 levels take minutes). Each
+//!    level now takes 256 bytes of shadow stack, so the engine's stack limit
+//!    stops them at a depth of the order of JavaScript recursion (about
+//!    12,000 levels by default), with a catchable `RangeError`.
+
+use std::ffi::OsString;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::process::{Command, ExitCode};
+
+/// Set to the real compiler when this build script runs as the shim.
+pub const SHIM_ENV: &str = "WARDEN_QUICKJS_CC";
+
+/// The file the edits apply to.
+const TARGET_FILE: &str = "quickjs.c";
+
+/// One edit: replace `find` by `replace`, which must occur `count` times.
+struct Edit {
+    what: &'static str,
+    find: &'static str,
+    replace: &'static str,
+    count: usize,
+}
+
+const EDITS: &[Edit] = &[
+    Edit {
+        what: "stack checks on WASI",
+        find: "#if defined(__wasi__)\n    rt->stack_limit = 0;",
+        replace: "#if 0 /* warden: check the shadow stack on WASI too */\n    rt->stack_limit = 0;",
+        count: 1,
+    },
+    Edit {
+        what: "keyed string hash (definition)",
+        find: "static inline uint32_t hash_string8(",
+        replace: "/* warden: a keyed mix, so that colliding keys cannot be chosen without \
+                  the key. Set by the runtime before the first atom is made. */\n\
+                  uint32_t warden_hash_key = 0x9e3779b9;\n\
+                  static inline uint32_t warden_hash_step(uint32_t h, uint32_t c)\n\
+                  {\n    h = (h ^ c) * (warden_hash_key | 1);\n    return h ^ (h >> 15);\n}\n\n\
+                  static inline uint32_t hash_string8(",
+        count: 1,
+    },
+    Edit {
+        what: "keyed string hash (8- and 16-bit strings)",
+        find: "h = h * 263 + str[i];",
+        replace: "h = warden_hash_step(h, str[i]);",
+        count: 2,
+    },
+    Edit {
+        what: "JSON recursion costs stack (definition)",
+        find: "static inline uint32_t warden_hash_step(",
+        replace: "/* warden: shadow stack taken by each level of JSON recursion */\n\
+                  #define WARDEN_JSON_LEVEL() char warden_level[256]; __asm__ volatile(\"\" : : \"r\"(warden_level))\n\n\
+                  static inline uint32_t warden_hash_step(",
+        count: 1,
+    },
+    Edit {
+        what: "JSON recursion costs stack (parser)",
+        find: "static JSValue json_parse_value(JSParseState *s, JSONParseRecord *pr)\n{\n",
+        replace: "static JSValue json_parse_value(JSParseState *s, JSONParseRecord *pr)\n{\n    WARDEN_JSON_LEVEL();\n",
+        count: 1,
+    },
+    Edit {
+        what: "JSON recursion costs stack (serializer)",
+        find: "JSValueConst indent)\n{\n",
+        replace: "JSValueConst indent)\n{\n    WARDEN_JSON_LEVEL();\n",
+        count: 1,
+    },
+];
+
+/// A fingerprint of the edits, passed to the C build as a define so that a
+/// change to them rebuilds QuickJS.
+pub fn fingerprint() -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for edit in EDITS {
+        (edit.find, edit.replace, edit.count).hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+/// Runs as the C compiler: `real` is the compiler, the arguments are its
+/// arguments. `quickjs.c` is swapped for its edited copy.
+pub fn run_shim(real: OsString) -> ExitCode {
+    let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    for arg in &mut args {
+        let path = Path::new(arg.as_os_str());
+        if path.file_name().is_some_and(|name| name == TARGET_FILE) {
+            match edited_copy(path) {
+                Ok(copy) => *arg = copy.into_os_string(),
+                Err(message) => {
+                    eprintln!("warden: cannot patch {}: {message}", path.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    }
+    match Command::new(&real).args(&args).status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status.code().map_or(1, |c| c.clamp(1, 255) as u8)),
+        Err(e) => {
+            eprintln!("warden: cannot run {}: {e}", real.to_string_lossy());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn edited_copy(path: &Path) -> Result<std::path::PathBuf, String> {
+    let mut source = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    for edit in EDITS {
+        let found = source.matches(edit.find).count();
+        if found != edit.count {
+            return Err(format!(
+                "edit \"{}\" expects {} match(es) and found {found}: QuickJS changed, \
+                 update crates/warden/build/quickjs_patches.rs",
+                edit.what, edit.count
+            ));
+        }
+        source = source.replace(edit.find, edit.replace);
+    }
+    let copy = path.with_file_name("quickjs.warden.c");
+    std::fs::write(&copy, source).map_err(|e| e.to_string())?;
+    Ok(copy)
+}
