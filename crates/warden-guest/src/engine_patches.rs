@@ -18,3 +18,10 @@ pub(crate) fn key_string_hash(seed: u64) {
     #[cfg(not(target_arch = "wasm32"))]
     let _ = seed;
 }
+
+/// Called by the engine around the creation of its out-of-memory error.
+#[cfg(target_arch = "wasm32")]
+#[no_mangle]
+extern "C" fn warden_oom_reserve(open: i32) {
+    crate::memory::open_error_reserve(open != 0);
+}

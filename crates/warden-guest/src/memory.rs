@@ -7,12 +7,34 @@
 //! whether an allocation was refused since it was last cleared. The limit
 //! itself can change at any time, so a runtime initialised once can be
 //! copied into sandboxes with different limits.
+//!
+//! Two reserves let the runtime keep working at the limit: while the engine
+//! creates its own out-of-memory error it may use [`ERROR_RESERVE`] bytes
+//! past the limit (see [`open_error_reserve`]), and the runtime's own work
+//! after a handler returns (serializing the result, reading an error) may
+//! use the room the limit keeps for one result ([`HeapLimit::with_extra`]).
 
 use std::cell::Cell;
 use std::ptr;
 use std::rc::Rc;
 
 use rquickjs::allocator::{Allocator, RustAllocator};
+
+/// Bytes the engine may use past the limit to create its out-of-memory
+/// error: an object and its message, with room to spare.
+pub(crate) const ERROR_RESERVE: usize = 64 * 1024;
+
+thread_local! {
+    /// Whether the engine is creating its out-of-memory error now.
+    static ERROR_RESERVE_OPEN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Opens (or closes) the reserve for the engine's out-of-memory error
+/// (called by the patched engine, so only in the wasm build).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn open_error_reserve(open: bool) {
+    ERROR_RESERVE_OPEN.set(open);
+}
 
 /// The heap limit and whether it was hit, shared by the allocator and the
 /// runtime.
@@ -21,6 +43,8 @@ pub(crate) struct HeapLimit(Rc<HeapState>);
 
 struct HeapState {
     limit: Cell<usize>,
+    /// Bytes admitted past the limit while the runtime does its own work.
+    extra: Cell<usize>,
     exhausted: Cell<bool>,
 }
 
@@ -28,6 +52,7 @@ impl Default for HeapLimit {
     fn default() -> Self {
         Self(Rc::new(HeapState {
             limit: Cell::new(usize::MAX),
+            extra: Cell::new(0),
             exhausted: Cell::new(false),
         }))
     }
@@ -50,6 +75,15 @@ impl HeapLimit {
     pub(crate) fn clear(&self) {
         self.0.exhausted.set(false);
     }
+
+    /// Runs the runtime's own `work` with `extra` bytes admitted past the
+    /// limit.
+    pub(crate) fn with_extra<R>(&self, extra: usize, work: impl FnOnce() -> R) -> R {
+        let before = self.0.extra.replace(extra);
+        let result = work();
+        self.0.extra.set(before);
+        result
+    }
 }
 
 /// Allocates through [`RustAllocator`] and refuses any allocation that would
@@ -65,10 +99,20 @@ impl LimitedAllocator {
         Self { used: 0, state }
     }
 
-    fn admits(&self, extra: usize) -> bool {
-        let limit = self.state.0.limit.get();
+    fn admits(&self, more: usize) -> bool {
+        let state = &self.state.0;
+        let reserve = if ERROR_RESERVE_OPEN.get() {
+            ERROR_RESERVE
+        } else {
+            0
+        };
+        let limit = state
+            .limit
+            .get()
+            .saturating_add(state.extra.get())
+            .saturating_add(reserve);
         self.used
-            .checked_add(extra)
+            .checked_add(more)
             .is_some_and(|total| total <= limit)
     }
 
@@ -160,6 +204,21 @@ mod tests {
         unsafe { alloc.dealloc(b) };
         assert_eq!(alloc.used, 0);
         assert!(alloc.calloc(usize::MAX, 2).is_null());
+        // The runtime's own work may use its extra room, and the engine its
+        // error reserve; neither outlasts its scope.
+        state.set(1024);
+        state.with_extra(1024, || {
+            let d = alloc.alloc(1536);
+            assert!(!d.is_null());
+            unsafe { alloc.dealloc(d) };
+        });
+        assert!(alloc.alloc(1536).is_null());
+        open_error_reserve(true);
+        let e = alloc.alloc(ERROR_RESERVE / 2);
+        open_error_reserve(false);
+        assert!(!e.is_null());
+        assert!(alloc.alloc(16).is_null());
+        unsafe { alloc.dealloc(e) };
         // Raising the limit takes effect at once.
         state.set(8192);
         let c = alloc.alloc(4096);

@@ -12,7 +12,7 @@ use crate::errors::{Caught, GuestError};
 use crate::guards::Guards;
 use crate::handlers::{compile, drain_jobs};
 use crate::host::Host;
-use crate::memory::{HeapLimit, LimitedAllocator};
+use crate::memory::{HeapLimit, LimitedAllocator, ERROR_RESERVE};
 use crate::modules::{HostBridge, HostModuleLoader};
 use crate::random::SharedRng;
 
@@ -138,10 +138,16 @@ impl GuestRuntime {
                 .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
             let event = parse_event(&ctx, &self.guards, event)?;
             let returned = handler.call::<_, Value>((event,));
-            let returned =
-                returned.map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Threw))?;
-            let value = settle(&ctx, returned)?;
-            self.guards.quietly(&ctx, || to_json(&ctx, value))
+            // What follows is the runtime's own work: it may use the room
+            // the heap limit keeps for one result, so that a handler that
+            // filled the heap still gets its result or error reported.
+            let room = 2 * self.limits.max_json + ERROR_RESERVE;
+            self.heap.with_extra(room, || {
+                let returned =
+                    returned.map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Threw))?;
+                let value = settle(&ctx, returned, &self.heap)?;
+                self.guards.quietly(&ctx, || to_json(&ctx, value))
+            })
         });
         if gc {
             self.runtime.run_gc();
@@ -209,12 +215,23 @@ fn parse_event<'js>(
 }
 
 /// Runs the job queue, then unwraps a returned promise.
-fn settle<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Value<'js>, GuestError> {
-    drain_jobs(ctx);
+fn settle<'js>(
+    ctx: &Ctx<'js>,
+    value: Value<'js>,
+    heap: &HeapLimit,
+) -> Result<Value<'js>, GuestError> {
+    // The handler's jobs are its own work: no extra room for them.
+    heap.with_extra(0, || drain_jobs(ctx));
     let Some(promise) = value.as_promise() else {
         return Ok(value);
     };
     match promise.state() {
+        // A job the engine could not queue for lack of memory is lost, and
+        // the promise waiting on it stays pending: that is running out of
+        // memory, not a promise that can never settle.
+        PromiseState::Pending if heap.exhausted() => {
+            Err(GuestError::new(Status::OutOfMemory, "out of memory"))
+        }
         PromiseState::Pending => Err(GuestError::new(
             Status::PromisePending,
             "the handler's promise can never settle: it is pending and no job is queued",

@@ -27,6 +27,19 @@
 //!    level now takes 256 bytes of shadow stack, so the engine's stack limit
 //!    stops them at a depth of the order of JavaScript recursion (about
 //!    12,000 levels by default), with a catchable `RangeError`.
+//! 4. **Out of memory without corruption.** When growing an object's
+//!    property table fails, the table's shape has been taken off the
+//!    collector's list, and reporting the failure allocates the error
+//!    object, which may run the collector: it then finds the shape through
+//!    the object while the shape is on no list, and the list ends up
+//!    corrupted (the collector later reads through a null link, a trap). The
+//!    shape goes back on its list before the error is thrown.
+//! 5. **Out of memory is always an error object.** At the heap limit the
+//!    engine could not allocate its own `InternalError: out of memory` and
+//!    threw `null` (or nothing) instead. Creating that error may now use a
+//!    small reserve past the limit (`warden_oom_reserve`, in the guest's
+//!    allocator), and an error that cannot be created leaves the
+//!    out-of-memory error pending rather than replacing it with `null`.
 
 use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
@@ -89,6 +102,36 @@ const EDITS: &[Edit] = &[
         what: "JSON recursion costs stack (serializer)",
         find: "JSValueConst indent)\n{\n",
         replace: "JSValueConst indent)\n{\n    WARDEN_JSON_LEVEL();\n",
+        count: 1,
+    },
+    Edit {
+        what: "shape back on the collector's list before an out-of-memory error",
+        find: "sh_alloc = js_realloc(ctx, get_alloc_from_shape(sh),",
+        replace: "sh_alloc = js_realloc_rt(ctx->rt, get_alloc_from_shape(sh),",
+        count: 1,
+    },
+    Edit {
+        what: "shape back on the collector's list before an out-of-memory error (throw)",
+        find: "            list_add_tail(&sh->header.link, &ctx->rt->gc_obj_list);\n            return -1;",
+        replace: "            list_add_tail(&sh->header.link, &ctx->rt->gc_obj_list);\n            JS_ThrowOutOfMemory(ctx);\n            return -1;",
+        count: 1,
+    },
+    Edit {
+        what: "a reserve for the out-of-memory error",
+        find: "        rt->in_out_of_memory = true;\n        JS_ThrowInternalError(ctx, \"out of memory\");\n        rt->in_out_of_memory = false;",
+        replace: "        rt->in_out_of_memory = true;\n        warden_oom_reserve(1);\n        JS_ThrowInternalError(ctx, \"out of memory\");\n        warden_oom_reserve(0);\n        rt->in_out_of_memory = false;",
+        count: 1,
+    },
+    Edit {
+        what: "a reserve for the out-of-memory error (declaration)",
+        find: "JSValue JS_ThrowOutOfMemory(JSContext *ctx)\n{",
+        replace: "/* warden: opens and closes the guest allocator's reserve */\nvoid warden_oom_reserve(int open);\n\nJSValue JS_ThrowOutOfMemory(JSContext *ctx)\n{",
+        count: 1,
+    },
+    Edit {
+        what: "keep the out-of-memory error instead of throwing null",
+        find: "        /* out of memory: throw JS_NULL to avoid recursing */\n        obj = JS_NULL;",
+        replace: "        /* warden: the allocation failure left its out-of-memory error */\n        if (JS_HasException(ctx))\n            return JS_EXCEPTION;\n        obj = JS_NULL;",
         count: 1,
     },
 ];

@@ -724,7 +724,7 @@ fn victim_failures(arena: &mut Arena, lines: &Lines, what: &str) -> Vec<String> 
         arena,
         "echo",
         r#"{"not json"#,
-        &|r| matches!(r, Err(Error::InvalidEvent(message)) if message.starts_with("SyntaxError: ")),
+        &|r| matches!(r, Err(Error::InvalidEvent(message)) if message.starts_with("it is not valid JSON (SyntaxError: ")),
     );
     lines.lock().unwrap().clear();
     expect(arena, "logger", r#"{"k":[1]}"#, &ok("1"));
