@@ -34,11 +34,14 @@ pub enum Status {
     NotInitialized = 10,
     /// The guest failed in a way that is a bug in Warden. Output: a message.
     Internal = 11,
+    /// The handler's result is longer than the runtime's JSON limit; it was
+    /// not copied. Output: its length in bytes, in decimal.
+    ResultTooLarge = 12,
 }
 
 impl Status {
     /// Every status, in code order.
-    pub const ALL: [Status; 12] = [
+    pub const ALL: [Status; 13] = [
         Status::Ok,
         Status::UnknownHandler,
         Status::InvalidEvent,
@@ -51,6 +54,7 @@ impl Status {
         Status::InvalidUtf8,
         Status::NotInitialized,
         Status::Internal,
+        Status::ResultTooLarge,
     ];
 
     /// Decodes a code returned by a guest export.

@@ -3,7 +3,7 @@
 use rquickjs::{Coerced, Ctx, Exception, FromJs, Object, Value};
 use warden_abi::{ErrorInfo, Status, MAX_ERROR_TEXT};
 
-use crate::text::bounded;
+use crate::text::{self, string_of};
 
 /// A failed guest operation: the [`Status`] sent to the host and the detail
 /// that becomes the export's output (see [`Status`] for its format).
@@ -60,7 +60,7 @@ impl Caught {
 
     /// Reads a thrown (or rejected-with) value.
     pub(crate) fn from_value<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Self {
-        let info = within_limit(error_info(ctx, value));
+        let info = error_info(ctx, value);
         if info.name == "InternalError" && info.message == "out of memory" {
             Self::OutOfMemory(info.message)
         } else {
@@ -92,21 +92,22 @@ impl Caught {
 }
 
 /// Reads name, message and stack of a thrown value without letting a second
-/// exception escape: a property that cannot be read is left empty.
+/// exception escape: a property that cannot be read is left empty. Each is
+/// read bounded to [`MAX_ERROR_TEXT`].
 fn error_info<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> ErrorInfo {
     let Some(object) = value.as_object() else {
         return ErrorInfo {
-            message: string_of(ctx, value),
+            message: string_of(ctx, value, MAX_ERROR_TEXT).within(MAX_ERROR_TEXT),
             ..ErrorInfo::default()
         };
     };
     if Exception::from_object(object.clone()).is_none() {
         // A thrown plain object: describe it as JSON when it has a JSON form.
         let message = match ctx.json_stringify(value.clone()) {
-            Ok(Some(json)) => json.to_string().unwrap_or_default(),
+            Ok(Some(json)) => text::read(ctx, &json, MAX_ERROR_TEXT).within(MAX_ERROR_TEXT),
             _ => {
                 let _ = ctx.catch();
-                string_of(ctx, value)
+                string_of(ctx, value, MAX_ERROR_TEXT).within(MAX_ERROR_TEXT)
             }
         };
         return ErrorInfo {
@@ -125,33 +126,23 @@ fn error_info<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> ErrorInfo {
     }
 }
 
-/// `info` with each text field cut to [`MAX_ERROR_TEXT`] bytes.
-fn within_limit(info: ErrorInfo) -> ErrorInfo {
-    ErrorInfo {
-        name: bounded(info.name, MAX_ERROR_TEXT),
-        message: bounded(info.message, MAX_ERROR_TEXT),
-        stack: info.stack.map(|stack| bounded(stack, MAX_ERROR_TEXT)),
-        ..info
-    }
-}
-
+/// `String(object[key])`, bounded, or `None` when it is undefined or
+/// cannot be read.
 fn read_string<'js>(ctx: &Ctx<'js>, object: &Object<'js>, key: &str) -> Option<String> {
-    match object.get::<_, Option<Coerced<String>>>(key) {
-        Ok(value) => value.map(|c| c.0),
+    match object.get::<_, Value>(key) {
+        Ok(value) if value.is_undefined() || value.is_null() => None,
+        Ok(value) => match Coerced::<rquickjs::String>::from_js(ctx, value) {
+            Ok(Coerced(string)) => {
+                Some(text::read(ctx, &string, MAX_ERROR_TEXT).within(MAX_ERROR_TEXT))
+            }
+            Err(_) => {
+                let _ = ctx.catch();
+                None
+            }
+        },
         Err(_) => {
             let _ = ctx.catch();
             None
-        }
-    }
-}
-
-/// `String(value)`, or a placeholder when that throws.
-pub(crate) fn string_of<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> String {
-    match Coerced::<String>::from_js(ctx, value) {
-        Ok(Coerced(s)) => s,
-        Err(_) => {
-            let _ = ctx.catch();
-            "<value without a string form>".into()
         }
     }
 }

@@ -28,11 +28,13 @@ pub(crate) fn compile<'js>(
     }
     // The appended line comes after the user's last line, so line and column
     // numbers of errors in the source are unchanged.
-    let with_entry = format!("{source}\n;export {{ handler as {ENTRY} }};");
+    let entry_line = format!("\n;export {{ handler as {ENTRY} }};");
     // Compiling is the runtime's work: its syntax errors run no hook.
-    let declare =
-        |source: String| guards.quietly(ctx, || Module::declare(ctx.clone(), name, source));
-    let (module, export) = match declare(with_entry) {
+    let declare = |suffix: &str| -> Result<_, GuestError> {
+        let source = source_buffer(source, suffix)?;
+        Ok(guards.quietly(ctx, || Module::declare(ctx.clone(), name, source)))
+    };
+    let (module, export) = match declare(&entry_line)? {
         Ok(module) => (module, ENTRY),
         Err(first) => {
             // Either the source does not compile, or it has no local
@@ -40,7 +42,7 @@ pub(crate) fn compile<'js>(
             // the source alone tells which, and reports the user's own error.
             let _ = ctx.catch();
             let _ = first;
-            let module = declare(source.to_owned()).map_err(|e| failed(ctx, e))?;
+            let module = declare("")?.map_err(|e| failed(ctx, e))?;
             (module, "handler")
         }
     };
@@ -70,6 +72,28 @@ pub(crate) fn compile<'js>(
                 .into(),
         )),
     }
+}
+
+/// A copy of `source` followed by `suffix`, with room for the terminating
+/// NUL the engine adds, so that nothing copies it again. Its memory is not
+/// the JavaScript heap's, so it is allocated fallibly: a script too large for
+/// the sandbox is an out-of-memory error, not an abort.
+fn source_buffer(source: &str, suffix: &str) -> Result<Vec<u8>, GuestError> {
+    let mut buffer = Vec::new();
+    buffer
+        .try_reserve_exact(source.len() + suffix.len() + 1)
+        .map_err(|_| {
+            GuestError::new(
+                Status::OutOfMemory,
+                format!(
+                    "the script is {} bytes, too large for the sandbox's memory",
+                    source.len()
+                ),
+            )
+        })?;
+    buffer.extend_from_slice(source.as_bytes());
+    buffer.extend_from_slice(suffix.as_bytes());
+    Ok(buffer)
 }
 
 /// Runs queued promise jobs until the queue is empty.

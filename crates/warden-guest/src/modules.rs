@@ -5,7 +5,7 @@
 //! each other or anything else); the loader builds a native module whose
 //! exports forward their arguments, as a JSON array, to [`Host::call`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -22,6 +22,8 @@ use crate::host::Host;
 pub(crate) struct HostBridge {
     host: Rc<dyn Host>,
     modules: RefCell<BTreeMap<String, Vec<String>>>,
+    /// The longest JSON arguments one call may pass, in bytes.
+    max_args: Cell<usize>,
 }
 
 // SAFETY: `HostBridge` holds no JavaScript values, so it does not depend on
@@ -35,7 +37,14 @@ impl HostBridge {
         Self {
             host,
             modules: RefCell::default(),
+            max_args: Cell::new(usize::MAX),
         }
+    }
+
+    /// Bounds the JSON arguments of one call (0: no bound).
+    pub(crate) fn set_max_args(&self, limit: usize) {
+        self.max_args
+            .set(if limit == 0 { usize::MAX } else { limit });
     }
 
     /// Declares `function` in host module `module` (idempotent).
@@ -149,8 +158,23 @@ fn call_host<'js>(
     for (i, arg) in args.into_iter().enumerate() {
         array.set(i, arg)?;
     }
+    let max_args = ctx
+        .userdata::<HostBridge>()
+        .map_or(usize::MAX, |bridge| bridge.max_args.get());
     let args_json = match ctx.json_stringify(array)? {
-        Some(json) => json.to_string()?,
+        // Refused before it leaves the engine's heap.
+        Some(json) => match crate::text::whole_within(ctx, &json, max_args) {
+            Ok(json) => json,
+            Err(size) => {
+                return Err(Exception::throw_message(
+                    ctx,
+                    &format!(
+                        "host function {module}.{function} failed: its arguments are {size} \
+                         bytes of JSON, over the limit of {max_args} (the sandbox's result size limit)"
+                    ),
+                ))
+            }
+        },
         None => "[]".to_owned(),
     };
     match host.call(module, function, &args_json) {

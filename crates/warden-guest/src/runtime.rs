@@ -15,6 +15,7 @@ use crate::host::Host;
 use crate::memory::{HeapLimit, LimitedAllocator, ERROR_RESERVE};
 use crate::modules::{HostBridge, HostModuleLoader};
 use crate::random::SharedRng;
+use crate::text::{self, TextReader};
 
 /// What a [`GuestRuntime`] may use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,6 +61,7 @@ impl GuestRuntime {
         let guards = context.with(|ctx| -> Result<Guards, GuestError> {
             ctx.store_userdata(HostBridge::new(host.clone()))
                 .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
+            TextReader::install(&ctx).map_err(internal)?;
             console::install(&ctx, &host).map_err(internal)?;
             rng.install(&ctx).map_err(internal)?;
             Guards::install(&ctx)
@@ -146,7 +148,11 @@ impl GuestRuntime {
                 let returned =
                     returned.map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Threw))?;
                 let value = settle(&ctx, returned, &self.heap)?;
-                self.guards.quietly(&ctx, || to_json(&ctx, value))
+                let max_json = match self.limits.max_json {
+                    0 => usize::MAX,
+                    limit => limit,
+                };
+                self.guards.quietly(&ctx, || to_json(&ctx, value, max_json))
             })
         });
         if gc {
@@ -172,6 +178,11 @@ impl GuestRuntime {
     /// Sets the runtime's limits; see [`Limits`].
     pub fn set_limits(&mut self, limits: Limits) {
         self.heap.set(limits.heap);
+        self.context.with(|ctx| {
+            if let Some(bridge) = ctx.userdata::<HostBridge>() {
+                bridge.set_max_args(limits.max_json);
+            }
+        });
         if limits.stack != 0 {
             self.runtime.set_max_stack_size(limits.stack);
         }
@@ -247,12 +258,12 @@ fn settle<'js>(
     }
 }
 
-/// The engine's own `JSON.stringify`, immune to changes to the global `JSON`.
-fn to_json<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<String, GuestError> {
+/// The engine's own `JSON.stringify`, immune to changes to the global
+/// `JSON`; a result over `max_json` bytes is refused before it is copied.
+fn to_json<'js>(ctx: &Ctx<'js>, value: Value<'js>, max_json: usize) -> Result<String, GuestError> {
     match ctx.json_stringify(value) {
-        Ok(Some(json)) => json
-            .to_string()
-            .map_err(|e| GuestError::new(Status::Internal, e.to_string())),
+        Ok(Some(json)) => text::whole_within(ctx, &json, max_json)
+            .map_err(|size| GuestError::new(Status::ResultTooLarge, size.to_string())),
         Ok(None) => Err(GuestError::new(
             Status::InvalidResult,
             "the handler returned undefined, a function or a symbol, which have no JSON form",

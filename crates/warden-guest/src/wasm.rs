@@ -166,8 +166,10 @@ mod exports {
         run(|guest| {
             let (runtime, input) = runtime(guest)?;
             let (name, source) = split(input, name_len, source_len)?;
-            runtime.add_handler(name, utf8(source)?)?;
-            Ok(Vec::new())
+            let added = runtime.add_handler(name, utf8(source)?);
+            // A script may be large: do not keep its buffer.
+            guest.input = Vec::new();
+            added.map(|()| Vec::new())
         })
     }
 

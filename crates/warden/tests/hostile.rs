@@ -19,11 +19,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{js_sandbox, ECHO};
+use common::{collecting, js_sandbox, Lines, ECHO};
 use serde_json::Value;
 use warden::{
     CpuTimeMonitor, Error, JsError, Killer, LoadedJSSandbox, SandboxBuilder, Script, Snapshot,
@@ -647,18 +647,6 @@ const VICTIMS: &[(&str, &str)] = &[
         "const log = console.log; function handler(event) { log('event', event); return 1; }",
     ),
 ];
-
-/// What a printed line looks like, collected from `print_fn`.
-type Lines = Arc<Mutex<Vec<String>>>;
-
-/// A builder whose guest console lines are collected.
-fn collecting() -> (SandboxBuilder, Lines) {
-    let lines: Lines = Arc::default();
-    let sink = lines.clone();
-    let builder =
-        SandboxBuilder::new().print_fn(move |_, line| sink.lock().unwrap().push(line.to_owned()));
-    (builder, lines)
-}
 
 /// How each victim's call went where it differs from a pristine sandbox
 /// (empty when every victim behaved exactly as it should).

@@ -2,7 +2,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use warden_abi::{pack_host_result, LogLevel};
+use warden_abi::{pack_host_result, LogLevel, MAX_ERROR_TEXT};
 use wasmtime::Caller;
 
 use super::abi::HostImports;
@@ -63,7 +63,24 @@ impl HostImports for WardenImports {
             None => Err(format!("no host function {module}.{function}")),
         };
         let (is_error, payload) = match outcome {
+            // The answer is copied into guest memory the heap limit does not
+            // count: it is bounded like the arguments.
+            Ok(json) if json.len() > max_args => (
+                true,
+                format!(
+                    "its result is {} bytes of JSON, over the limit of {max_args} \
+                     (the sandbox's result size limit)",
+                    json.len()
+                ),
+            ),
             Ok(json) => (false, json),
+            Err(message) if message.len() > MAX_ERROR_TEXT => {
+                let mut cut = MAX_ERROR_TEXT;
+                while !message.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                (true, message[..cut].to_owned())
+            }
             Err(message) => (true, message),
         };
         let len = u32::try_from(payload.len())

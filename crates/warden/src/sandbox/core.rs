@@ -168,6 +168,10 @@ impl SandboxCore {
                         reason: text,
                     },
                     Status::PromisePending => Error::PromiseNeverSettled { handler },
+                    Status::ResultTooLarge => Error::ResultTooLarge {
+                        size: text.parse().unwrap_or(usize::MAX),
+                        limit: self.config.max_result_size,
+                    },
                     Status::OutOfMemory => Error::OutOfMemory {
                         limit: self.config.memory_limit,
                         poisoned: false,

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::sync::{Arc, Mutex};
+
 use warden::{JSSandbox, LoadedJSSandbox, ProtoJSSandbox, SandboxBuilder, Script};
 
 /// Returns its event unchanged.
@@ -39,4 +41,16 @@ pub fn loaded_with(builder: SandboxBuilder, handlers: &[(&str, &str)]) -> Loaded
 /// A loaded sandbox with default limits and the given handlers.
 pub fn loaded(handlers: &[(&str, &str)]) -> LoadedJSSandbox {
     loaded_with(SandboxBuilder::new(), handlers)
+}
+
+/// The console lines a sandbox printed.
+pub type Lines = Arc<Mutex<Vec<String>>>;
+
+/// A builder whose guest console lines are collected.
+pub fn collecting() -> (SandboxBuilder, Lines) {
+    let lines: Lines = Arc::default();
+    let sink = lines.clone();
+    let builder =
+        SandboxBuilder::new().print_fn(move |_, line| sink.lock().unwrap().push(line.to_owned()));
+    (builder, lines)
 }
