@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
 
     let mut proto = SandboxBuilder::new()
         .guest_memory_limit(32 << 20)
+        .max_event_size(64 << 10)
         .print_fn(|_, _| {})
         .build()
         .unwrap();

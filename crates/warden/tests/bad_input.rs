@@ -217,7 +217,9 @@ fn a_promise_that_never_settles_is_an_error() {
 #[test]
 fn running_out_of_javascript_heap_is_catchable_and_recoverable() {
     let limit = 32 * 1024 * 1024;
-    let builder = SandboxBuilder::new().guest_memory_limit(limit);
+    let builder = SandboxBuilder::new()
+        .guest_memory_limit(limit)
+        .max_event_size(64 * 1024);
     let mut loaded = loaded_with(
         builder,
         &[
@@ -264,4 +266,62 @@ fn a_poisoned_sandbox_refuses_snapshots_and_unloads_cleanly() {
         .add_handler("echo", Script::from_content(ECHO))
         .unwrap();
     still_works(&mut sandbox.get_loaded_sandbox().unwrap());
+}
+
+/// Dense JSON of `bytes` bytes in several shapes: the events that need the
+/// most heap for their size.
+fn dense_events(bytes: usize) -> Vec<(&'static str, String)> {
+    let fill = |item: &str, last: &str| {
+        let count = (bytes - 2 - last.len()) / (item.len() + 1);
+        format!("[{}{last}]", format!("{item},").repeat(count))
+    };
+    vec![
+        ("nested arrays", fill("[[]]", "[]")),
+        ("objects", fill("{}", "{}")),
+        ("arrays", fill("[]", "[]")),
+        ("one-character strings", fill("\"a\"", "\"\"")),
+        ("non-ASCII strings", fill("\"é\"", "\"\"")),
+        ("small objects", fill(r#"{"a":{}}"#, "{}")),
+        ("numbers", fill("0", "0")),
+    ]
+}
+
+#[test]
+fn the_smallest_memory_limit_accepted_parses_every_event_of_the_largest_size() {
+    for event_size in [64 * 1024, 1024 * 1024] {
+        // The builder names the smallest limit it accepts.
+        let refused = SandboxBuilder::new()
+            .max_event_size(event_size)
+            .guest_memory_limit(8 * 1024 * 1024)
+            .build()
+            .unwrap_err();
+        let Error::InvalidConfig(message) = refused else {
+            panic!("expected InvalidConfig, got {refused}");
+        };
+        let smallest: usize = message
+            .split("at least ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no smallest limit in {message:?}"));
+        assert!(matches!(
+            SandboxBuilder::new()
+                .max_event_size(event_size)
+                .guest_memory_limit(smallest - 1)
+                .build(),
+            Err(Error::InvalidConfig(_))
+        ));
+        let builder = SandboxBuilder::new()
+            .max_event_size(event_size)
+            .guest_memory_limit(smallest);
+        let mut loaded = loaded_with(
+            builder,
+            &[("count", "function handler(e) { return e.length; }")],
+        );
+        for (shape, event) in dense_events(event_size) {
+            assert!(event.len() <= event_size, "{shape}");
+            let parsed = loaded.handle_event("count", &event, None);
+            assert!(parsed.is_ok(), "{shape} at {event_size}: {parsed:?}");
+        }
+    }
 }

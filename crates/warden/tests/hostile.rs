@@ -414,7 +414,9 @@ const SMALL_LIMIT: usize = 32 * MIB;
 /// `OutOfMemory` (not poisoned) or as a thrown `RangeError`/`InternalError`;
 /// caught, JavaScript sees an ordinary error. Memory never passes the limit.
 fn growth_attack(name: &str, source: &str) {
-    let builder = SandboxBuilder::new().guest_memory_limit(SMALL_LIMIT);
+    let builder = SandboxBuilder::new()
+        .guest_memory_limit(SMALL_LIMIT)
+        .max_event_size(64 * 1024);
     let mut arena = Arena::with(builder, SMALL_LIMIT, &[(name, source)]);
     for round in 0..2 {
         let outcome = arena.call(name, r#"{"catch":false}"#, &generous());

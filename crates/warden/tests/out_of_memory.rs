@@ -58,7 +58,9 @@ const PENDING_AFTER_OOM: &str = r#"
     }"#;
 
 fn sandbox(limit: usize) -> LoadedJSSandbox {
-    let builder = SandboxBuilder::new().guest_memory_limit(limit);
+    let builder = SandboxBuilder::new()
+        .guest_memory_limit(limit)
+        .max_event_size(64 * 1024);
     loaded_with(
         builder,
         &[

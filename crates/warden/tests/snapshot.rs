@@ -72,7 +72,9 @@ fn snapshots_only_fit_sandboxes_with_the_same_configuration() {
     let mut source = loaded(&[("echo", ECHO)]);
     let snapshot = source.snapshot().unwrap();
     let mut other_memory = loaded_with(
-        SandboxBuilder::new().guest_memory_limit(32 << 20),
+        SandboxBuilder::new()
+            .guest_memory_limit(32 << 20)
+            .max_event_size(64 << 10),
         &[("echo", ECHO)],
     );
     let err = other_memory.restore(&snapshot).unwrap_err();

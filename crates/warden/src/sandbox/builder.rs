@@ -18,6 +18,7 @@ use crate::error::Result;
 ///
 /// let proto = SandboxBuilder::new()
 ///     .guest_memory_limit(32 * 1024 * 1024)
+///     .max_event_size(256 * 1024)
 ///     .print_fn(|level, line| eprintln!("[{}] {line}", level.as_str()))
 ///     .build()?;
 /// let mut sandbox = proto.load_runtime()?;

@@ -32,6 +32,14 @@ pub(crate) const WASM_STACK_RANGE: std::ops::RangeInclusive<usize> = MIB..=256 *
 /// running out of memory.
 const RUNTIME_RESERVE: usize = 3 * MIB;
 
+/// JavaScript heap per byte of event JSON, enough to parse any event: dense
+/// JSON of empty arrays and objects (`[[[]],[[]],…]`) measured 32 bytes of
+/// heap per byte of text.
+const HEAP_PER_EVENT_BYTE: usize = 40;
+
+/// JavaScript heap the runtime itself uses, with room for small handlers.
+const MIN_JS_HEAP: usize = 4 * MIB;
+
 /// Native stack per byte of the guest's JavaScript stack. The engine checks
 /// its JavaScript stack (the guest's shadow stack) and throws a catchable
 /// `RangeError` past its limit; the native stack must outlast it on every
@@ -89,6 +97,15 @@ impl SandboxConfig {
         self.memory_limit + GUEST_STACK_REGION
     }
 
+    /// The smallest guest memory limit that can parse any event of
+    /// `max_event_size` and hold a result of `max_result_size`.
+    pub(crate) fn smallest_memory_limit(&self) -> usize {
+        RUNTIME_RESERVE
+            + 2 * (self.max_event_size + self.max_result_size)
+            + MIN_JS_HEAP
+            + HEAP_PER_EVENT_BYTE * self.max_event_size
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
         let invalid = |msg: String| Err(Error::InvalidConfig(msg));
         if self.memory_limit > 4096 * MIB - GUEST_STACK_REGION {
@@ -112,11 +129,11 @@ impl SandboxConfig {
         {
             return invalid("event and result size limits must be below 2 GiB".into());
         }
-        let needed = RUNTIME_RESERVE + 2 * (self.max_event_size + self.max_result_size) + 4 * MIB;
+        let needed = self.smallest_memory_limit();
         if self.memory_limit < needed {
             return invalid(format!(
                 "guest memory limit {} is too small for {}-byte events and {}-byte results: \
-                 at least {needed} bytes are needed",
+                 at least {needed} bytes are needed, to parse any event of the largest size",
                 self.memory_limit, self.max_event_size, self.max_result_size
             ));
         }
