@@ -64,6 +64,19 @@ const ErrorCode = Object.freeze({
   INTERNAL: 'ERR_INTERNAL',
 });
 
+// `using sandbox = ...` frees a sandbox when its scope ends.
+if (typeof Symbol.dispose === 'symbol') {
+  for (const cls of [native.ProtoJSSandbox, native.JSSandbox, native.LoadedJSSandbox]) {
+    Object.defineProperty(cls.prototype, Symbol.dispose, {
+      value() {
+        this.dispose();
+      },
+      configurable: true,
+      writable: true,
+    });
+  }
+}
+
 module.exports = {
   SandboxBuilder: native.SandboxBuilder,
   ProtoJSSandbox: native.ProtoJSSandbox,

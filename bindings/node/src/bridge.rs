@@ -11,7 +11,7 @@ use crate::host::HostRequest;
 use crate::js::{self, FnRef};
 use crate::lane::Deliver;
 use crate::reply::Reply;
-use crate::sandbox::Snapshot;
+use crate::snapshot::Snapshot;
 
 /// The JavaScript side of one sandbox: its print callback and host
 /// functions.
@@ -113,6 +113,16 @@ fn outcome_value(env: &Env, reply: Reply) -> napi::Result<(bool, sys::napi_value
         Reply::Internal(message) => (
             false,
             errors::plain(env, errors::INTERNAL, "internal", &message)?.raw(),
+        ),
+        Reply::Disposed => (
+            false,
+            errors::plain(
+                env,
+                errors::CONSUMED,
+                "consumed",
+                "the sandbox was disposed before this job could run",
+            )?
+            .raw(),
         ),
     })
 }

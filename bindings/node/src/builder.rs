@@ -1,6 +1,6 @@
 //! `SandboxBuilder`, `ProtoJSSandbox` and `HostModule`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 
@@ -12,8 +12,8 @@ use crate::bridge::Bridge;
 use crate::errors;
 use crate::host;
 use crate::js::FnRef;
+use crate::js_sandbox::JSSandbox;
 use crate::lane::{Lane, Message, Outbox, Stage};
-use crate::sandbox::JSSandbox;
 
 /// Configures sandboxes: limits, and where the guest's console goes.
 #[napi]
@@ -142,6 +142,7 @@ impl SandboxBuilder {
         Ok(ProtoJSSandbox {
             shared: Rc::new(ProtoShared {
                 proto: RefCell::new(Some(proto)),
+                consumed_by: Cell::new("loadRuntime"),
                 functions: Rc::default(),
                 outbox,
                 interrupt: Arc::new(OnceLock::new()),
@@ -160,6 +161,8 @@ impl Default for SandboxBuilder {
 /// What a ProtoJSSandbox and its HostModules share.
 struct ProtoShared {
     proto: RefCell<Option<warden::ProtoJSSandbox>>,
+    /// The call that consumed `proto`.
+    consumed_by: Cell<&'static str>,
     functions: Rc<RefCell<Vec<FnRef>>>,
     outbox: Arc<Outbox>,
     interrupt: Arc<OnceLock<warden::InterruptHandle>>,
@@ -173,6 +176,13 @@ pub struct ProtoJSSandbox {
     print: RefCell<Option<FnRef>>,
 }
 
+impl ProtoShared {
+    /// The error for using the consumed prototype.
+    fn consumed(&self, env: &Env) -> napi::Error {
+        errors::consumed(env, "ProtoJSSandbox", self.consumed_by.get())
+    }
+}
+
 #[napi]
 impl ProtoJSSandbox {
     /// The host module `name`, imported by handlers as
@@ -180,7 +190,7 @@ impl ProtoJSSandbox {
     #[napi]
     pub fn host_module(&self, env: &Env, name: String) -> napi::Result<HostModule> {
         if self.shared.proto.borrow().is_none() {
-            return Err(errors::consumed(env, "ProtoJSSandbox", "loadRuntime"));
+            return Err(self.shared.consumed(env));
         }
         Ok(HostModule {
             shared: self.shared.clone(),
@@ -193,7 +203,7 @@ impl ProtoJSSandbox {
     #[napi]
     pub fn load_runtime(&self, env: &Env) -> napi::Result<JSSandbox> {
         let proto = self.shared.proto.borrow_mut().take();
-        let proto = proto.ok_or_else(|| errors::consumed(env, "ProtoJSSandbox", "loadRuntime"))?;
+        let proto = proto.ok_or_else(|| self.shared.consumed(env))?;
         let sandbox = proto
             .load_runtime()
             .map_err(|e| errors::throw_warden(env, &e))?;
@@ -205,6 +215,18 @@ impl ProtoJSSandbox {
         });
         let lane = Lane::start(Stage::Js(sandbox), self.shared.outbox.clone(), bridge)?;
         Ok(JSSandbox::new(Rc::new(lane), interrupt))
+    }
+
+    /// Frees the prototype (its engine reference and host functions) now;
+    /// every later use throws `ERR_CONSUMED`. Calling it again does
+    /// nothing.
+    #[napi]
+    pub fn dispose(&self) {
+        if self.shared.proto.borrow_mut().take().is_some() {
+            self.shared.consumed_by.set("dispose");
+            self.shared.functions.borrow_mut().clear();
+            self.print.borrow_mut().take();
+        }
     }
 }
 
@@ -230,9 +252,7 @@ impl HostModule {
         callback: Function<'_, Unknown<'static>, Unknown<'static>>,
     ) -> napi::Result<This<'env>> {
         let mut proto = self.shared.proto.borrow_mut();
-        let proto = proto
-            .as_mut()
-            .ok_or_else(|| errors::consumed(env, "ProtoJSSandbox", "loadRuntime"))?;
+        let proto = proto.as_mut().ok_or_else(|| self.shared.consumed(env))?;
         let index = self.shared.functions.borrow().len();
         let forward = host::forwarder(
             index,

@@ -2,7 +2,7 @@
 
 use napi::bindgen_prelude::{JsObjectValue, JsValue, Object};
 use napi::Env;
-use warden::Error;
+use warden::{Error, ErrorCategory};
 
 /// A call was killed, by a monitor or through an interrupt handle.
 pub(crate) const CANCELLED: &str = "ERR_CANCELLED";
@@ -18,27 +18,20 @@ pub(crate) const CONSUMED: &str = "ERR_CONSUMED";
 /// Warden itself failed.
 pub(crate) const INTERNAL: &str = "ERR_INTERNAL";
 
-/// The code of a Warden error.
+/// The code of a Warden error, from the library's own classification.
 pub(crate) fn code_of(error: &Error) -> &'static str {
-    match error {
-        Error::Killed(_) => CANCELLED,
-        Error::Poisoned => POISONED,
-        Error::HandlerThrew { .. }
-        | Error::Compile { .. }
-        | Error::InvalidResult { .. }
-        | Error::ResultTooLarge { .. }
-        | Error::PromiseNeverSettled { .. }
-        | Error::OutOfMemory { .. }
-        | Error::StackOverflow => HANDLER,
-        Error::InvalidConfig(_)
-        | Error::InvalidHandlerName { .. }
-        | Error::DuplicateHandler(_)
-        | Error::UnknownHandler(_)
-        | Error::InvalidHostFunction(_)
-        | Error::InvalidEvent(_)
-        | Error::EventTooLarge { .. }
-        | Error::SnapshotMismatch(_) => INVALID_ARG,
-        _ => INTERNAL,
+    match error.category() {
+        ErrorCategory::Killed => CANCELLED,
+        ErrorCategory::Poisoned => POISONED,
+        ErrorCategory::Handler
+        | ErrorCategory::Script
+        | ErrorCategory::Result
+        | ErrorCategory::ResourceLimit => HANDLER,
+        ErrorCategory::Config
+        | ErrorCategory::Name
+        | ErrorCategory::Event
+        | ErrorCategory::Snapshot => INVALID_ARG,
+        ErrorCategory::GuestAbort | ErrorCategory::Monitor | ErrorCategory::Internal => INTERNAL,
     }
 }
 
@@ -64,6 +57,13 @@ pub(crate) fn plain<'env>(
 /// `stack`, `line` and `column`.
 pub(crate) fn from_warden<'env>(env: &'env Env, error: &Error) -> napi::Result<Object<'env>> {
     let mut object = plain(env, code_of(error), error.kind(), &error.to_string())?;
+    if let Error::LoadAborted { handler, .. } = error {
+        object.set_named_property("handler", handler.as_str())?;
+    }
+    let error = match error {
+        Error::LoadAborted { cause, .. } => cause,
+        error => error,
+    };
     match error {
         Error::Killed(killer) => {
             object.set_named_property(
@@ -110,14 +110,26 @@ pub(crate) fn throw_warden(env: &Env, error: &Error) -> napi::Error {
     }
 }
 
-/// The error for using an object after a call consumed it.
-pub(crate) fn consumed(env: &Env, what: &str, by: &str) -> napi::Error {
-    throw(
+/// The error object for using an object after a call consumed it.
+pub(crate) fn consumed_object<'env>(
+    env: &'env Env,
+    what: &str,
+    by: &str,
+) -> napi::Result<Object<'env>> {
+    plain(
         env,
         CONSUMED,
         "consumed",
         &format!("this {what} was consumed by {by}() and cannot be used any more"),
     )
+}
+
+/// The error for using an object after a call consumed it, to throw.
+pub(crate) fn consumed(env: &Env, what: &str, by: &str) -> napi::Error {
+    match consumed_object(env, what, by) {
+        Ok(object) => napi::Error::from(object.to_unknown()),
+        Err(e) => e,
+    }
 }
 
 /// The error for an invalid argument.

@@ -266,6 +266,8 @@ pub(crate) struct Lane {
     jobs: mpsc::Sender<(u64, Job)>,
     waiting: Rc<Waiting>,
     next_ticket: Cell<u64>,
+    /// Set by `dispose`: the worker refuses the jobs it has not started.
+    disposed: Arc<AtomicBool>,
 }
 
 impl Lane {
@@ -283,10 +285,12 @@ impl Lane {
         });
         LANES.with_borrow_mut(|lanes| lanes.insert(outbox.id, waiting.clone()));
         let (jobs, inbox) = mpsc::channel::<(u64, Job)>();
+        let disposed = Arc::new(AtomicBool::new(false));
+        let refuse = disposed.clone();
         std::thread::Builder::new()
             .name("warden-sandbox".into())
             .stack_size(WORKER_STACK)
-            .spawn(move || work(stage, inbox, outbox))
+            .spawn(move || work(stage, inbox, outbox, refuse))
             .map_err(|e| {
                 napi::Error::from_reason(format!("cannot start the sandbox thread: {e}"))
             })?;
@@ -294,6 +298,7 @@ impl Lane {
             jobs,
             waiting,
             next_ticket: Cell::new(0),
+            disposed,
         })
     }
 
@@ -336,6 +341,12 @@ impl Lane {
         Ok(promise)
     }
 
+    /// Makes the worker refuse every job it has not started; it stops, and
+    /// frees the sandbox, once the lane is dropped.
+    pub(crate) fn dispose(&self) {
+        self.disposed.store(true, Ordering::SeqCst);
+    }
+
     /// Queues `job` without a promise (for transitions nobody awaits).
     pub(crate) fn post(&self, job: Job) {
         let _ = self.jobs.send((0, job));
@@ -353,10 +364,22 @@ impl Drop for Lane {
     }
 }
 
-/// The worker thread: runs jobs in order until every lane handle is gone.
-fn work(mut stage: Stage, inbox: mpsc::Receiver<(u64, Job)>, outbox: Arc<Outbox>) {
+/// The worker thread: runs jobs in order until every lane handle is gone,
+/// refusing them once the lane is disposed.
+fn work(
+    mut stage: Stage,
+    inbox: mpsc::Receiver<(u64, Job)>,
+    outbox: Arc<Outbox>,
+    disposed: Arc<AtomicBool>,
+) {
     while let Some((ticket, job)) = next_job(&inbox) {
-        let reply = job(&mut stage);
+        let reply = if disposed.load(Ordering::SeqCst) {
+            // Free the sandbox at once, before the refusals are delivered.
+            stage = Stage::Empty;
+            Reply::Disposed
+        } else {
+            job(&mut stage)
+        };
         outbox.push(Message::Done(ticket, reply));
     }
 }

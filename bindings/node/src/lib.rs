@@ -9,11 +9,17 @@
 mod bridge;
 mod builder;
 mod errors;
+mod event;
+mod handle;
 mod host;
 mod js;
+mod js_sandbox;
 mod lane;
+mod loaded;
+mod options;
 mod reply;
-mod sandbox;
+mod snapshot;
+mod submit;
 
 use napi::bindgen_prelude::{Function, Unknown};
 use napi_derive::napi;

@@ -12,6 +12,8 @@ pub(crate) enum Reply {
     Warden(warden::Error),
     /// The binding failed (a bug).
     Internal(String),
+    /// The sandbox was disposed before the job ran.
+    Disposed,
 }
 
 impl From<warden::Result<()>> for Reply {

@@ -51,7 +51,7 @@ test('builder settings are validated', () => {
     throwsWith(() => new warden.SandboxBuilder().guestMemoryLimit(bad), ErrorCode.INVALID_ARG);
   }
   throwsWith(() => new warden.SandboxBuilder().guestMemoryLimit(1024).build(), ErrorCode.INVALID_ARG);
-  throwsWith(() => new warden.SandboxBuilder().maxWasmStack(64 * 1024 * 1024).build(), ErrorCode.INVALID_ARG);
+  throwsWith(() => new warden.SandboxBuilder().maxWasmStack(512 * 1024 * 1024).build(), ErrorCode.INVALID_ARG);
 });
 
 test('compile errors reject addHandler with the position', async () => {
@@ -102,4 +102,73 @@ test('snapshots restore state and statistics describe the last call', async () =
   assert.equal(stats.terminatedBy, null);
   await sandbox.callHandler('count', {}, { cpuTimeoutMs: 10_000 });
   assert.equal(typeof sandbox.lastCallStats.guestCpuTimeMs, 'number');
+});
+
+test('addHandler timeouts stop runaway top-level code, and the sandbox stays as it was', async () => {
+  const proto = new warden.SandboxBuilder().build();
+  const js = proto.loadRuntime();
+  await js.addHandler('echo', ECHO, { cpuTimeoutMs: 1000 });
+  for (const [options, monitor] of [
+    [{ cpuTimeoutMs: 50 }, 'cpu-time'],
+    [{ wallClockTimeoutMs: 50 }, 'wall-clock'],
+  ]) {
+    const error = await rejectsWith(js.addHandler('spin', 'for (;;) {} function handler() {}', options), ErrorCode.CANCELLED);
+    assert.equal(error.monitor, monitor);
+    assert.equal(error.handler, 'spin');
+    assert.match(error.message, /as it was before/);
+    assert.equal(js.poisoned, false);
+  }
+  await rejectsWith(js.addHandler('x', ECHO, { cpuTimeoutMs: 0 }), ErrorCode.INVALID_ARG);
+  await rejectsWith(js.addHandler('x', ECHO, { gc: true }), ErrorCode.INVALID_ARG);
+  const sandbox = js.getLoadedSandbox();
+  assert.deepEqual(await sandbox.callHandler('echo', [1]), [1]);
+});
+
+/** Threads of this process (Linux). */
+function threads() {
+  const status = require('node:fs').readFileSync('/proc/self/status', 'utf8');
+  return Number(/^Threads:\s+(\d+)/m.exec(status)[1]);
+}
+
+test('dispose frees sandboxes at once: threads and memory stay flat', async () => {
+  const cycle = async () => {
+    const proto = new warden.SandboxBuilder().build();
+    const js = proto.loadRuntime();
+    await js.addHandler('echo', ECHO);
+    const sandbox = js.getLoadedSandbox();
+    assert.deepEqual(await sandbox.callHandler('echo', { n: 1 }), { n: 1 });
+    sandbox.dispose();
+    sandbox.dispose();
+    await rejectsWith(sandbox.callHandler('echo', {}), ErrorCode.CONSUMED);
+    throwsWith(() => sandbox.unload(), ErrorCode.CONSUMED);
+  };
+  for (let i = 0; i < 50; i++) await cycle();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const before = { threads: threads(), rss: process.memoryUsage().rss };
+  for (let i = 0; i < 1000; i++) await cycle();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const after = { threads: threads(), rss: process.memoryUsage().rss };
+  assert.ok(after.threads <= before.threads + 2, `threads ${before.threads} -> ${after.threads}`);
+  assert.ok(after.rss < before.rss + 64 * 1024 * 1024, `rss ${before.rss} -> ${after.rss}`);
+});
+
+test('dispose refuses queued calls, and works on every stage', async () => {
+  const proto = new warden.SandboxBuilder().build();
+  proto.dispose();
+  throwsWith(() => proto.loadRuntime(), ErrorCode.CONSUMED);
+  const js = new warden.SandboxBuilder().build().loadRuntime();
+  js.dispose();
+  await rejectsWith(js.addHandler('echo', ECHO), ErrorCode.CONSUMED);
+  const sandbox = await loaded({ spin: 'function handler() { for (;;) {} }', echo: ECHO });
+  const running = sandbox.callHandler('spin', {});
+  while (!sandbox.interruptHandle.running) await new Promise((resolve) => setImmediate(resolve));
+  const queued = sandbox.callHandler('echo', {});
+  sandbox.dispose();
+  await rejectsWith(running, ErrorCode.CANCELLED);
+  await rejectsWith(queued, ErrorCode.CONSUMED);
+  if (typeof Symbol.dispose === 'symbol') {
+    const other = await loaded({ echo: ECHO });
+    other[Symbol.dispose]();
+    await rejectsWith(other.callHandler('echo', {}), ErrorCode.CONSUMED);
+  }
 });

@@ -1,6 +1,6 @@
 //! Exit codes: one per class of failure, so scripts can tell them apart.
 
-use warden::Error;
+use warden::{Error, ErrorCategory};
 
 /// The handler ran and returned a result.
 pub const SUCCESS: u8 = 0;
@@ -20,6 +20,8 @@ pub const RESOURCE_LIMIT: u8 = 6;
 pub const KILLED: u8 = 7;
 /// Warden itself failed (a bug, a guest trap, or an environment problem).
 pub const INTERNAL: u8 = 8;
+/// The result could not be written to stdout (closed or full).
+pub const OUTPUT: u8 = 9;
 
 /// The exit-code table shown by `warden run --help`.
 pub const EXIT_CODES_HELP: &str = "Exit codes:
@@ -30,25 +32,25 @@ pub const EXIT_CODES_HELP: &str = "Exit codes:
   4  the event could not be read, is not JSON, or is too large
   5  the result is not JSON, or is too large
   6  the guest ran out of memory or stack
-  7  the call was killed by an execution monitor
-  8  internal error";
+  7  the run was killed by an execution monitor
+  8  internal error
+  9  the result could not be written to stdout";
 
-/// The exit code for a failure.
+/// The exit code for a failure, from the library's own classification.
 pub fn code(error: &Error) -> u8 {
-    match error {
-        Error::HandlerThrew { .. } | Error::PromiseNeverSettled { .. } => HANDLER_FAILED,
-        Error::InvalidConfig(_) => USAGE,
-        Error::ScriptIo { .. }
-        | Error::Compile { .. }
-        | Error::InvalidHandlerName { .. }
-        | Error::DuplicateHandler(_)
-        | Error::UnknownHandler(_)
-        | Error::InvalidHostFunction(_) => SCRIPT,
-        Error::InvalidEvent(_) | Error::EventTooLarge { .. } => EVENT,
-        Error::InvalidResult { .. } | Error::ResultTooLarge { .. } => RESULT,
-        Error::OutOfMemory { .. } | Error::StackOverflow => RESOURCE_LIMIT,
-        Error::Killed(_) => KILLED,
-        _ => INTERNAL,
+    match error.category() {
+        ErrorCategory::Handler => HANDLER_FAILED,
+        ErrorCategory::Config => USAGE,
+        ErrorCategory::Script | ErrorCategory::Name => SCRIPT,
+        ErrorCategory::Event => EVENT,
+        ErrorCategory::Result => RESULT,
+        ErrorCategory::ResourceLimit => RESOURCE_LIMIT,
+        ErrorCategory::Killed => KILLED,
+        ErrorCategory::GuestAbort
+        | ErrorCategory::Poisoned
+        | ErrorCategory::Monitor
+        | ErrorCategory::Snapshot
+        | ErrorCategory::Internal => INTERNAL,
     }
 }
 
@@ -92,6 +94,7 @@ mod tests {
         let mut codes: Vec<u8> = cases.iter().map(|(_, c)| *c).collect();
         codes.push(SUCCESS);
         codes.push(USAGE);
+        codes.push(OUTPUT);
         let count = codes.len();
         codes.sort();
         codes.dedup();

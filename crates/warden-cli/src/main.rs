@@ -3,6 +3,7 @@
 
 mod exit;
 mod run;
+mod terminal;
 
 use std::process::ExitCode;
 

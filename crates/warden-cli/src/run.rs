@@ -3,12 +3,14 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
-use warden::{CpuTimeMonitor, Error, SandboxBuilder, Script, WallClockMonitor};
+use warden::monitor::{Budget, MAX_BUDGET};
+use warden::{Error, SandboxBuilder, Script, DEFAULT_MAX_EVENT_SIZE};
 
 use crate::exit;
+use crate::terminal::{guest_lines, printable};
 
 /// Arguments of `warden run`.
 #[derive(Args)]
@@ -20,7 +22,8 @@ pub struct RunArgs {
     #[arg(long, default_value = "handler")]
     handler: String,
     /// The event, as JSON text. Without --event or --event-file the event
-    /// is read from stdin (or is `{}` when stdin is a terminal).
+    /// is read from stdin (or is `{}` when stdin is a terminal). At most
+    /// 1 MiB.
     #[arg(long, conflicts_with = "event_file")]
     event: Option<String>,
     /// A file holding the event JSON.
@@ -29,10 +32,12 @@ pub struct RunArgs {
     /// Guest memory limit in bytes.
     #[arg(long, value_name = "BYTES")]
     memory_limit: Option<usize>,
-    /// Kill the handler after this much real time (e.g. `5s`, `250ms`).
+    /// Kill the run after this much real time (e.g. `5s`, `250ms`), loading
+    /// the script and calling the handler together.
     #[arg(long, value_name = "DURATION", value_parser = parse_budget)]
     wall_clock: Option<Duration>,
-    /// Kill the handler after this much CPU time (e.g. `100ms`).
+    /// Kill the run after this much CPU time of the guest (e.g. `100ms`),
+    /// loading the script and calling the handler together.
     #[arg(long, value_name = "DURATION", value_parser = parse_budget)]
     cpu_time: Option<Duration>,
 }
@@ -42,6 +47,9 @@ fn parse_budget(text: &str) -> Result<Duration, String> {
     if budget.is_zero() {
         return Err("the budget must be longer than zero".into());
     }
+    if budget > MAX_BUDGET {
+        return Err("the budget must be at most 366 days".into());
+    }
     Ok(budget)
 }
 
@@ -49,14 +57,26 @@ fn parse_budget(text: &str) -> Result<Duration, String> {
 pub fn run(args: RunArgs) -> ExitCode {
     match execute(&args) {
         Ok(result) => {
-            println!("{result}");
-            ExitCode::from(exit::SUCCESS)
+            let mut stdout = std::io::stdout().lock();
+            match writeln!(stdout, "{result}").and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::from(exit::SUCCESS),
+                Err(e) => {
+                    report(&format!("cannot write the result to stdout: {e}"));
+                    ExitCode::from(exit::OUTPUT)
+                }
+            }
         }
         Err(failure) => {
-            eprintln!("warden: {}", failure.message);
+            report(&failure.message);
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// Writes `warden: <message>` to stderr, with the guest's text in it made
+/// harmless. A failure to write is ignored: there is nowhere left to say it.
+fn report(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "warden: {}", printable(message));
 }
 
 /// A failure, with its message and exit code.
@@ -83,53 +103,125 @@ impl From<Error> for Failure {
 fn execute(args: &RunArgs) -> Result<String, Failure> {
     let script = Script::from_file(&args.script)?;
     let event = read_event(args)?;
-    let mut builder = SandboxBuilder::new().print_fn(|level, line| {
-        let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "[console.{}] {line}", level.as_str());
-    });
+    let mut builder = SandboxBuilder::new()
+        // The event is known: the sandbox needs room for it only.
+        .max_event_size(event.len().max(1))
+        .print_fn(|level, line| {
+            let mut stderr = std::io::stderr().lock();
+            for line in guest_lines(line) {
+                let _ = writeln!(stderr, "[console.{}] {line}", level.as_str());
+            }
+        });
     if let Some(limit) = args.memory_limit {
         builder = builder.guest_memory_limit(limit);
     }
     let mut sandbox = builder.build()?.load_runtime()?;
-    sandbox.add_handler(&args.handler, script)?;
+    // One budget for the whole run: what loading spends, calling cannot.
+    let start = Instant::now();
+    let budget = Budget::new(args.wall_clock, args.cpu_time)?;
+    sandbox
+        .add_handler_with_monitor(&args.handler, script, &budget)
+        .map_err(|error| whole_run(args, error, "loading the script"))?;
+    let spent = sandbox
+        .last_load_stats()
+        .and_then(|stats| stats.guest_cpu_time)
+        .unwrap_or_default();
+    let wall_left = args.wall_clock.map(|b| b.saturating_sub(start.elapsed()));
+    let cpu_left = args.cpu_time.map(|b| b.saturating_sub(spent));
+    let spent_by = [("wall-clock", wall_left), ("cpu-time", cpu_left)]
+        .into_iter()
+        .find(|(_, left)| *left == Some(Duration::ZERO));
+    if let Some((monitor, _)) = spent_by {
+        return Err(spent_budget(args, monitor, "loading the script"));
+    }
+    let rest = Budget::new(wall_left, cpu_left)?;
     let mut loaded = sandbox.get_loaded_sandbox()?;
-    let (name, event) = (args.handler.as_str(), event.as_str());
-    let result = match (args.wall_clock, args.cpu_time) {
-        (None, None) => loaded.handle_event(name, event, None),
-        (Some(wall), None) => {
-            loaded.handle_event_with_monitor(name, event, &WallClockMonitor::new(wall)?, None)
-        }
-        (None, Some(cpu)) => {
-            loaded.handle_event_with_monitor(name, event, &CpuTimeMonitor::new(cpu)?, None)
-        }
-        (Some(wall), Some(cpu)) => {
-            let monitors = (WallClockMonitor::new(wall)?, CpuTimeMonitor::new(cpu)?);
-            loaded.handle_event_with_monitor(name, event, &monitors, None)
-        }
-    };
-    Ok(result?)
+    loaded
+        .handle_event_with_monitor(&args.handler, &event, &rest, None)
+        .map_err(|error| whole_run(args, error, "calling the handler"))
 }
 
+/// A kill reported against the budget of the whole run, which the user
+/// gave; other failures as they are.
+fn whole_run(args: &RunArgs, error: Error, phase: &str) -> Failure {
+    match error.killer().and_then(|killer| killer.monitor_name()) {
+        Some(monitor) => spent_budget(args, monitor, phase),
+        None => error.into(),
+    }
+}
+
+fn spent_budget(args: &RunArgs, monitor: &str, phase: &str) -> Failure {
+    let budget = match monitor {
+        "wall-clock" => args.wall_clock,
+        _ => args.cpu_time,
+    };
+    let budget = budget.map_or_else(String::new, |b| format!(" (budget {b:?})"));
+    Failure {
+        message: format!(
+            "the run was killed by the {monitor} monitor{budget} while {phase}: \
+             the budget covers loading the script and calling the handler"
+        ),
+        code: exit::KILLED,
+    }
+}
+
+/// Reads the event, at most [`DEFAULT_MAX_EVENT_SIZE`] bytes: a larger one
+/// is refused after one byte more has been read.
 fn read_event(args: &RunArgs) -> Result<String, Failure> {
-    let unreadable = |what: String, e: std::io::Error| Failure {
+    let limit = DEFAULT_MAX_EVENT_SIZE;
+    let unreadable = |what: &str, e: std::io::Error| Failure {
         message: format!("cannot read the event from {what}: {e}"),
         code: exit::EVENT,
     };
     if let Some(event) = &args.event {
+        if event.len() > limit {
+            return Err(Error::EventTooLarge {
+                size: event.len(),
+                limit,
+            }
+            .into());
+        }
         return Ok(event.clone());
     }
-    if let Some(path) = &args.event_file {
-        return std::fs::read_to_string(path)
-            .map_err(|e| unreadable(path.display().to_string(), e));
-    }
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        return Ok("{}".to_owned());
-    }
-    let mut event = String::new();
-    stdin
-        .lock()
-        .read_to_string(&mut event)
-        .map_err(|e| unreadable("stdin".into(), e))?;
-    Ok(event)
+    let (what, bytes) = match &args.event_file {
+        Some(path) => {
+            let what = path.display().to_string();
+            let file = std::fs::File::open(path).map_err(|e| unreadable(&what, e))?;
+            let bytes = read_at_most(file, limit).map_err(|e| unreadable(&what, e))?;
+            (what, bytes)
+        }
+        None => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                return Ok("{}".to_owned());
+            }
+            let bytes = read_at_most(stdin.lock(), limit).map_err(|e| unreadable("stdin", e))?;
+            ("stdin".to_owned(), bytes)
+        }
+    };
+    let Some(bytes) = bytes else {
+        return Err(Failure {
+            message: format!(
+                "the event from {what} is over the limit of {limit} bytes \
+                 (reading stopped after {} bytes)",
+                limit + 1
+            ),
+            code: exit::EVENT,
+        });
+    };
+    String::from_utf8(bytes).map_err(|e| Failure {
+        message: format!(
+            "the event from {what} is not UTF-8 (at byte {})",
+            e.utf8_error().valid_up_to()
+        ),
+        code: exit::EVENT,
+    })
+}
+
+/// Everything `reader` holds when that is at most `limit` bytes, else
+/// `None`, having read `limit + 1` bytes.
+fn read_at_most(reader: impl Read, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    reader.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
 }

@@ -175,3 +175,163 @@ fn budgets_kill_runaway_handlers_with_their_own_exit_code() {
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
 }
+
+#[test]
+fn budgets_cover_top_level_code_and_the_whole_run() {
+    let top = script("top.js", "for (;;) {} function handler() {}");
+    for (flags, monitor) in [
+        (
+            &["--cpu-time", "100ms", "--wall-clock", "1s"][..],
+            "cpu-time",
+        ),
+        (&["--wall-clock", "100ms"][..], "wall-clock"),
+    ] {
+        let mut args = vec!["run", top.to_str().unwrap(), "--event", "{}"];
+        args.extend_from_slice(flags);
+        let start = std::time::Instant::now();
+        let out = warden(&args, None);
+        assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!("killed by the {monitor} monitor"))
+                && stderr.contains("while loading"),
+            "{stderr}"
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(30));
+    }
+    // Loading spends the budget that calling then does not get: 300 ms of
+    // loading and 300 ms of calling do not fit in 500 ms.
+    let both = script(
+        "both.js",
+        "const end = Date.now() + 300; while (Date.now() < end) {}
+         function handler() { const end = Date.now() + 300; while (Date.now() < end) {} return 1; }",
+    );
+    let out = warden(
+        &[
+            "run",
+            both.to_str().unwrap(),
+            "--event",
+            "{}",
+            "--cpu-time",
+            "500ms",
+            "--wall-clock",
+            "20s",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("while calling the handler"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn oversized_events_are_refused_after_reading_one_byte_more() {
+    let echo = script("echo3.js", "function handler(e) { return e.length; }");
+    let limit = 1024 * 1024;
+    // Endless input is not read to its end.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["run", echo.to_str().unwrap()])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(4));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("over the limit of 1048576 bytes"),
+        "{stderr}"
+    );
+    // A file just over the limit is refused, one at the limit is read.
+    let over = script("over.json", &format!("\"{}\"", "x".repeat(limit - 1)));
+    let out = warden(
+        &[
+            "run",
+            echo.to_str().unwrap(),
+            "--event-file",
+            over.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let at = script("at.json", &format!("\"{}\"", "x".repeat(limit - 2)));
+    let out = warden(
+        &[
+            "run",
+            echo.to_str().unwrap(),
+            "--event-file",
+            at.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(text(&out.stdout), format!("{}\n", limit - 2));
+}
+
+#[test]
+fn a_result_that_cannot_be_written_has_its_own_exit_code() {
+    let echo = script("echo4.js", "function handler(e) { return e; }");
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["run", echo.to_str().unwrap(), "--event", "[1]"])
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(9), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot write the result"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn durations_past_the_clock_range_are_usage_errors() {
+    let echo = script("echo5.js", "function handler(e) { return e; }");
+    for flag in ["--wall-clock", "--cpu-time"] {
+        let out = warden(
+            &["run", echo.to_str().unwrap(), flag, "500000000000y"],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn guest_text_cannot_drive_the_terminal_or_forge_lines() {
+    let evil = script(
+        "evil.js",
+        r#"function handler() {
+            console.log("\x1b]0;owned\x07\x1b[2Jcleared\rover\nwarden: the call succeeded");
+            const e = new Error("boom\nwarden: forged\x1b[31m");
+            throw e;
+        }"#,
+    );
+    let out = warden(&["run", evil.to_str().unwrap(), "--event", "{}"], None);
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\r') && !stderr.contains('\x07'),
+        "{stderr:?}"
+    );
+    for line in stderr.lines() {
+        assert!(
+            line.starts_with("[console.log] ")
+                || line.starts_with("warden: handler")
+                || line.starts_with(' '),
+            "{line:?} in {stderr:?}"
+        );
+    }
+    assert!(
+        stderr.contains("[console.log] warden: the call succeeded"),
+        "{stderr}"
+    );
+}

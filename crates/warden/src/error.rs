@@ -204,6 +204,21 @@ pub enum Error {
     /// The call was killed. The sandbox is poisoned.
     #[error("the call was killed {0}; the sandbox is poisoned")]
     Killed(Killer),
+    /// Adding a handler failed in a way that poisons (its top-level code
+    /// was killed, or trapped): the [`JSSandbox`](crate::JSSandbox) was
+    /// returned to its state before this handler was added, and is usable.
+    #[error(
+        "handler {handler:?} was not added: {}; the sandbox is as it was before",
+        without_poison_note(cause)
+    )]
+    LoadAborted {
+        /// The handler being added.
+        handler: String,
+        /// What stopped its top-level code ([`Error::Killed`],
+        /// [`Error::StackOverflow`], [`Error::GuestTrap`] or
+        /// [`Error::OutOfMemory`]).
+        cause: Box<Error>,
+    },
     /// An earlier call was killed or trapped; restore a snapshot or unload.
     #[error("the sandbox is poisoned by an earlier killed or trapped call; restore a snapshot or unload it")]
     Poisoned,
@@ -230,6 +245,59 @@ pub enum Error {
     Internal(String),
 }
 
+/// How errors group: the one classification that front ends (the CLI's
+/// exit codes, the Node.js bindings' error codes) map from. Every
+/// [`Error`] has exactly one; see [`Error::category`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCategory {
+    /// A setting is out of range: [`Error::InvalidConfig`].
+    Config,
+    /// A handler or host-function name is unusable, taken or unknown:
+    /// [`Error::InvalidHandlerName`], [`Error::DuplicateHandler`],
+    /// [`Error::UnknownHandler`], [`Error::InvalidHostFunction`].
+    Name,
+    /// A script could not be read, compiled or evaluated:
+    /// [`Error::ScriptIo`], [`Error::Compile`].
+    Script,
+    /// The event was refused: [`Error::InvalidEvent`],
+    /// [`Error::EventTooLarge`].
+    Event,
+    /// The handler failed: [`Error::HandlerThrew`],
+    /// [`Error::PromiseNeverSettled`].
+    Handler,
+    /// The handler's result was refused: [`Error::InvalidResult`],
+    /// [`Error::ResultTooLarge`].
+    Result,
+    /// The guest ran out of memory or stack: [`Error::OutOfMemory`],
+    /// [`Error::StackOverflow`].
+    ResourceLimit,
+    /// A monitor or an interrupt handle killed the work: [`Error::Killed`].
+    Killed,
+    /// The guest aborted (a trap): [`Error::GuestTrap`].
+    GuestAbort,
+    /// An earlier failure poisoned the sandbox: [`Error::Poisoned`].
+    Poisoned,
+    /// A monitor could not watch the work, which did not run:
+    /// [`Error::MonitorFailed`], [`Error::MonitorRuntime`].
+    Monitor,
+    /// A snapshot does not fit the sandbox: [`Error::SnapshotMismatch`].
+    Snapshot,
+    /// Warden itself failed: [`Error::Internal`].
+    Internal,
+}
+
+/// What errors that poison say at the end of their message.
+const POISONED_NOTE: &str = "; the sandbox is poisoned";
+
+/// `cause`'s message without the note that the sandbox is poisoned.
+fn without_poison_note(cause: &Error) -> String {
+    let message = cause.to_string();
+    match message.strip_suffix(POISONED_NOTE) {
+        Some(message) => message.to_owned(),
+        None => message,
+    }
+}
+
 impl Error {
     /// Whether this error left the sandbox poisoned.
     pub fn poisons(&self) -> bool {
@@ -240,6 +308,31 @@ impl Error {
                 | Self::GuestTrap(_)
                 | Self::OutOfMemory { poisoned: true, .. }
         )
+    }
+
+    /// The group this error belongs to. An aborted load belongs to the
+    /// group of what aborted it.
+    pub fn category(&self) -> ErrorCategory {
+        use ErrorCategory as C;
+        match self {
+            Self::InvalidConfig(_) => C::Config,
+            Self::InvalidHandlerName { .. }
+            | Self::DuplicateHandler(_)
+            | Self::UnknownHandler(_)
+            | Self::InvalidHostFunction(_) => C::Name,
+            Self::ScriptIo { .. } | Self::Compile { .. } => C::Script,
+            Self::InvalidEvent(_) | Self::EventTooLarge { .. } => C::Event,
+            Self::HandlerThrew { .. } | Self::PromiseNeverSettled { .. } => C::Handler,
+            Self::InvalidResult { .. } | Self::ResultTooLarge { .. } => C::Result,
+            Self::OutOfMemory { .. } | Self::StackOverflow => C::ResourceLimit,
+            Self::Killed(_) => C::Killed,
+            Self::GuestTrap(_) => C::GuestAbort,
+            Self::Poisoned => C::Poisoned,
+            Self::MonitorFailed { .. } | Self::MonitorRuntime(_) => C::Monitor,
+            Self::SnapshotMismatch(_) => C::Snapshot,
+            Self::Internal(_) => C::Internal,
+            Self::LoadAborted { cause, .. } => cause.category(),
+        }
     }
 
     /// A short, stable name for the kind of error (used as a metric label).
@@ -266,15 +359,177 @@ impl Error {
             Self::MonitorFailed { .. } => "monitor_failed",
             Self::MonitorRuntime(_) => "monitor_runtime",
             Self::SnapshotMismatch(_) => "snapshot_mismatch",
+            Self::LoadAborted { cause, .. } => cause.kind(),
             Self::Internal(_) => "internal",
         }
     }
 
-    /// What killed the call, if it was killed.
+    /// What killed the call (or the load), if it was killed.
     pub fn killer(&self) -> Option<&Killer> {
         match self {
             Self::Killed(killer) => Some(killer),
+            Self::LoadAborted { cause, .. } => cause.killer(),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of every variant. The match below fails to compile when a
+    /// variant is added and not listed here.
+    fn every_variant() -> Vec<(Error, ErrorCategory)> {
+        use ErrorCategory as C;
+        let js = JsError::default;
+        let all = vec![
+            (Error::InvalidConfig("x".into()), C::Config),
+            (
+                Error::InvalidHandlerName {
+                    name: "".into(),
+                    reason: "it is empty",
+                },
+                C::Name,
+            ),
+            (Error::DuplicateHandler("h".into()), C::Name),
+            (Error::UnknownHandler("h".into()), C::Name),
+            (Error::InvalidHostFunction("x".into()), C::Name),
+            (
+                Error::ScriptIo {
+                    path: "x".into(),
+                    source: std::io::Error::other("x"),
+                },
+                C::Script,
+            ),
+            (
+                Error::Compile {
+                    handler: "h".into(),
+                    error: js(),
+                },
+                C::Script,
+            ),
+            (Error::InvalidEvent("x".into()), C::Event),
+            (Error::EventTooLarge { size: 2, limit: 1 }, C::Event),
+            (
+                Error::HandlerThrew {
+                    handler: "h".into(),
+                    error: js(),
+                },
+                C::Handler,
+            ),
+            (
+                Error::InvalidResult {
+                    handler: "h".into(),
+                    reason: "x".into(),
+                },
+                C::Result,
+            ),
+            (Error::ResultTooLarge { size: 2, limit: 1 }, C::Result),
+            (
+                Error::PromiseNeverSettled {
+                    handler: "h".into(),
+                },
+                C::Handler,
+            ),
+            (
+                Error::OutOfMemory {
+                    limit: 1,
+                    poisoned: false,
+                },
+                C::ResourceLimit,
+            ),
+            (Error::StackOverflow, C::ResourceLimit),
+            (Error::Killed(Killer::Handle), C::Killed),
+            (
+                Error::LoadAborted {
+                    handler: "h".into(),
+                    cause: Box::new(Error::Killed(Killer::Handle)),
+                },
+                C::Killed,
+            ),
+            (Error::Poisoned, C::Poisoned),
+            (Error::GuestTrap("x".into()), C::GuestAbort),
+            (
+                Error::MonitorFailed {
+                    name: "m",
+                    reason: "x".into(),
+                },
+                C::Monitor,
+            ),
+            (Error::MonitorRuntime("x".into()), C::Monitor),
+            (Error::SnapshotMismatch("x".into()), C::Snapshot),
+            (Error::Internal("x".into()), C::Internal),
+        ];
+        for (error, _) in &all {
+            match error {
+                Error::InvalidConfig(_)
+                | Error::InvalidHandlerName { .. }
+                | Error::DuplicateHandler(_)
+                | Error::UnknownHandler(_)
+                | Error::InvalidHostFunction(_)
+                | Error::ScriptIo { .. }
+                | Error::Compile { .. }
+                | Error::InvalidEvent(_)
+                | Error::EventTooLarge { .. }
+                | Error::HandlerThrew { .. }
+                | Error::InvalidResult { .. }
+                | Error::ResultTooLarge { .. }
+                | Error::PromiseNeverSettled { .. }
+                | Error::OutOfMemory { .. }
+                | Error::StackOverflow
+                | Error::Killed(_)
+                | Error::LoadAborted { .. }
+                | Error::Poisoned
+                | Error::GuestTrap(_)
+                | Error::MonitorFailed { .. }
+                | Error::MonitorRuntime(_)
+                | Error::SnapshotMismatch(_)
+                | Error::Internal(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_variant_has_its_category_and_a_kind() {
+        let all = every_variant();
+        let kinds: std::collections::BTreeSet<_> = all.iter().map(|(e, _)| e.kind()).collect();
+        // Every variant but the aborted load (which takes its cause's kind)
+        // has a kind of its own.
+        assert_eq!(kinds.len(), all.len() - 1);
+        for (error, category) in all {
+            assert_eq!(error.category(), category, "{error}");
+        }
+    }
+
+    #[test]
+    fn errors_that_poison_say_so_and_a_load_aborted_says_it_did_not() {
+        let poisoning = [
+            Error::Killed(Killer::Handle),
+            Error::StackOverflow,
+            Error::GuestTrap("unreachable".into()),
+            Error::OutOfMemory {
+                limit: 1,
+                poisoned: true,
+            },
+        ];
+        for cause in poisoning {
+            assert!(cause.poisons(), "{cause}");
+            assert!(cause.to_string().ends_with(POISONED_NOTE), "{cause}");
+            let kind = cause.kind();
+            let aborted = Error::LoadAborted {
+                handler: "h".into(),
+                cause: Box::new(cause),
+            };
+            assert!(!aborted.poisons());
+            assert_eq!(aborted.kind(), kind);
+            let message = aborted.to_string();
+            assert!(!message.contains("poisoned"), "{message}");
+            assert!(
+                message.ends_with("; the sandbox is as it was before"),
+                "{message}"
+            );
         }
     }
 }

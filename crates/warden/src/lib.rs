@@ -41,7 +41,7 @@ mod script;
 
 use std::sync::Arc;
 
-pub use error::{Error, JsError, Killer, Result};
+pub use error::{Error, ErrorCategory, JsError, Killer, Result};
 pub use host_fn::{FallibleHostFunction, HostFunction, HostModule};
 #[cfg(feature = "monitor-cpu-time")]
 pub use monitor::CpuTimeMonitor;

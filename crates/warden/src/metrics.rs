@@ -55,6 +55,11 @@ impl Drop for SandboxGauge {
     }
 }
 
+/// Records a call killed by monitor `name`.
+pub(crate) fn record_kill(monitor: &'static str) {
+    metrics::counter!(MONITOR_TERMINATIONS, "monitor_type" => monitor).increment(1);
+}
+
 /// Records one handler call.
 pub(crate) fn record_call(handler: &str, elapsed: Duration, error: Option<&crate::Error>) {
     metrics::histogram!(HANDLER_CALL_DURATION, "handler" => handler.to_owned())

@@ -227,8 +227,18 @@ fn an_endless_top_level_loop_can_be_killed_while_adding_and_the_sandbox_recovers
         )
         .unwrap_err();
     killer.join().unwrap();
-    assert!(matches!(err, Error::Killed(_)), "{err}");
-    assert!(!sandbox.poisoned());
+    assert!(
+        matches!(&err, Error::LoadAborted { handler, cause }
+            if handler == "stuck" && matches!(**cause, Error::Killed(Killer::Handle))),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "handler \"stuck\" was not added: the call was killed by InterruptHandle::kill; \
+         the sandbox is as it was before"
+    );
+    assert_eq!(err.killer(), Some(&Killer::Handle));
+    assert!(!err.poisons() && !sandbox.poisoned());
     assert_eq!(sandbox.handler_names().collect::<Vec<_>>(), ["echo"]);
     let mut loaded = sandbox.get_loaded_sandbox().unwrap();
     assert_eq!(loaded.handle_event("echo", "2", None).unwrap(), "2");

@@ -549,3 +549,30 @@ fn a_thousand_monitored_calls_leave_no_threads_or_tasks_behind() {
     }
     assert_eq!(active_monitors(), 0);
 }
+
+#[test]
+fn budgets_past_the_clock_range_are_refused() {
+    for budget in [
+        Duration::MAX,
+        warden::monitor::MAX_BUDGET + Duration::from_nanos(1),
+        Duration::ZERO,
+    ] {
+        assert!(matches!(
+            WallClockMonitor::new(budget),
+            Err(Error::InvalidConfig(_))
+        ));
+        assert!(matches!(
+            CpuTimeMonitor::new(budget),
+            Err(Error::InvalidConfig(_))
+        ));
+    }
+    let mut sandbox = loaded(&[("echo", ECHO)]);
+    let longest = (
+        WallClockMonitor::new(warden::monitor::MAX_BUDGET).unwrap(),
+        CpuTimeMonitor::new(warden::monitor::MAX_BUDGET).unwrap(),
+    );
+    for _ in 0..2 {
+        let result = sandbox.handle_event_with_monitor("echo", "[1]", &longest, None);
+        assert_eq!(result.unwrap(), "[1]");
+    }
+}

@@ -36,11 +36,14 @@
 //!
 //! [`Error::Killed`]: crate::Error::Killed
 
+#[cfg(all(feature = "monitor-wall-clock", feature = "monitor-cpu-time"))]
+mod budget;
 mod call_cpu;
 #[cfg(feature = "monitor-cpu-time")]
 mod cpu_time;
 mod runtime;
 mod set;
+mod timer;
 #[cfg(feature = "monitor-wall-clock")]
 mod wall_clock;
 mod watch;
@@ -48,15 +51,16 @@ mod watch;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+#[cfg(all(feature = "monitor-wall-clock", feature = "monitor-cpu-time"))]
+pub use budget::Budget;
 pub(crate) use call_cpu::CallCpu;
 #[cfg(feature = "monitor-cpu-time")]
 pub use cpu_time::CpuTimeMonitor;
 #[cfg(feature = "monitor-cpu-time")]
 pub(crate) use cpu_time::ThreadCpuClock;
 pub use runtime::MONITOR_THREADS_ENV;
-pub(crate) use set::sealed::Sealed;
 pub use set::MonitorSet;
-pub(crate) use set::Race;
+pub(crate) use set::MonitorStarter;
 #[cfg(feature = "monitor-wall-clock")]
 pub use wall_clock::WallClockMonitor;
 pub use watch::active_monitors;
@@ -121,15 +125,46 @@ pub trait ExecutionMonitor: Send + Sync {
     }
 }
 
+/// The longest budget the built-in monitors accept: 366 days. Longer ones
+/// (up to `Duration::MAX`) would overflow the clock arithmetic of a deadline.
+pub const MAX_BUDGET: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+
+/// Checks a budget for a built-in monitor: longer than zero, at most
+/// [`MAX_BUDGET`].
+#[cfg_attr(
+    not(any(feature = "monitor-wall-clock", feature = "monitor-cpu-time")),
+    allow(dead_code)
+)]
+pub(crate) fn check_budget(kind: &str, budget: Duration) -> Result<Duration> {
+    if budget.is_zero() {
+        return Err(crate::Error::InvalidConfig(format!(
+            "a {kind} budget must be longer than zero"
+        )));
+    }
+    if budget > MAX_BUDGET {
+        return Err(crate::Error::InvalidConfig(format!(
+            "a {kind} budget must be at most 366 days, got {budget:?}"
+        )));
+    }
+    Ok(budget)
+}
+
 /// Sleeps without blocking the monitor runtime: the sleep that monitor
 /// futures should use. The time counts from the first poll; for a budget
 /// that counts from the start of the call, use [`sleep_until`] with a
-/// deadline taken in [`ExecutionMonitor::get_monitor`].
+/// deadline taken in [`ExecutionMonitor::get_monitor`]. It wakes within
+/// tens of microseconds of its deadline (the runtime's own timer counts
+/// whole milliseconds).
 pub async fn sleep(duration: Duration) {
-    tokio::time::sleep(duration).await;
+    match Instant::now().checked_add(duration) {
+        Some(deadline) => sleep_until(deadline).await,
+        // Past the clock's range: a deadline that never comes.
+        None => std::future::pending().await,
+    }
 }
 
-/// Sleeps until `deadline` without blocking the monitor runtime.
+/// Sleeps until `deadline` without blocking the monitor runtime, waking
+/// within tens of microseconds of it.
 pub async fn sleep_until(deadline: Instant) {
-    tokio::time::sleep_until(deadline.into()).await;
+    timer::Sleep::until(deadline).await;
 }

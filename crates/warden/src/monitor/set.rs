@@ -16,9 +16,13 @@ pub struct Fired {
     pub(crate) budget: Option<Duration>,
 }
 
-/// The future that watches a call: completes with the monitor that fired.
+/// The future that watches a call, completing with the monitor that fired,
+/// and the shortest budget among its monitors.
 #[doc(hidden)]
-pub type Race = Pin<Box<dyn Future<Output = Fired> + Send + 'static>>;
+pub struct Race {
+    pub(crate) future: Pin<Box<dyn Future<Output = Fired> + Send + 'static>>,
+    pub(crate) shortest_budget: Option<Duration>,
+}
 
 pub(crate) mod sealed {
     use super::{Race, Result};
@@ -27,8 +31,35 @@ pub(crate) mod sealed {
     pub trait Sealed {
         /// Calls every member's `get_monitor` on this thread (all of them,
         /// in order; the first error is returned and nothing runs), then
-        /// returns one future racing them all.
-        fn start(&self) -> Result<Race>;
+        /// returns one future racing them all, or `None` when the set has
+        /// no member (an empty [`Budget`](crate::monitor::Budget)).
+        fn start(&self) -> Result<Option<Race>>;
+
+        /// Whether the set has no member, so that a call under it is a
+        /// plain call.
+        fn is_empty(&self) -> bool {
+            false
+        }
+    }
+}
+
+/// Object-safe access to [`sealed::Sealed::start`], so one code path serves
+/// every monitor set and unmonitored work.
+pub(crate) trait MonitorStarter {
+    /// Starts the monitors; see [`sealed::Sealed::start`].
+    fn start(&self) -> Result<Option<Race>>;
+
+    /// Whether there is nothing to start; see [`sealed::Sealed::is_empty`].
+    fn is_empty(&self) -> bool;
+}
+
+impl<M: MonitorSet> MonitorStarter for M {
+    fn start(&self) -> Result<Option<Race>> {
+        sealed::Sealed::start(self)
+    }
+
+    fn is_empty(&self) -> bool {
+        sealed::Sealed::is_empty(self)
     }
 }
 
@@ -42,7 +73,7 @@ pub(crate) mod sealed {
 pub trait MonitorSet: sealed::Sealed {}
 
 /// Starts one monitor, naming it in the error if it refuses.
-fn start_one<M: ExecutionMonitor>(
+pub(crate) fn start_one<M: ExecutionMonitor>(
     monitor: &M,
 ) -> Result<(
     impl Future<Output = ()> + Send + 'static + use<'_, M>,
@@ -65,11 +96,14 @@ fn start_one<M: ExecutionMonitor>(
 impl<M: ExecutionMonitor> MonitorSet for M {}
 
 impl<M: ExecutionMonitor> sealed::Sealed for M {
-    fn start(&self) -> Result<Race> {
+    fn start(&self) -> Result<Option<Race>> {
         let (watch, fired) = start_one(self)?;
-        Ok(Box::pin(async move {
-            watch.await;
-            fired
+        Ok(Some(Race {
+            shortest_budget: fired.budget,
+            future: Box::pin(async move {
+                watch.await;
+                fired
+            }),
         }))
     }
 }
@@ -80,14 +114,18 @@ macro_rules! impl_monitor_tuple {
 
         impl<$($m: ExecutionMonitor),+> sealed::Sealed for ($($m,)+) {
             #[allow(non_snake_case)]
-            fn start(&self) -> Result<Race> {
+            fn start(&self) -> Result<Option<Race>> {
                 // Every member starts on the calling thread before any
                 // future runs; one failure fails the whole set.
                 $(let $m = start_one(&self.$i)?;)+
-                Ok(Box::pin(async move {
-                    tokio::select! {
-                        $(_ = $m.0 => $m.1,)+
-                    }
+                let shortest_budget = [$($m.1.budget),+].into_iter().flatten().min();
+                Ok(Some(Race {
+                    shortest_budget,
+                    future: Box::pin(async move {
+                        tokio::select! {
+                            $(_ = $m.0 => $m.1,)+
+                        }
+                    }),
                 }))
             }
         }

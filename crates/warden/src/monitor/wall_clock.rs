@@ -3,8 +3,8 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use super::{sleep_until, ExecutionMonitor};
-use crate::error::{Error, Result};
+use super::{check_budget, sleep_until, ExecutionMonitor};
+use crate::error::Result;
 
 /// Kills a call that runs longer than its budget in real time, whether it
 /// computes or waits (for example on a host function that never returns).
@@ -14,14 +14,13 @@ pub struct WallClockMonitor {
 }
 
 impl WallClockMonitor {
-    /// A monitor with a budget of `budget`, which must not be zero.
+    /// A monitor with a budget of `budget`: longer than zero and at most
+    /// [`MAX_BUDGET`](crate::monitor::MAX_BUDGET) (366 days), or
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig).
     pub fn new(budget: Duration) -> Result<Self> {
-        if budget.is_zero() {
-            return Err(Error::InvalidConfig(
-                "a wall-clock budget must be longer than zero".into(),
-            ));
-        }
-        Ok(Self { budget })
+        Ok(Self {
+            budget: check_budget("wall-clock", budget)?,
+        })
     }
 }
 

@@ -12,7 +12,8 @@
 //!
 //! Budgets are unaffected because monitors take their start in
 //! `get_monitor`, on the calling thread: a race armed late fires at once if
-//! its deadline has passed.
+//! its deadline has passed. A budget too short to wait for the arming
+//! thread ([`ARM_AT_ONCE`] or less) is armed when the call starts.
 
 use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -30,6 +31,11 @@ use crate::error::{Error, Killer, Result};
 
 /// How often the arming thread looks at the queue while calls are watched.
 const TICK: Duration = Duration::from_micros(500);
+
+/// Races with a budget this short are armed when the call starts: waiting
+/// one to two ticks, plus the runtime's millisecond timer, would let a call
+/// run several times its budget.
+const ARM_AT_ONCE: Duration = Duration::from_millis(10);
 
 /// Watches call `seq` of a sandbox: kills that call (and no other) when its
 /// race completes. Dropping the watch drops or aborts the race, so it never
@@ -131,7 +137,7 @@ impl Arming {
     fn spawn(&self, race: Race, gate: Arc<CallGate>, seq: u64) -> AbortHandle {
         self.runtime
             .spawn(async move {
-                let fired = race.await;
+                let fired = race.future.await;
                 gate.kill_call(
                     seq,
                     Killer::Monitor {
@@ -165,6 +171,15 @@ impl Watch {
         gate: Arc<CallGate>,
         seq: u64,
     ) -> Self {
+        if race
+            .shortest_budget
+            .is_some_and(|budget| budget <= ARM_AT_ONCE)
+        {
+            let slot = Arc::new(Slot(Mutex::new(Stage::Armed(
+                arming.spawn(race, gate, seq),
+            ))));
+            return Self { slot, arming };
+        }
         let slot = Arc::new(Slot(Mutex::new(Stage::Waiting { race, gate, seq })));
         arming.waiting.fetch_add(1, Ordering::SeqCst);
         lock(&arming.queue).push(slot.clone());

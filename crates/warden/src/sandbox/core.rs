@@ -14,6 +14,7 @@ use crate::entropy;
 use crate::error::{Error, JsError, Killer, Result};
 use crate::host_fn::HostFunctions;
 use crate::metrics::SandboxGauge;
+use crate::monitor::{Arming, CallCpu, MonitorStarter, Watch};
 
 /// A live guest: what `JSSandbox` and `LoadedJSSandbox` are made of.
 pub(crate) struct SandboxCore {
@@ -106,6 +107,45 @@ impl SandboxCore {
         let outcome = op(&mut self.instance, seq);
         let killer = self.gate.end();
         outcome.map_err(|failure| self.failure_to_error(failure, handler, killer))
+    }
+
+    /// Runs `op` as one call watched by `monitors` (when there are any):
+    /// every monitor starts on this thread first, and if one refuses, `op`
+    /// never runs. The guest's CPU time is measured from the monitors'
+    /// start, and returned (`None` unmonitored). A kill by a monitor is
+    /// counted and logged here, once for every kind of call.
+    pub(crate) fn monitored<R>(
+        &mut self,
+        handler: &str,
+        monitors: Option<&dyn MonitorStarter>,
+        op: impl FnOnce(&mut GuestInstance) -> std::result::Result<R, GuestFailure>,
+    ) -> (Result<R>, Option<CallCpu>) {
+        let mut cpu = None;
+        let race = match monitors.filter(|monitors| !monitors.is_empty()) {
+            Some(monitors) => {
+                let (reading, race) = CallCpu::start(|| monitors.start());
+                cpu = reading;
+                let armed = race.and_then(|race| match race {
+                    Some(race) => Ok(Some((race, Arming::get()?))),
+                    None => Ok(None),
+                });
+                match armed {
+                    Ok(race) => race,
+                    Err(error) => return (Err(error), cpu),
+                }
+            }
+            None => None,
+        };
+        let gate = self.gate.clone();
+        let result = self.guarded(handler, |guest, seq| {
+            let _watch = race.map(|(race, arming)| Watch::start(arming, race, gate, seq));
+            op(guest)
+        });
+        if let Err(Error::Killed(Killer::Monitor { name, budget })) = &result {
+            crate::metrics::record_kill(name);
+            tracing::warn!(triggered_by = *name, budget = ?budget, "an execution monitor killed the handler");
+        }
+        (result, cpu)
     }
 
     /// Runs one of Warden's own steps in the guest (not a call: kills do

@@ -2,11 +2,15 @@
 //! added.
 
 use std::fmt;
+use std::time::Instant;
 
 use super::core::SandboxCore;
 use super::interrupt::InterruptHandle;
 use super::loaded::LoadedJSSandbox;
+use super::stats::CallStats;
+use crate::engine::MemoryImage;
 use crate::error::{Error, Result};
+use crate::monitor::{MonitorSet, MonitorStarter};
 use crate::script::Script;
 
 /// Longest accepted handler name, in bytes.
@@ -15,16 +19,30 @@ pub const MAX_HANDLER_NAME_LEN: usize = 256;
 /// A sandbox with its JavaScript runtime started: add handlers, then call
 /// [`get_loaded_sandbox`](Self::get_loaded_sandbox) to serve events.
 ///
-/// Each handler is compiled and evaluated when it is added, so a script
-/// that does not compile is reported by [`add_handler`](Self::add_handler),
-/// with its line and column. A script whose evaluation traps or is killed
-/// (say, an endless loop at top level stopped through
-/// [`interrupt_handle`](Self::interrupt_handle)) is reported too, and the
-/// sandbox is rebuilt with the handlers added before it, so it never stays
-/// poisoned.
+/// Each handler is compiled and its top-level code run when it is added, so
+/// a script that does not compile, throws, or is killed is reported by
+/// [`add_handler`](Self::add_handler). Top-level code is guest code like any
+/// other: [`add_handler_with_monitor`](Self::add_handler_with_monitor)
+/// watches it with execution monitors, and
+/// [`interrupt_handle`](Self::interrupt_handle) kills it.
+///
+/// When adding a handler fails, the sandbox is returned to its state from
+/// before that handler: while a handler loads, a copy of the guest state is
+/// kept (nothing to copy for the first handler, whose failure starts a fresh
+/// runtime), so no earlier handler's top-level code ever runs twice, and
+/// the sandbox never stays poisoned.
 pub struct JSSandbox {
     core: SandboxCore,
-    handlers: Vec<(String, Script)>,
+    handlers: Vec<String>,
+    last_load: Option<CallStats>,
+}
+
+/// What a failed load returns the sandbox to.
+enum Checkpoint {
+    /// A fresh runtime: no handler had been added.
+    Fresh,
+    /// The guest state before the load.
+    Image(MemoryImage),
 }
 
 impl JSSandbox {
@@ -32,40 +50,108 @@ impl JSSandbox {
         Self {
             core,
             handlers: Vec::new(),
+            last_load: None,
         }
     }
 
-    /// Compiles `script` and registers its handler under `name`.
+    /// Compiles `script`, runs its top-level code (and the promise jobs it
+    /// starts) and registers its handler under `name`. Nothing watches the
+    /// top-level code: for untrusted scripts use
+    /// [`add_handler_with_monitor`](Self::add_handler_with_monitor).
     ///
     /// Names are 1 to 256 bytes without control characters; the prefix
     /// `host:` is reserved for host modules.
     pub fn add_handler(&mut self, name: impl AsRef<str>, script: Script) -> Result<()> {
-        let name = name.as_ref();
-        let _span = tracing::info_span!("warden.add_handler", handler = name).entered();
+        self.load(name.as_ref(), &script, None)
+    }
+
+    /// Like [`add_handler`](Self::add_handler), with the script's top-level
+    /// code watched by `monitors` exactly as
+    /// [`LoadedJSSandbox::handle_event_with_monitor`](crate::LoadedJSSandbox::handle_event_with_monitor)
+    /// watches a call: every monitor starts on this thread first and a
+    /// refusal means nothing runs; a monitor that fires kills the load,
+    /// counts in `monitor_terminations_total` and logs a warning. A killed
+    /// load returns [`Error::LoadAborted`] (whose
+    /// [`killer`](Error::killer) names the monitor), and the sandbox is as
+    /// it was before.
+    pub fn add_handler_with_monitor<M: MonitorSet>(
+        &mut self,
+        name: impl AsRef<str>,
+        script: Script,
+        monitors: &M,
+    ) -> Result<()> {
+        self.load(name.as_ref(), &script, Some(monitors))
+    }
+
+    fn load(
+        &mut self,
+        name: &str,
+        script: &Script,
+        monitors: Option<&dyn MonitorStarter>,
+    ) -> Result<()> {
+        let _span = tracing::info_span!(
+            "warden.add_handler",
+            handler = name,
+            monitored = monitors.is_some()
+        )
+        .entered();
         validate_handler_name(name)?;
-        if self.handlers.iter().any(|(existing, _)| existing == name) {
+        if self.handlers.iter().any(|existing| existing == name) {
             return Err(Error::DuplicateHandler(name.to_owned()));
         }
-        match self
-            .core
-            .guarded(name, |guest, _| guest.add_handler(name, script.source()))
-        {
-            Ok(()) => {
-                self.handlers.push((name.to_owned(), script));
-                Ok(())
-            }
-            Err(error) if error.poisons() => {
-                self.rebuild()?;
-                Err(error)
-            }
-            Err(error) => Err(error),
+        if self.poisoned() {
+            return Err(Error::Poisoned);
         }
+        let checkpoint = match self.handlers.is_empty() {
+            true => Checkpoint::Fresh,
+            false => Checkpoint::Image(self.core.capture()),
+        };
+        let start = Instant::now();
+        let (result, cpu) = self.core.monitored(name, monitors, |guest| {
+            guest.add_handler(name, script.source())
+        });
+        self.last_load = Some(CallStats::of(start, cpu, &result));
+        let error = match result {
+            Ok(()) => {
+                self.handlers.push(name.to_owned());
+                return Ok(());
+            }
+            // Nothing ran.
+            Err(error @ (Error::MonitorFailed { .. } | Error::MonitorRuntime(_))) => {
+                return Err(error)
+            }
+            Err(error) => error,
+        };
+        // The script's top-level code may have run in part: undo it.
+        self.roll_back(checkpoint)?;
+        if error.poisons() {
+            return Err(Error::LoadAborted {
+                handler: name.to_owned(),
+                cause: Box::new(error),
+            });
+        }
+        Err(error)
+    }
+
+    /// Returns the guest to `checkpoint`.
+    fn roll_back(&mut self, checkpoint: Checkpoint) -> Result<()> {
+        match checkpoint {
+            Checkpoint::Fresh => self.core = self.core.recreate()?,
+            Checkpoint::Image(image) => self.core.restore(&image)?,
+        }
+        Ok(())
+    }
+
+    /// Statistics of the last [`add_handler`](Self::add_handler) (its
+    /// top-level code), or `None` before the first.
+    pub fn last_load_stats(&self) -> Option<CallStats> {
+        self.last_load
     }
 
     /// Unregisters handler `name`.
     pub fn remove_handler(&mut self, name: &str) -> Result<()> {
         let _span = tracing::info_span!("warden.remove_handler", handler = name).entered();
-        let Some(index) = self.handlers.iter().position(|(n, _)| n == name) else {
+        let Some(index) = self.handlers.iter().position(|n| n == name) else {
             return Err(Error::UnknownHandler(name.to_owned()));
         };
         self.core
@@ -84,7 +170,7 @@ impl JSSandbox {
 
     /// The names of the registered handlers, in the order they were added.
     pub fn handler_names(&self) -> impl Iterator<Item = &str> {
-        self.handlers.iter().map(|(name, _)| name.as_str())
+        self.handlers.iter().map(String::as_str)
     }
 
     /// A handle that kills the code running in this sandbox, including a
@@ -94,8 +180,8 @@ impl JSSandbox {
         InterruptHandle::new(self.core.gate().clone())
     }
 
-    /// Whether the sandbox is poisoned. A `JSSandbox` rebuilds itself after
-    /// a trap, so this is `false` unless that rebuild failed.
+    /// Whether the sandbox is poisoned. A `JSSandbox` returns to its state
+    /// before a failed load, so this is `false` unless that failed too.
     pub fn poisoned(&self) -> bool {
         self.core.gate().is_poisoned()
     }
@@ -107,16 +193,6 @@ impl JSSandbox {
             return Err(Error::Poisoned);
         }
         Ok(LoadedJSSandbox::new(self.core))
-    }
-
-    /// Replaces the guest with a fresh one holding the same handlers.
-    fn rebuild(&mut self) -> Result<()> {
-        let mut core = self.core.recreate()?;
-        for (name, script) in &self.handlers {
-            core.guarded(name, |guest, _| guest.add_handler(name, script.source()))?;
-        }
-        self.core = core;
-        Ok(())
     }
 }
 

@@ -8,9 +8,9 @@ use super::core::SandboxCore;
 use super::interrupt::InterruptHandle;
 use super::js::JSSandbox;
 use super::snapshot::Snapshot;
-use super::stats::{CallStats, KILLED_BY_HANDLE};
-use crate::error::{Error, Killer, Result};
-use crate::monitor::{Arming, CallCpu, MonitorSet, Watch};
+use super::stats::CallStats;
+use crate::error::{Error, Result};
+use crate::monitor::{CallCpu, MonitorSet, MonitorStarter};
 
 /// A sandbox with its handlers loaded.
 ///
@@ -113,28 +113,10 @@ impl LoadedJSSandbox {
         monitors: Option<&dyn MonitorStarter>,
     ) -> Result<String> {
         let start = Instant::now();
-        let mut cpu = None;
-        let result = self.call(name, event, gc.unwrap_or(true), monitors, &mut cpu);
-        let wall_time = start.elapsed();
-        let terminated_by = match &result {
-            Err(Error::Killed(killer)) => Some(killer.monitor_name().unwrap_or(KILLED_BY_HANDLE)),
-            _ => None,
-        };
-        if let Err(Error::Killed(Killer::Monitor {
-            name: monitor,
-            budget,
-        })) = &result
-        {
-            metrics::counter!(crate::metrics::MONITOR_TERMINATIONS, "monitor_type" => *monitor)
-                .increment(1);
-            tracing::warn!(triggered_by = *monitor, budget = ?budget, "an execution monitor killed the handler");
-        }
-        self.last_call = Some(CallStats {
-            wall_time,
-            guest_cpu_time: cpu.and_then(CallCpu::elapsed),
-            terminated_by,
-        });
-        crate::metrics::record_call(name, wall_time, result.as_ref().err());
+        let (result, cpu) = self.call(name, event, gc.unwrap_or(true), monitors);
+        let stats = CallStats::of(start, cpu, &result);
+        self.last_call = Some(stats);
+        crate::metrics::record_call(name, stats.wall_time, result.as_ref().err());
         if let Err(error) = &result {
             tracing::debug!(error = %error, "handler call failed");
         }
@@ -147,34 +129,26 @@ impl LoadedJSSandbox {
         event: &str,
         gc: bool,
         monitors: Option<&dyn MonitorStarter>,
-        cpu: &mut Option<CallCpu>,
-    ) -> Result<String> {
+    ) -> (Result<String>, Option<CallCpu>) {
         self.calls += 1;
         let config = self.core.config();
         if event.len() > config.max_event_size {
-            return Err(Error::EventTooLarge {
+            let error = Error::EventTooLarge {
                 size: event.len(),
                 limit: config.max_event_size,
-            });
+            };
+            return (Err(error), None);
         }
         let max_result = config.max_result_size;
-        // Monitors start here, on the calling thread; a refusal means the
-        // handler never runs. The guest's CPU time is measured from here.
-        let race = match monitors {
-            Some(monitors) => {
-                let (reading, race) = CallCpu::start(|| monitors.start());
-                *cpu = reading;
-                Some((race?, Arming::get()?))
-            }
-            None => None,
-        };
-        let gate = self.core.gate().clone();
-        let bytes = self.core.guarded(name, |guest, seq| {
-            let _watch = race.map(|(race, arming)| Watch::start(arming, race, gate, seq));
+        let (bytes, cpu) = self.core.monitored(name, monitors, |guest| {
             guest.call(name, event.as_bytes(), gc, max_result)
-        })?;
-        String::from_utf8(bytes)
-            .map_err(|_| Error::Internal("the guest returned a result that is not UTF-8".into()))
+        });
+        let result = bytes.and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| {
+                Error::Internal("the guest returned a result that is not UTF-8".into())
+            })
+        });
+        (result, cpu)
     }
 
     /// A handle that kills the running call from another thread.
@@ -226,18 +200,6 @@ impl LoadedJSSandbox {
     pub fn unload(self) -> Result<JSSandbox> {
         let _span = tracing::info_span!("warden.unload").entered();
         Ok(JSSandbox::new(self.core.recreate()?))
-    }
-}
-
-/// Object-safe access to [`MonitorSet::start`], so one call path serves
-/// monitored and plain calls.
-trait MonitorStarter {
-    fn start(&self) -> Result<crate::monitor::Race>;
-}
-
-impl<M: MonitorSet> MonitorStarter for M {
-    fn start(&self) -> Result<crate::monitor::Race> {
-        crate::monitor::Sealed::start(self)
     }
 }
 

@@ -1,6 +1,9 @@
 //! [`CallStats`]: what the last handler call cost and how it ended.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::monitor::CallCpu;
 
 /// Statistics of one handler call, from
 /// [`LoadedJSSandbox::last_call_stats`](crate::LoadedJSSandbox::last_call_stats).
@@ -22,3 +25,19 @@ pub struct CallStats {
 
 /// [`CallStats::terminated_by`] of a call killed through an interrupt handle.
 pub const KILLED_BY_HANDLE: &str = "interrupt-handle";
+
+impl CallStats {
+    /// The statistics of a call that started at `start`, whose CPU time was
+    /// measured from `cpu`, and that ended with `result`.
+    pub(crate) fn of<T>(start: Instant, cpu: Option<CallCpu>, result: &Result<T>) -> Self {
+        let terminated_by = match result {
+            Err(Error::Killed(killer)) => Some(killer.monitor_name().unwrap_or(KILLED_BY_HANDLE)),
+            _ => None,
+        };
+        Self {
+            wall_time: start.elapsed(),
+            guest_cpu_time: cpu.and_then(CallCpu::elapsed),
+            terminated_by,
+        }
+    }
+}

@@ -9,7 +9,7 @@ pub(crate) use clock::ThreadCpuClock;
 
 use super::call_cpu::call_start;
 
-use super::{sleep, ExecutionMonitor};
+use super::{check_budget, sleep, ExecutionMonitor};
 use crate::error::{Error, Result};
 
 const NAME: &str = "cpu-time";
@@ -34,14 +34,13 @@ pub struct CpuTimeMonitor {
 }
 
 impl CpuTimeMonitor {
-    /// A monitor with a budget of `budget`, which must not be zero.
+    /// A monitor with a budget of `budget`: longer than zero and at most
+    /// [`MAX_BUDGET`](crate::monitor::MAX_BUDGET) (366 days), or
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig).
     pub fn new(budget: Duration) -> Result<Self> {
-        if budget.is_zero() {
-            return Err(Error::InvalidConfig(
-                "a CPU-time budget must be longer than zero".into(),
-            ));
-        }
-        Ok(Self { budget })
+        Ok(Self {
+            budget: check_budget("CPU-time", budget)?,
+        })
     }
 }
 

@@ -1,0 +1,116 @@
+//! `JSSandbox`: a sandbox whose handlers are being added.
+
+use std::rc::Rc;
+
+use napi::bindgen_prelude::Unknown;
+use napi::Env;
+use napi_derive::napi;
+
+use crate::handle::InterruptHandle;
+use crate::lane::{Lane, Stage};
+use crate::loaded::LoadedJSSandbox;
+use crate::options::{self, Takes};
+use crate::reply::Reply;
+use crate::submit::{self, Held, Promise};
+
+/// A sandbox with its JavaScript runtime started: add handlers, then call
+/// `getLoadedSandbox()`.
+#[napi(js_name = "JSSandbox")]
+pub struct JSSandbox {
+    held: Held,
+    interrupt: warden::InterruptHandle,
+}
+
+impl JSSandbox {
+    pub(crate) fn new(lane: Rc<Lane>, interrupt: warden::InterruptHandle) -> Self {
+        Self {
+            held: Held::new(lane, "JSSandbox"),
+            interrupt,
+        }
+    }
+
+    fn with_js(
+        &self,
+        env: &Env,
+        job: impl FnOnce(&mut warden::JSSandbox) -> Reply + Send + 'static,
+    ) -> napi::Result<Promise> {
+        self.held.submit(env, Stage::js, job)
+    }
+}
+
+#[napi]
+impl JSSandbox {
+    /// Compiles `source`, runs its top-level code and registers its handler
+    /// under `name`. `wallClockTimeoutMs` and `cpuTimeoutMs` watch the
+    /// top-level code as they watch a call; a load that fails leaves the
+    /// sandbox as it was. Resolves when the script has been evaluated.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn add_handler(
+        &self,
+        env: &Env,
+        name: String,
+        source: String,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Promise> {
+        let options = match options::read(options, Takes::Load) {
+            Ok(options) => options,
+            Err(message) => return submit::invalid(env, &message),
+        };
+        self.with_js(env, move |sandbox| {
+            let script = warden::Script::from_content(source);
+            sandbox
+                .add_handler_with_monitor(&name, script, &options.budget)
+                .into()
+        })
+    }
+
+    /// Unregisters handler `name`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn remove_handler(&self, env: &Env, name: String) -> napi::Result<Promise> {
+        self.with_js(env, move |sandbox| sandbox.remove_handler(&name).into())
+    }
+
+    /// Unregisters every handler.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn clear_handlers(&self, env: &Env) -> napi::Result<Promise> {
+        self.with_js(env, |sandbox| sandbox.clear_handlers().into())
+    }
+
+    /// Finishes loading. Consumes this object.
+    #[napi]
+    pub fn get_loaded_sandbox(&mut self, env: &Env) -> napi::Result<LoadedJSSandbox> {
+        let lane = self.held.take(env, "getLoadedSandbox")?;
+        lane.post(Box::new(|stage| {
+            *stage = match std::mem::replace(stage, Stage::Empty) {
+                Stage::Js(sandbox) => sandbox
+                    .get_loaded_sandbox()
+                    .map_or(Stage::Empty, Stage::Loaded),
+                other => other,
+            };
+            Reply::Unit
+        }));
+        Ok(LoadedJSSandbox::new(lane, self.interrupt.clone()))
+    }
+
+    /// Frees the sandbox and its thread now: kills the code running in it,
+    /// refuses the jobs not yet started (their promises reject with
+    /// `ERR_CONSUMED`), and makes every later use throw `ERR_CONSUMED`.
+    /// Calling it again does nothing.
+    #[napi]
+    pub fn dispose(&mut self) {
+        self.interrupt.kill();
+        self.held.dispose();
+    }
+
+    /// Kills the code running in this sandbox, from anywhere.
+    #[napi(getter)]
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle::new(self.interrupt.clone())
+    }
+
+    /// Whether the sandbox is poisoned.
+    #[napi(getter)]
+    pub fn poisoned(&self) -> bool {
+        self.interrupt.is_poisoned()
+    }
+}

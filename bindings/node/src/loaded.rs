@@ -1,0 +1,166 @@
+//! `LoadedJSSandbox`: handlers ready to serve calls.
+
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use napi::bindgen_prelude::{Either, Null, Unknown};
+use napi::Env;
+use napi_derive::napi;
+
+use crate::event;
+use crate::handle::InterruptHandle;
+use crate::js_sandbox::JSSandbox;
+use crate::lane::{Lane, Stage};
+use crate::options::{self, Takes};
+use crate::reply::Reply;
+use crate::snapshot::Snapshot;
+use crate::submit::{self, Held, Promise};
+
+/// Statistics of the last handler call.
+#[napi(object)]
+pub struct CallStats {
+    /// Real time the call took, in milliseconds.
+    pub wall_time_ms: f64,
+    /// CPU time the guest used, in milliseconds (measured on monitored
+    /// calls, else null).
+    pub guest_cpu_time_ms: Either<f64, Null>,
+    /// What killed the call: a monitor's name, `"interrupt-handle"`, or
+    /// null.
+    pub terminated_by: Either<String, Null>,
+}
+
+/// A sandbox with its handlers loaded.
+#[napi(js_name = "LoadedJSSandbox")]
+pub struct LoadedJSSandbox {
+    held: Held,
+    interrupt: warden::InterruptHandle,
+    stats: Arc<Mutex<Option<warden::CallStats>>>,
+}
+
+impl LoadedJSSandbox {
+    pub(crate) fn new(lane: Rc<Lane>, interrupt: warden::InterruptHandle) -> Self {
+        Self {
+            held: Held::new(lane, "LoadedJSSandbox"),
+            interrupt,
+            stats: Arc::default(),
+        }
+    }
+
+    fn with_loaded(
+        &self,
+        env: &Env,
+        job: impl FnOnce(&mut warden::LoadedJSSandbox) -> Reply + Send + 'static,
+    ) -> napi::Result<Promise> {
+        self.held.submit(env, Stage::loaded, job)
+    }
+}
+
+#[napi]
+impl LoadedJSSandbox {
+    /// Calls handler `name` with `event` (any JSON-serializable value) and
+    /// resolves with its result. `wallClockTimeoutMs` and `cpuTimeoutMs`
+    /// watch the call with those budgets (both: first to fire wins); `gc`
+    /// (default true) collects garbage after the call.
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn call_handler(
+        &self,
+        env: &Env,
+        name: String,
+        event: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Promise> {
+        if self.held.lane(env).is_err() {
+            return self.with_loaded(env, |_| Reply::Unit);
+        }
+        let options = match options::read(options, Takes::Call) {
+            Ok(options) => options,
+            Err(message) => return submit::invalid(env, &message),
+        };
+        let json = match event::json(env, event) {
+            Ok(json) => json,
+            Err(message) => return submit::invalid(env, &message),
+        };
+        let stats = self.stats.clone();
+        self.with_loaded(env, move |sandbox| {
+            let result =
+                sandbox.handle_event_with_monitor(&name, &json, &options.budget, options.gc);
+            *stats.lock().unwrap_or_else(|p| p.into_inner()) = sandbox.last_call_stats();
+            match result {
+                Ok(json) => Reply::Json(json),
+                Err(error) => Reply::Warden(error),
+            }
+        })
+    }
+
+    /// Saves the sandbox's state.
+    #[napi(ts_return_type = "Promise<Snapshot>")]
+    pub fn snapshot(&self, env: &Env) -> napi::Result<Promise> {
+        self.with_loaded(env, |sandbox| match sandbox.snapshot() {
+            Ok(snapshot) => Reply::Snapshot(snapshot),
+            Err(error) => Reply::Warden(error),
+        })
+    }
+
+    /// Returns to `snapshot`, clearing poison.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn restore(&self, env: &Env, snapshot: &Snapshot) -> napi::Result<Promise> {
+        let snapshot = snapshot.inner.clone();
+        self.with_loaded(env, move |sandbox| sandbox.restore(&snapshot).into())
+    }
+
+    /// Unloads every handler, returning a JSSandbox with a fresh runtime.
+    /// Consumes this object.
+    #[napi]
+    pub fn unload(&mut self, env: &Env) -> napi::Result<JSSandbox> {
+        let lane = self.held.take(env, "unload")?;
+        lane.post(Box::new(|stage| {
+            *stage = match std::mem::replace(stage, Stage::Empty) {
+                Stage::Loaded(sandbox) => sandbox.unload().map_or(Stage::Empty, Stage::Js),
+                other => other,
+            };
+            Reply::Unit
+        }));
+        Ok(JSSandbox::new(lane, self.interrupt.clone()))
+    }
+
+    /// Frees the sandbox and its thread now: kills the running call,
+    /// refuses the calls not yet started (their promises reject with
+    /// `ERR_CONSUMED`), and makes every later use throw `ERR_CONSUMED`.
+    /// Calling it again does nothing.
+    #[napi]
+    pub fn dispose(&mut self) {
+        self.interrupt.kill();
+        self.held.dispose();
+    }
+
+    /// Kills the running call, from anywhere.
+    #[napi(getter)]
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle::new(self.interrupt.clone())
+    }
+
+    /// Whether a killed or trapped call left the sandbox poisoned. Answers
+    /// at once, even while a call runs.
+    #[napi(getter)]
+    pub fn poisoned(&self) -> bool {
+        self.interrupt.is_poisoned()
+    }
+
+    /// Statistics of the last call, or null before the first.
+    #[napi(getter)]
+    pub fn last_call_stats(&self) -> Either<CallStats, Null> {
+        let stats = *self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        match stats {
+            None => Either::B(Null),
+            Some(stats) => Either::A(CallStats {
+                wall_time_ms: stats.wall_time.as_secs_f64() * 1e3,
+                guest_cpu_time_ms: stats
+                    .guest_cpu_time
+                    .map_or(Either::B(Null), |t| Either::A(t.as_secs_f64() * 1e3)),
+                terminated_by: stats
+                    .terminated_by
+                    .map_or(Either::B(Null), |t| Either::A(t.to_owned())),
+            }),
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! [`Sleep`]: the precise timer behind [`sleep`](super::sleep) and
+//! [`sleep_until`](super::sleep_until).
+//!
+//! The monitor runtime's own timer counts whole milliseconds, so a budget
+//! would end up to two milliseconds late. Monitor sleeps instead go to one
+//! timer thread, shared by every sandbox, that waits on a condition variable
+//! until the earliest deadline (the operating system wakes it within tens of
+//! microseconds) and wakes the sleeps that are due. It starts with the first
+//! sleep and parks when none is pending.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+/// A future that completes at its deadline.
+pub(crate) struct Sleep {
+    deadline: Instant,
+    /// The registration with the timer, once polled.
+    id: Option<u64>,
+}
+
+impl Sleep {
+    /// Completes at `deadline`.
+    pub(crate) fn until(deadline: Instant) -> Self {
+        Self { deadline, id: None }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if Instant::now() >= self.deadline {
+            if let Some(id) = self.id.take() {
+                timer().cancel(id);
+            }
+            return Poll::Ready(());
+        }
+        let id = *self.id.get_or_insert_with(|| timer().next_id());
+        timer().schedule(id, self.deadline, cx.waker());
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            timer().cancel(id);
+        }
+    }
+}
+
+/// The pending sleeps and the thread that wakes them.
+struct Timer {
+    state: Mutex<State>,
+    changed: Condvar,
+    ids: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    /// Deadlines, earliest first; entries of cancelled or rescheduled sleeps
+    /// stay until they come up, and are then skipped.
+    queue: BinaryHeap<Reverse<(Instant, u64)>>,
+    /// The live sleeps: their deadline and who to wake.
+    sleeps: HashMap<u64, (Instant, Waker)>,
+}
+
+fn timer() -> &'static Timer {
+    static TIMER: OnceLock<Timer> = OnceLock::new();
+    TIMER.get_or_init(|| {
+        std::thread::Builder::new()
+            .name("warden-timer".into())
+            .spawn(|| timer().run())
+            .expect("cannot start the monitor timer thread");
+        Timer {
+            state: Mutex::default(),
+            changed: Condvar::new(),
+            ids: AtomicU64::new(1),
+        }
+    })
+}
+
+impl Timer {
+    fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn schedule(&self, id: u64, deadline: Instant, waker: &Waker) {
+        let mut state = self.lock();
+        let earliest = state.queue.peek().map(|Reverse((at, _))| *at);
+        match state.sleeps.get_mut(&id) {
+            Some((_, known)) => known.clone_from(waker),
+            None => {
+                state.sleeps.insert(id, (deadline, waker.clone()));
+                state.queue.push(Reverse((deadline, id)));
+            }
+        }
+        drop(state);
+        if earliest.is_none_or(|at| deadline < at) {
+            self.changed.notify_one();
+        }
+    }
+
+    fn cancel(&self, id: u64) {
+        self.lock().sleeps.remove(&id);
+    }
+
+    fn run(&self) {
+        let mut state = self.lock();
+        loop {
+            let now = Instant::now();
+            while let Some(&Reverse((at, id))) = state.queue.peek() {
+                if !state.sleeps.contains_key(&id) {
+                    state.queue.pop();
+                    continue;
+                }
+                if at > now {
+                    break;
+                }
+                state.queue.pop();
+                if let Some((_, waker)) = state.sleeps.remove(&id) {
+                    waker.wake();
+                }
+            }
+            state = match state.queue.peek() {
+                Some(&Reverse((at, _))) => {
+                    let wait = at.saturating_duration_since(Instant::now());
+                    self.changed
+                        .wait_timeout(state, wait)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0
+                }
+                None => self.changed.wait(state).unwrap_or_else(|p| p.into_inner()),
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn sleeps_complete_at_their_deadline_in_order() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let start = Instant::now();
+        let order = Mutex::new(Vec::new());
+        let wake = |ms: u64| {
+            let order = &order;
+            async move {
+                Sleep::until(start + Duration::from_millis(ms)).await;
+                order.lock().unwrap().push((ms, start.elapsed()));
+            }
+        };
+        runtime.block_on(async { tokio::join!(wake(30), wake(10), wake(20)) });
+        let order = order.into_inner().unwrap();
+        assert_eq!(
+            order.iter().map(|(ms, _)| *ms).collect::<Vec<_>>(),
+            [10, 20, 30]
+        );
+        for (ms, at) in order {
+            assert!(at >= Duration::from_millis(ms), "{ms} ms woke at {at:?}");
+        }
+    }
+
+    #[test]
+    fn a_dropped_sleep_is_forgotten() {
+        let sleep = Sleep::until(Instant::now() + Duration::from_secs(3600));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut sleep = Box::pin(sleep);
+        runtime.block_on(async {
+            let polled = std::future::poll_fn(|cx| Poll::Ready(sleep.as_mut().poll(cx))).await;
+            assert!(polled.is_pending());
+        });
+        let id = sleep.id.unwrap();
+        drop(sleep);
+        assert!(!timer().lock().sleeps.contains_key(&id));
+    }
+}
