@@ -2,8 +2,10 @@
 //!
 //! Every handler is compiled as an ES module named after the handler, so it
 //! may `import` host modules and its top-level declarations stay private to
-//! it. The entry point is the module's local `handler` binding (a plain
-//! `function handler(event)` needs no `export`), or else its `handler` export.
+//! it. The entry point is the module's `handler` export when it has one;
+//! else its local `handler` binding, so that a plain `function handler(event)`
+//! needs no `export`. The export wins because a bundle may hold a dependency
+//! whose own top-level `function handler` is not the one the bundle exports.
 
 use rquickjs::promise::PromiseState;
 use rquickjs::{Ctx, Function, Module, Value};
@@ -63,7 +65,11 @@ pub(crate) fn compile<'js>(
             ))
         }
     }
-    let entry: Value = module.get(export).map_err(|e| failed(ctx, e))?;
+    let exported: Value = module.get("handler").map_err(|e| failed(ctx, e))?;
+    let entry = match exported.is_function() {
+        true => exported,
+        false => module.get(export).map_err(|e| failed(ctx, e))?,
+    };
     match entry.into_function() {
         Some(function) => Ok(function),
         None => Err(compile_error(

@@ -325,3 +325,65 @@ fn the_smallest_memory_limit_accepted_parses_every_event_of_the_largest_size() {
         }
     }
 }
+
+/// `count` object keys of 32 characters whose unkeyed engine hash
+/// (`h * 263 + c`) agrees in its low 14 bits: each 2-character block is
+/// either `(a, b)` or `(a + 62, b + 78)`, and 62 * 263 + 78 = 2^14.
+fn colliding_keys(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|n| {
+            (0..16)
+                .map(|bit| {
+                    let (a, b) = (b'#' + bit as u8, b'#' + bit as u8 % 8);
+                    if n >> bit & 1 == 1 {
+                        [a + 62, b + 78]
+                    } else {
+                        [a, b]
+                    }
+                })
+                .map(|pair| String::from_utf8(pair.to_vec()).unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+/// An object event with the given keys.
+fn object_with(keys: &[String]) -> String {
+    let fields: Vec<String> = keys.iter().map(|k| format!("\"{k}\":0")).collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+#[test]
+fn events_whose_keys_collide_in_the_unkeyed_hash_parse_in_linear_time() {
+    let count = 20_000;
+    let colliding = object_with(&colliding_keys(count));
+    // Keys of the same length and alphabet that collide in nothing.
+    let spread: Vec<String> = (0..count)
+        .map(|n| format!("{:032x}", n * 2654435761usize))
+        .collect();
+    let spread = object_with(&spread);
+    let mut loaded = loaded(&[(
+        "count",
+        "function handler(e) { return Object.keys(e).length; }",
+    )]);
+    let mut best = |event: &str| {
+        (0..3)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                assert_eq!(
+                    loaded.handle_event("count", event, None).unwrap(),
+                    count.to_string()
+                );
+                start.elapsed()
+            })
+            .min()
+            .unwrap()
+    };
+    let (colliding, spread) = (best(&colliding), best(&spread));
+    println!("colliding keys: {colliding:?}, spread keys: {spread:?}");
+    // The unkeyed hash made colliding keys take 100 times longer.
+    assert!(
+        colliding < spread * 5 + std::time::Duration::from_millis(50),
+        "colliding {colliding:?}, spread {spread:?}"
+    );
+}

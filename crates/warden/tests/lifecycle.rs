@@ -50,6 +50,32 @@ fn es_module_handlers_and_plain_scripts_both_load() {
 }
 
 #[test]
+fn the_handler_export_wins_over_a_local_function_named_handler() {
+    // The shape esbuild gives a bundle whose dependency declares its own
+    // top-level `function handler`: the user's function is renamed and
+    // exported as `handler`.
+    let bundle = "function handler() { return 'the dependency'; }
+        function handler2(e) { return { from: 'the bundle', x: e.x }; }
+        export { handler2 as handler };";
+    let mut loaded = loaded(&[
+        ("bundle", bundle),
+        // A local `handler` beside an exported non-function: the local runs.
+        (
+            "local",
+            "function handler() { return 'local'; } export const other = 1;",
+        ),
+    ]);
+    assert_eq!(
+        loaded.handle_event("bundle", r#"{"x":1}"#, None).unwrap(),
+        r#"{"from":"the bundle","x":1}"#
+    );
+    assert_eq!(
+        loaded.handle_event("local", "{}", None).unwrap(),
+        r#""local""#
+    );
+}
+
+#[test]
 fn handlers_can_be_removed_and_cleared() {
     let mut sandbox = js_sandbox();
     sandbox

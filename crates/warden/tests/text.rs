@@ -207,3 +207,38 @@ fn host_function_results_are_bounded_like_their_arguments() {
         )
     );
 }
+
+#[test]
+fn a_calls_console_output_is_bounded_and_the_drop_is_reported() {
+    let (builder, lines) = collecting();
+    let builder = builder.max_console_output(64 * 1024);
+    let mut loaded = loaded_with(
+        builder,
+        &[(
+            "chatty",
+            "function handler(e) { for (let i = 0; i < e.n; i++) console.log('x'.repeat(1023)); return e.n; }",
+        )],
+    );
+    assert_eq!(
+        loaded
+            .handle_event("chatty", r#"{"n":5000}"#, None)
+            .unwrap(),
+        "5000"
+    );
+    let printed = lines.lock().unwrap().clone();
+    let (note, kept) = printed.split_last().unwrap();
+    assert_eq!(kept.len(), 64);
+    assert!(kept.iter().all(|line| line.len() == 1023));
+    assert_eq!(
+        note,
+        "[warden] 4936 console line(s), 5049528 bytes, were dropped: over this call's budget \
+         of 65536 bytes of console output"
+    );
+    // The next call has its whole budget again.
+    lines.lock().unwrap().clear();
+    assert_eq!(
+        loaded.handle_event("chatty", r#"{"n":3}"#, None).unwrap(),
+        "3"
+    );
+    assert_eq!(lines.lock().unwrap().len(), 3);
+}

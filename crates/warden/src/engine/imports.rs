@@ -32,6 +32,9 @@ impl HostImports for WardenImports {
         ptr: u32,
         len: u32,
     ) -> wasmtime::Result<u32> {
+        if !caller.data_mut().console.admit(len as usize) {
+            return Ok(0);
+        }
         let text = read_text(caller, ptr, len)?;
         (caller.data().print)(LogLevel::from_u32(level), &text);
         Ok(0)

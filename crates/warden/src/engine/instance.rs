@@ -73,6 +73,8 @@ pub(crate) struct InstanceLimits {
     pub(crate) memory: usize,
     /// The arguments of one host-function call, in bytes of JSON.
     pub(crate) host_args: usize,
+    /// The console output of one call, in bytes.
+    pub(crate) console: usize,
 }
 
 /// The limits the guest runtime enforces itself.
@@ -120,6 +122,7 @@ impl GuestInstance {
             host,
             print,
             max_host_args: limits.host_args,
+            console: super::console::ConsoleBudget::new(limits.console),
             pending: Vec::new(),
         };
         let mut store = Store::new(&engine.engine, data);
@@ -377,6 +380,12 @@ impl GuestInstance {
         self.stack_pointer
             .set(&mut self.store, Val::I32(image.stack_pointer))?;
         Ok(())
+    }
+
+    /// Ends the console accounting of a call: what it could not print, if
+    /// anything.
+    pub(crate) fn finish_console(&mut self) -> Option<super::Dropped> {
+        self.store.data_mut().console.finish()
     }
 
     /// Current size of linear memory in bytes, not counting the stack

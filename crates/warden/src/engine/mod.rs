@@ -3,6 +3,7 @@
 
 mod abi;
 mod cache;
+mod console;
 mod gate;
 mod imports;
 mod instance;
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Memory, OptLevel, StoreLimits};
 
+pub(crate) use console::Dropped;
 pub(crate) use gate::CallGate;
 pub(crate) use instance::{
     GuestFailure, GuestInstance, InstanceLimits, MemoryImage, RuntimeLimits, TrapKind,
@@ -41,6 +43,8 @@ pub(crate) struct StoreData {
     print: PrintFn,
     /// The largest arguments a `host_call` may pass, in bytes of JSON.
     max_host_args: usize,
+    /// The console output of the running call.
+    console: console::ConsoleBudget,
     /// The result of the last `host_call`, until `host_take` copies it.
     pending: Vec<u8>,
 }
@@ -119,6 +123,7 @@ impl SharedEngine {
             InstanceLimits {
                 memory: TEMPLATE_MEMORY_LIMIT,
                 host_args: 0,
+                console: 0,
             },
         )
         .map_err(|e| fail("instantiate", &e))?;

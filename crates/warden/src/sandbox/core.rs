@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use warden_abi::{ErrorInfo, Status};
+use warden_abi::{ErrorInfo, LogLevel, Status};
 
 use super::config::SandboxConfig;
 use crate::engine::{
@@ -54,6 +54,7 @@ impl SandboxCore {
             InstanceLimits {
                 memory: config.linear_memory_limit(),
                 host_args: config.max_result_size,
+                console: config.max_console_output,
             },
         )
         .map_err(|e| Error::Internal(format!("cannot instantiate the guest: {e:#}")))?;
@@ -106,6 +107,9 @@ impl SandboxCore {
         let seq = self.gate.begin();
         let outcome = op(&mut self.instance, seq);
         let killer = self.gate.end();
+        if let Some(dropped) = self.instance.finish_console() {
+            (self.config.print)(LogLevel::Warn, &dropped.note());
+        }
         outcome.map_err(|failure| self.failure_to_error(failure, handler, killer))
     }
 
