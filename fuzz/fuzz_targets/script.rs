@@ -1,10 +1,10 @@
 //! Arbitrary source text as a handler script, then one monitored call.
 //!
-//! `add_handler` runs the script's top-level code, so a watchdog kills it
-//! through the sandbox's interrupt handle after 200 ms; the call itself runs
-//! under a 50 ms wall-clock and CPU-time budget. Both must end in `Ok` or a
-//! clean typed error, a script with a raw NUL byte must be a compile error,
-//! `add_handler` must never leave the sandbox poisoned,
+//! `add_handler_with_monitor` runs the script's top-level code under a 200 ms
+//! wall-clock and CPU-time budget, with a watchdog far behind it; the call
+//! itself runs under a 50 ms budget. Both must end in `Ok` or a clean typed
+//! error, a script with a raw NUL byte must be a compile error, a load must
+//! never leave the sandbox poisoned (it returns to its state before),
 //! the poison flag must match the call's error, and the sandbox must be
 //! usable afterwards: an echo handler added before the script answers its
 //! event exactly, or fails cleanly.
@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use warden::{
-    CpuTimeMonitor, Error, Killer, LoadedJSSandbox, SandboxBuilder, Script, Snapshot,
+    CpuTimeMonitor, Error, LoadedJSSandbox, SandboxBuilder, Script, Snapshot,
     WallClockMonitor,
 };
 use warden_fuzz::{check_error, Watchdog};
@@ -49,9 +49,17 @@ fuzz_target!(|data: &[u8]| {
         .add_handler("echo", Script::from_content(ECHO))
         .unwrap();
 
-    let watchdog = Watchdog::arm(sandbox.interrupt_handle(), TOP_LEVEL_BUDGET);
-    let added = sandbox.add_handler("h", Script::from_content(source.as_ref()));
-    let watchdog_fired = watchdog.disarm();
+    let load_budget = (
+        WallClockMonitor::new(TOP_LEVEL_BUDGET).unwrap(),
+        CpuTimeMonitor::new(TOP_LEVEL_BUDGET).unwrap(),
+    );
+    let watchdog = Watchdog::arm(sandbox.interrupt_handle(), BACKSTOP);
+    let added =
+        sandbox.add_handler_with_monitor("h", Script::from_content(source.as_ref()), &load_budget);
+    assert!(
+        !watchdog.disarm(),
+        "the monitors did not stop the top-level code: {added:?}"
+    );
     if source.contains('\0') {
         // The engine reads source as a C string: a raw NUL is refused up
         // front as a compile error.
@@ -62,15 +70,15 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Err(error) = &added {
         check_error(error);
-        if watchdog_fired {
-            // Only the watchdog kills here, and it names the handle.
+        // A kill names one of the load's monitors.
+        if let Some(killer) = error.killer() {
             assert!(
-                matches!(error, Error::Killed(Killer::Handle)) || !error.poisons(),
+                matches!(killer.monitor_name(), Some("wall-clock" | "cpu-time")),
                 "{error}"
             );
         }
-        // A JSSandbox rebuilds itself after a trap: never left poisoned,
-        // and the handlers added before are still there.
+        // A failed load returns the sandbox to its state before: never
+        // left poisoned, and the handlers added before are still there.
         assert!(
             !sandbox.poisoned(),
             "add_handler left the sandbox poisoned: {error}"

@@ -19,6 +19,7 @@ pub fn check_error(error: &Error) {
     match error {
         Error::Internal(message) => panic!("internal error (a bug in Warden): {message}"),
         Error::GuestTrap(message) => panic!("the guest trapped: {message} ({text})"),
+        Error::LoadAborted { cause, .. } => check_error(cause),
         _ => {}
     }
 }
