@@ -53,14 +53,16 @@ export interface WardenError extends Error {
 /** Configures sandboxes. Every setter returns the builder. */
 export declare class SandboxBuilder {
   constructor();
-  /** The most linear memory the guest may use, in bytes (default 64 MiB). */
+  /** The most linear memory the guest may use, in bytes (default 64 MiB), beside its 16 MiB stack region; at least enough to parse any event of `maxEventSize`. */
   guestMemoryLimit(bytes: number): this;
-  /** The most native stack wasm code may use, in bytes (default 1 MiB, at most 8 MiB). */
+  /** The native stack of a call, in bytes of address space (default 64 MiB, 1 to 256 MiB); JavaScript may recurse a twentieth of it deep. */
   maxWasmStack(bytes: number): this;
   /** The largest event accepted, in bytes of JSON (default 1 MiB). */
   maxEventSize(bytes: number): this;
   /** The largest result a handler may return, in bytes of JSON (default 1 MiB); also bounds the JSON arguments of one host-function call. */
   maxResultSize(bytes: number): this;
+  /** The most console output one call may print, in bytes (default 1 MiB); past it, lines are dropped and one line says how many. */
+  maxConsoleOutput(bytes: number): this;
   /** Receives each line the guest prints with `console.*` (at most 64 KiB; longer lines are cut), before the call's promise settles. */
   print(callback: (level: LogLevel, line: string) => void): this;
   /** Validates the settings and prepares the engine. Consumes the builder. */
@@ -73,6 +75,10 @@ export declare class ProtoJSSandbox {
   hostModule(name: string): HostModule;
   /** Starts the JavaScript runtime on a thread of its own. Consumes this object. */
   loadRuntime(): JSSandbox;
+  /** Frees this object now; later use throws `ERR_CONSUMED`. Calling it again does nothing. */
+  dispose(): void;
+  /** The same as `dispose()`, for `using`. */
+  [Symbol.dispose](): void;
 }
 
 /** The functions of one host module. */
@@ -87,18 +93,37 @@ export declare class HostModule {
 
 /** A sandbox with its runtime started: add handlers, then `getLoadedSandbox()`. */
 export declare class JSSandbox {
-  /** Compiles `source` (declares `function handler(event)` or exports `handler`) under `name`. */
-  addHandler(name: string, source: string): Promise<void>;
+  /**
+   * Compiles `source` (exports `handler` or declares `function handler(event)`)
+   * under `name`, running its top-level code under the given timeouts. A load
+   * that fails leaves the sandbox as it was before.
+   */
+  addHandler(name: string, source: string, options?: LoadOptions): Promise<void>;
   /** Unregisters handler `name`. */
   removeHandler(name: string): Promise<void>;
   /** Unregisters every handler. */
   clearHandlers(): Promise<void>;
   /** Finishes loading. Consumes this object. */
   getLoadedSandbox(): LoadedJSSandbox;
+  /**
+   * Frees the sandbox and its thread now: kills the running code, rejects
+   * jobs not yet started with `ERR_CONSUMED`; later use throws `ERR_CONSUMED`.
+   */
+  dispose(): void;
+  /** The same as `dispose()`, for `using`. */
+  [Symbol.dispose](): void;
   /** Kills the code running in this sandbox (also valid for the LoadedJSSandbox it becomes). */
   readonly interruptHandle: InterruptHandle;
   /** Whether the sandbox is poisoned. */
   readonly poisoned: boolean;
+}
+
+/** Options of `addHandler`: budgets for the script's top-level code. */
+export interface LoadOptions {
+  /** Kill the load after this much real time, in whole milliseconds (1 to 3,600,000). */
+  wallClockTimeoutMs?: number;
+  /** Kill the load after this much guest CPU time, in whole milliseconds (1 to 3,600,000). */
+  cpuTimeoutMs?: number;
 }
 
 /** Options of `callHandler`. */
@@ -135,6 +160,13 @@ export declare class LoadedJSSandbox {
   restore(snapshot: Snapshot): Promise<void>;
   /** Unloads every handler, returning a JSSandbox with a fresh runtime. Consumes this object. */
   unload(): JSSandbox;
+  /**
+   * Frees the sandbox and its thread now: kills the running call, rejects
+   * calls not yet started with `ERR_CONSUMED`; later use throws `ERR_CONSUMED`.
+   */
+  dispose(): void;
+  /** The same as `dispose()`, for `using`. */
+  [Symbol.dispose](): void;
   /** Kills the running call; answers at once, even while a call runs. */
   readonly interruptHandle: InterruptHandle;
   /** Whether a killed or trapped call left the sandbox poisoned; answers at once. */

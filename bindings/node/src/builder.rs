@@ -71,7 +71,7 @@ impl SandboxBuilder {
         Ok(this)
     }
 
-    /// The most native stack wasm code may use, in bytes.
+    /// The native stack of a call, in bytes of address space.
     #[napi]
     pub fn max_wasm_stack<'env>(
         &mut self,
@@ -94,6 +94,24 @@ impl SandboxBuilder {
     ) -> napi::Result<This<'env>> {
         let bytes = byte_count(env, "maxEventSize", bytes)?;
         self.update(env, |b| b.max_event_size(bytes))?;
+        Ok(this)
+    }
+
+    /// The most console output one call may print, in bytes.
+    #[napi]
+    pub fn max_console_output<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        bytes: f64,
+    ) -> napi::Result<This<'env>> {
+        if !(bytes.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&bytes)) {
+            return Err(errors::invalid(
+                env,
+                &format!("maxConsoleOutput must be a whole number of bytes, got {bytes}"),
+            ));
+        }
+        self.update(env, |b| b.max_console_output(bytes as usize))?;
         Ok(this)
     }
 
