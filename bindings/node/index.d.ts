@@ -55,7 +55,7 @@ export declare class SandboxBuilder {
   constructor();
   /** The most linear memory the guest may use, in bytes (default 64 MiB), beside its 16 MiB stack region; at least enough to parse any event of `maxEventSize`. */
   guestMemoryLimit(bytes: number): this;
-  /** The native stack of a call, in bytes of address space (default 64 MiB, 1 to 256 MiB); JavaScript may recurse a twentieth of it deep. */
+  /** The native stack of a call, in bytes of address space (default 64 MiB, 1 to 256 MiB); JavaScript may recurse a sixth of it deep. */
   maxWasmStack(bytes: number): this;
   /** The largest event accepted, in bytes of JSON (default 1 MiB). */
   maxEventSize(bytes: number): this;

@@ -20,13 +20,19 @@
 //!    keys collide makes parsing quadratic. The hash becomes a keyed mix; the
 //!    key comes from host entropy when the runtime is created
 //!    (`warden_hash_key`).
-//! 3. **JSON recursion that costs stack.** The JSON parser and serializer
-//!    recurse with almost no shadow stack per level, so their depth was
-//!    bounded only by the native stack (and the serializer's cycle check is
-//!    linear in the depth, which made 200,000 levels take minutes). Each
-//!    level now takes 256 bytes of shadow stack, so the engine's stack limit
-//!    stops them at a depth of the order of JavaScript recursion (about
-//!    12,000 levels by default), with a catchable `RangeError`.
+//! 3. **Recursion that costs stack.** The engine's stack limit bounds the
+//!    guest's shadow stack, but some recursions take far more native stack
+//!    than shadow stack per level: the JSON parser and serializer, the
+//!    source parser on nested expressions and statements, and
+//!    `Array.prototype.flat`. Unchecked, they would run the native stack
+//!    out first (a trap that poisons), and the serializer, whose cycle
+//!    check is linear in the depth, could spend minutes on 200,000 levels.
+//!    Each of their levels now reserves shadow stack (768 bytes for JSON,
+//!    512 for the parser, 256 for `flat`), which keeps every path's
+//!    native-to-shadow ratio below the share the runtime allows (see
+//!    `NATIVE_PER_JS_STACK`), so they end in a catchable `RangeError` at a
+//!    depth of the order of JavaScript recursion (about 11,600 levels of
+//!    `JSON.parse` and 14,000 of `JSON.stringify` by default).
 //! 4. **Out of memory without corruption.** When growing an object's
 //!    property table fails, the table's shape has been taken off the
 //!    collector's list, and reporting the failure allocates the error
@@ -85,23 +91,49 @@ const EDITS: &[Edit] = &[
         count: 2,
     },
     Edit {
-        what: "JSON recursion costs stack (definition)",
+        what: "recursion costs stack (definition)",
         find: "static inline uint32_t warden_hash_step(",
-        replace: "/* warden: shadow stack taken by each level of JSON recursion */\n\
-                  #define WARDEN_JSON_LEVEL() char warden_level[256]; __asm__ volatile(\"\" : : \"r\"(warden_level))\n\n\
+        replace: "/* warden: shadow stack taken by one level of a recursion that costs \
+                  little shadow stack but much native stack */\n\
+                  #define WARDEN_STACK_COST(bytes) char warden_level[bytes]; \
+                  __asm__ volatile(\"\" : : \"r\"(warden_level))\n\n\
                   static inline uint32_t warden_hash_step(",
         count: 1,
     },
     Edit {
-        what: "JSON recursion costs stack (parser)",
+        what: "recursion costs stack (JSON parser)",
         find: "static JSValue json_parse_value(JSParseState *s, JSONParseRecord *pr)\n{\n",
-        replace: "static JSValue json_parse_value(JSParseState *s, JSONParseRecord *pr)\n{\n    WARDEN_JSON_LEVEL();\n",
+        replace: "static JSValue json_parse_value(JSParseState *s, JSONParseRecord *pr)\n{\n    WARDEN_STACK_COST(768);\n",
         count: 1,
     },
     Edit {
-        what: "JSON recursion costs stack (serializer)",
+        what: "recursion costs stack (JSON serializer)",
         find: "JSValueConst indent)\n{\n",
-        replace: "JSValueConst indent)\n{\n    WARDEN_JSON_LEVEL();\n",
+        replace: "JSValueConst indent)\n{\n    WARDEN_STACK_COST(768);\n",
+        count: 1,
+    },
+    Edit {
+        what: "recursion costs stack (operands in source)",
+        find: "static __exception int js_parse_unary(JSParseState *s, int parse_flags)\n{\n",
+        replace: "static __exception int js_parse_unary(JSParseState *s, int parse_flags)\n{\n    WARDEN_STACK_COST(512);\n",
+        count: 1,
+    },
+    Edit {
+        what: "recursion costs stack (assignments in source)",
+        find: "static __exception int js_parse_assign_expr2(JSParseState *s, int parse_flags)\n{\n",
+        replace: "static __exception int js_parse_assign_expr2(JSParseState *s, int parse_flags)\n{\n    WARDEN_STACK_COST(512);\n",
+        count: 1,
+    },
+    Edit {
+        what: "recursion costs stack (statements in source)",
+        find: "                                                  int decl_mask)\n{\n",
+        replace: "                                                  int decl_mask)\n{\n    WARDEN_STACK_COST(512);\n",
+        count: 1,
+    },
+    Edit {
+        what: "recursion costs stack (Array.prototype.flat)",
+        find: "                                   JSValueConst thisArg)\n{\n    JSValue element;\n",
+        replace: "                                   JSValueConst thisArg)\n{\n    WARDEN_STACK_COST(256);\n    JSValue element;\n",
         count: 1,
     },
     Edit {

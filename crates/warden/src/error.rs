@@ -141,7 +141,7 @@ pub enum Error {
         error: JsError,
     },
     /// The event is not valid JSON, or is nested more deeply than the
-    /// engine's JSON parser allows (about 12,000 levels by default, see
+    /// engine's JSON parser allows (about 11,600 levels by default, see
     /// [`SandboxBuilder::max_wasm_stack`](crate::SandboxBuilder::max_wasm_stack)).
     #[error("invalid event: {0}")]
     InvalidEvent(String),

@@ -28,6 +28,17 @@ const CATCHING: &str = r#"
         regexp: () => new RegExp("(?:".repeat(100000) + "a" + ")".repeat(100000)),
         generator: () => { function* g() { yield* g(); } return [...g()]; },
         apply: () => { function f() { return f.apply(null, []); } return f(); },
+        arrays: () => eval("[".repeat(500000) + "]".repeat(500000)),
+        objects: () => eval("(" + "{a:".repeat(200000) + "1" + "}".repeat(200000) + ")"),
+        unary: () => eval("!".repeat(500000) + "1"),
+        assignment: () => eval("var a; " + "a = ".repeat(500000) + "1"),
+        calls: () => eval("f(".repeat(200000) + ")".repeat(200000)),
+        classes: () => eval("(class extends ".repeat(50000) + "Object" + "{})".repeat(50000)),
+        templates: () => eval("`${".repeat(200000) + "1" + "}`".repeat(200000)),
+        blocks: () => eval("{".repeat(500000) + "}".repeat(500000)),
+        ifs: () => eval("if (1) ".repeat(500000) + ";"),
+        flat: () => { let v = []; for (let i = 0; i < 500000; i++) v = [v]; return v.flat(Infinity); },
+        proxyChain: () => { let p = {}; for (let i = 0; i < 200000; i++) p = new Proxy(p, {}); return p.x; },
     };
     function handler(e) {
         try { attacks[e.what](); return "no error"; }
@@ -95,6 +106,17 @@ fn every_way_to_overflow_the_stack_is_a_catchable_error() {
         "source",
         "generator",
         "apply",
+        "arrays",
+        "objects",
+        "unary",
+        "assignment",
+        "calls",
+        "classes",
+        "templates",
+        "blocks",
+        "ifs",
+        "flat",
+        "proxyChain",
     ] {
         let event = format!(r#"{{"what":"{what}"}}"#);
         let caught = loaded.handle_event("catching", &event, None).unwrap();

@@ -15,7 +15,7 @@ const MIB: usize = 1024 * KIB;
 /// Default guest memory limit: 64 MiB.
 pub const DEFAULT_GUEST_MEMORY_LIMIT: usize = 64 * MIB;
 /// Default native stack of a guest call: 64 MiB of address space (about
-/// 11,000 levels of plain JavaScript recursion).
+/// 13,700 levels of plain JavaScript recursion).
 pub const DEFAULT_MAX_WASM_STACK: usize = 64 * MIB;
 /// Default maximum event size: 1 MiB.
 pub const DEFAULT_MAX_EVENT_SIZE: usize = MIB;
@@ -43,10 +43,14 @@ const MIN_JS_HEAP: usize = 4 * MIB;
 /// Native stack per byte of the guest's JavaScript stack. The engine checks
 /// its JavaScript stack (the guest's shadow stack) and throws a catchable
 /// `RangeError` past its limit; the native stack must outlast it on every
-/// path. Measured native-to-shadow ratios: about 3 for JavaScript calls,
-/// proxies and `toString` chains, 4 for the regular-expression compiler, 13
-/// for `JSON.parse` and up to 16 for the parser on deeply nested source.
-const NATIVE_PER_JS_STACK: usize = 20;
+/// path. With the QuickJS edits that make the native-heavy recursions
+/// reserve shadow stack (`build/quickjs_patches.rs`), every path measured
+/// (calls, proxies, `toString` chains, getters, generators, `JSON`, the
+/// source parser on nested expressions, statements and classes, the
+/// regular-expression compiler, `flat`) still stops with a `RangeError`
+/// when the limit is a quarter of the native stack, so a sixth leaves
+/// half as much again in reserve.
+const NATIVE_PER_JS_STACK: usize = 6;
 
 /// Shadow stack kept free below the JavaScript stack limit, for the C code
 /// that runs after the last check.
