@@ -576,3 +576,61 @@ fn budgets_past_the_clock_range_are_refused() {
         assert_eq!(result.unwrap(), "[1]");
     }
 }
+
+/// A monitor whose kill never arrives on its own, as when the threads that
+/// deliver kills run late on a loaded machine: its future is ready once its
+/// deadline has passed, but never wakes anyone.
+struct Late(Duration);
+
+impl ExecutionMonitor for Late {
+    fn get_monitor(&self) -> warden::Result<impl Future<Output = ()> + Send + 'static> {
+        let deadline = Instant::now() + self.0;
+        Ok(std::future::poll_fn(move |_| {
+            if Instant::now() >= deadline {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        }))
+    }
+    fn name(&self) -> &'static str {
+        "late"
+    }
+    fn budget(&self) -> Option<Duration> {
+        Some(self.0)
+    }
+}
+
+#[test]
+fn a_call_that_outlasts_its_budget_is_killed_even_when_the_kill_comes_late() {
+    let mut loaded = loaded(&[
+        ("echo", ECHO),
+        ("busy", "function handler(e) { const end = Date.now() + e.ms; while (Date.now() < end) {} return e.ms; }"),
+    ]);
+    let snapshot = loaded.snapshot().unwrap();
+    // Inside its budget, a call is untouched.
+    let roomy = Late(Duration::from_secs(60));
+    assert_eq!(
+        loaded
+            .handle_event_with_monitor("busy", r#"{"ms":20}"#, &roomy, None)
+            .unwrap(),
+        "20"
+    );
+    // Past it, the call counts as killed, for short and armed-late budgets.
+    for budget in [Duration::from_millis(2), Duration::from_millis(11)] {
+        let result = loaded.handle_event_with_monitor("busy", r#"{"ms":40}"#, &Late(budget), None);
+        match result {
+            Err(Error::Killed(killer)) => assert_eq!(
+                killer,
+                Killer::Monitor {
+                    name: "late",
+                    budget: Some(budget)
+                }
+            ),
+            other => panic!("expected a kill by `late`, got {other:?}"),
+        }
+        assert!(loaded.poisoned());
+        loaded.restore(&snapshot).unwrap();
+        assert_eq!(loaded.handle_event("echo", "[4]", None).unwrap(), "[4]");
+    }
+}

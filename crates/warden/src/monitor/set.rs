@@ -16,6 +16,16 @@ pub struct Fired {
     pub(crate) budget: Option<Duration>,
 }
 
+impl Fired {
+    /// The kill this firing stands for.
+    pub(crate) fn killer(self) -> crate::error::Killer {
+        crate::error::Killer::Monitor {
+            name: self.name,
+            budget: self.budget,
+        }
+    }
+}
+
 /// The future that watches a call, completing with the monitor that fired,
 /// and the shortest budget among its monitors.
 #[doc(hidden)]

@@ -14,20 +14,28 @@
 //! `get_monitor`, on the calling thread: a race armed late fires at once if
 //! its deadline has passed. A budget too short to wait for the arming
 //! thread ([`ARM_AT_ONCE`] or less) is armed when the call starts.
+//!
+//! A kill needs other threads to run (the timer, a runtime worker), and on
+//! a loaded machine they may run late. So when a call ends after its
+//! shortest budget, the calling thread looks at the race itself
+//! ([`Watch::finish`]): a monitor that would fire now has fired, and the
+//! call counts as killed by it even if the kill did not reach the guest in
+//! time. Calls that end inside their budgets skip the look.
 
 use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::task::{Context, Poll, Waker};
 use std::thread::{self, Thread};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::runtime::Runtime;
 use tokio::task::AbortHandle;
 
 use super::runtime::monitor_runtime;
-use super::set::Race;
+use super::set::{Fired, Race};
 use crate::engine::CallGate;
-use crate::error::{Error, Killer, Result};
+use crate::error::{Error, Result};
 
 /// How often the arming thread looks at the queue while calls are watched.
 const TICK: Duration = Duration::from_micros(500);
@@ -43,6 +51,9 @@ const ARM_AT_ONCE: Duration = Duration::from_millis(10);
 pub(crate) struct Watch {
     slot: Arc<Slot>,
     arming: &'static Arming,
+    /// When a monitor may first have fired: the call's start plus its
+    /// shortest budget (`None` when no monitor states a budget).
+    due: Option<Instant>,
 }
 
 /// A call's race, as the calling thread and the arming thread share it.
@@ -55,10 +66,31 @@ enum Stage {
         gate: Arc<CallGate>,
         seq: u64,
     },
-    /// Running on the runtime.
-    Armed(AbortHandle),
+    /// Running on the runtime, which polls the race through `Shared`.
+    Armed(AbortHandle, Arc<Shared>),
     /// The call ended.
     Ended,
+}
+
+/// A race on the runtime that the calling thread can still look at: taken
+/// out (`None`) by whichever side finishes with it first.
+struct Shared(Mutex<Option<Race>>);
+
+impl Shared {
+    /// Polls the race, if it is still here; `Ready` takes it out.
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<Option<Fired>> {
+        let mut race = lock(&self.0);
+        let Some(inner) = race.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match inner.future.as_mut().poll(cx) {
+            Poll::Ready(fired) => {
+                *race = None;
+                Poll::Ready(Some(fired))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 /// The queue of new races and the thread that arms them.
@@ -126,7 +158,7 @@ impl Arming {
                 }
                 if let Stage::Waiting { race, gate, seq } = mem::replace(&mut *stage, Stage::Ended)
                 {
-                    *stage = Stage::Armed(self.spawn(race, gate, seq));
+                    *stage = self.spawn(race, gate, seq);
                     self.waiting.fetch_sub(1, Ordering::SeqCst);
                 }
                 false
@@ -134,19 +166,15 @@ impl Arming {
         }
     }
 
-    fn spawn(&self, race: Race, gate: Arc<CallGate>, seq: u64) -> AbortHandle {
-        self.runtime
-            .spawn(async move {
-                let fired = race.future.await;
-                gate.kill_call(
-                    seq,
-                    Killer::Monitor {
-                        name: fired.name,
-                        budget: fired.budget,
-                    },
-                );
-            })
-            .abort_handle()
+    fn spawn(&self, race: Race, gate: Arc<CallGate>, seq: u64) -> Stage {
+        let shared = Arc::new(Shared(Mutex::new(Some(race))));
+        let polled = shared.clone();
+        let task = self.runtime.spawn(async move {
+            if let Some(fired) = std::future::poll_fn(|cx| polled.poll(cx)).await {
+                gate.kill_call(seq, fired.killer());
+            }
+        });
+        Stage::Armed(task.abort_handle(), shared)
     }
 }
 
@@ -171,14 +199,11 @@ impl Watch {
         gate: Arc<CallGate>,
         seq: u64,
     ) -> Self {
-        if race
-            .shortest_budget
-            .is_some_and(|budget| budget <= ARM_AT_ONCE)
-        {
-            let slot = Arc::new(Slot(Mutex::new(Stage::Armed(
-                arming.spawn(race, gate, seq),
-            ))));
-            return Self { slot, arming };
+        let budget = race.shortest_budget;
+        let due = budget.and_then(|budget| Instant::now().checked_add(budget));
+        if budget.is_some_and(|budget| budget <= ARM_AT_ONCE) {
+            let slot = Arc::new(Slot(Mutex::new(arming.spawn(race, gate, seq))));
+            return Self { slot, arming, due };
         }
         let slot = Arc::new(Slot(Mutex::new(Stage::Waiting { race, gate, seq })));
         arming.waiting.fetch_add(1, Ordering::SeqCst);
@@ -186,7 +211,39 @@ impl Watch {
         if arming.parked.swap(false, Ordering::SeqCst) {
             arming.thread.unpark();
         }
-        Self { slot, arming }
+        Self { slot, arming, due }
+    }
+}
+
+impl Watch {
+    /// Ends the watch as its call ends, and returns the monitor that fired
+    /// if one would fire now but its kill has not reached the call. Past
+    /// the shortest budget, the race is polled once on this thread, inside
+    /// the monitor runtime (so that monitors built on its timers work).
+    pub(crate) fn finish(self) -> Option<Fired> {
+        if self.due.is_none_or(|due| Instant::now() < due) {
+            return None;
+        }
+        let stage = mem::replace(&mut *self.slot.lock(), Stage::Ended);
+        let mut cx = Context::from_waker(Waker::noop());
+        let _runtime = self.arming.runtime.enter();
+        match stage {
+            Stage::Waiting { mut race, .. } => {
+                self.arming.waiting.fetch_sub(1, Ordering::SeqCst);
+                match race.future.as_mut().poll(&mut cx) {
+                    Poll::Ready(fired) => Some(fired),
+                    Poll::Pending => None,
+                }
+            }
+            Stage::Armed(task, shared) => {
+                task.abort();
+                match shared.poll(&mut cx) {
+                    Poll::Ready(fired) => fired,
+                    Poll::Pending => None,
+                }
+            }
+            Stage::Ended => None,
+        }
     }
 }
 
@@ -197,7 +254,7 @@ impl Drop for Watch {
             Stage::Waiting { .. } => {
                 self.arming.waiting.fetch_sub(1, Ordering::SeqCst);
             }
-            Stage::Armed(task) => task.abort(),
+            Stage::Armed(task, _) => task.abort(),
             Stage::Ended => {}
         }
     }

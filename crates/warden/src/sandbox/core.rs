@@ -142,8 +142,18 @@ impl SandboxCore {
         };
         let gate = self.gate.clone();
         let result = self.guarded(handler, |guest, seq| {
-            let _watch = race.map(|(race, arming)| Watch::start(arming, race, gate, seq));
-            op(guest)
+            let watch = race.map(|(race, arming)| Watch::start(arming, race, gate.clone(), seq));
+            let outcome = op(guest);
+            match watch.and_then(Watch::finish) {
+                // A monitor fired before the call ended, but its kill did not
+                // reach the guest in time (its threads ran late): the call
+                // still counts as killed.
+                Some(fired) if !matches!(outcome, Err(GuestFailure::Trap(_))) => {
+                    gate.kill_call(seq, fired.killer());
+                    Err(GuestFailure::Trap(TrapKind::Killed))
+                }
+                _ => outcome,
+            }
         });
         if let Err(Error::Killed(Killer::Monitor { name, budget })) = &result {
             crate::metrics::record_kill(name);
