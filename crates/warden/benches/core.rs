@@ -29,6 +29,31 @@ fn time_each(iterations: usize, mut f: impl FnMut()) -> Duration {
     median(samples)
 }
 
+/// Medians of our workload and its reference, measured in alternating
+/// rounds so that a slow spell of the machine weighs on both alike.
+fn time_side_by_side(
+    iterations: usize,
+    mut ours: impl FnMut(),
+    mut reference: impl FnMut(),
+) -> (Duration, Duration) {
+    const ROUNDS: usize = 20;
+    let per_round = iterations.div_ceil(ROUNDS);
+    let mut samples = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        for (f, into) in [
+            (&mut ours as &mut dyn FnMut(), &mut samples.0),
+            (&mut reference, &mut samples.1),
+        ] {
+            for _ in 0..per_round {
+                let start = Instant::now();
+                f();
+                into.push(start.elapsed());
+            }
+        }
+    }
+    (median(samples.0), median(samples.1))
+}
+
 fn fmt(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
     if us >= 1000.0 {
@@ -131,17 +156,20 @@ fn main() {
     );
 
     // Fresh sandbox: builder to first result.
-    let fresh = time_each(300, || {
-        let mut loaded = loaded_echo();
-        black_box(
-            loaded
-                .handle_event("echo", SMALL_EVENT, Some(false))
-                .unwrap(),
-        );
-    });
-    let native_fresh = time_each(300, || {
-        black_box(Native::new().call(SMALL_EVENT, false));
-    });
+    let (fresh, native_fresh) = time_side_by_side(
+        300,
+        || {
+            let mut loaded = loaded_echo();
+            black_box(
+                loaded
+                    .handle_event("echo", SMALL_EVENT, Some(false))
+                    .unwrap(),
+            );
+        },
+        || {
+            black_box(Native::new().call(SMALL_EVENT, false));
+        },
+    );
     report(
         "fresh sandbox: builder to first result",
         fresh,
@@ -162,12 +190,15 @@ fn main() {
         ("echo, 10 KB event", big_event.as_str(), "<= 2.2x native"),
     ] {
         for gc in [false, true] {
-            let ours = time_each(20_000, || {
-                black_box(loaded.handle_event("echo", event, Some(gc)).unwrap());
-            });
-            let reference = time_each(20_000, || {
-                black_box(native.call(event, gc));
-            });
+            let (ours, reference) = time_side_by_side(
+                20_000,
+                || {
+                    black_box(loaded.handle_event("echo", event, Some(gc)).unwrap());
+                },
+                || {
+                    black_box(native.call(event, gc));
+                },
+            );
             let label = format!("{label}, gc={gc}");
             report(&label, ours, "native rquickjs", Some(reference), target);
         }
