@@ -31,7 +31,11 @@ pub(crate) fn code_of(error: &Error) -> &'static str {
         | ErrorCategory::Name
         | ErrorCategory::Event
         | ErrorCategory::Snapshot => INVALID_ARG,
-        ErrorCategory::GuestAbort | ErrorCategory::Monitor | ErrorCategory::Internal => INTERNAL,
+        // Host errors are made by Rust embedder code, which Node never runs.
+        ErrorCategory::GuestAbort
+        | ErrorCategory::Monitor
+        | ErrorCategory::Internal
+        | ErrorCategory::Host => INTERNAL,
     }
 }
 

@@ -50,7 +50,9 @@ pub fn code(error: &Error) -> u8 {
         | ErrorCategory::Poisoned
         | ErrorCategory::Monitor
         | ErrorCategory::Snapshot
-        | ErrorCategory::Internal => INTERNAL,
+        | ErrorCategory::Internal
+        // The CLI runs no embedder code, so it never sees these.
+        | ErrorCategory::Host => INTERNAL,
     }
 }
 

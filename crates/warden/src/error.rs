@@ -243,6 +243,33 @@ pub enum Error {
     /// start).
     #[error("internal error: {0}")]
     Internal(String),
+    /// A failure of the embedder's own code, usually made with
+    /// [`new_error!`](crate::new_error): a host function registered with
+    /// [`ProtoJSSandbox::register_raw`](crate::ProtoJSSandbox::register_raw)
+    /// or a custom monitor's `get_monitor`. Warden passes it on: a host
+    /// function's error is thrown in JavaScript with this message, and a
+    /// monitor's becomes [`Error::MonitorFailed`].
+    #[error("{0}")]
+    Host(String),
+}
+
+/// Makes an [`Error::Host`] from a message, formatted like `format!`: what
+/// embedder code (host functions, custom monitors) returns to fail.
+///
+/// ```
+/// fn check(n: i64) -> warden::Result<i64> {
+///     if n < 0 {
+///         return Err(warden::new_error!("{n} is negative"));
+///     }
+///     Ok(n)
+/// }
+/// assert_eq!(check(-1).unwrap_err().to_string(), "-1 is negative");
+/// ```
+#[macro_export]
+macro_rules! new_error {
+    ($($message:tt)*) => {
+        $crate::Error::Host(::std::format!($($message)*))
+    };
 }
 
 /// How errors group: the one classification that front ends (the CLI's
@@ -284,6 +311,9 @@ pub enum ErrorCategory {
     Snapshot,
     /// Warden itself failed: [`Error::Internal`].
     Internal,
+    /// The embedder's own code failed: [`Error::Host`]. Warden never returns
+    /// one from a call itself (see [`Error::Host`]).
+    Host,
 }
 
 /// What errors that poison say at the end of their message.
@@ -331,6 +361,7 @@ impl Error {
             Self::MonitorFailed { .. } | Self::MonitorRuntime(_) => C::Monitor,
             Self::SnapshotMismatch(_) => C::Snapshot,
             Self::Internal(_) => C::Internal,
+            Self::Host(_) => C::Host,
             Self::LoadAborted { cause, .. } => cause.category(),
         }
     }
@@ -361,6 +392,7 @@ impl Error {
             Self::SnapshotMismatch(_) => "snapshot_mismatch",
             Self::LoadAborted { cause, .. } => cause.kind(),
             Self::Internal(_) => "internal",
+            Self::Host(_) => "host",
         }
     }
 
@@ -460,6 +492,7 @@ mod tests {
             (Error::MonitorRuntime("x".into()), C::Monitor),
             (Error::SnapshotMismatch("x".into()), C::Snapshot),
             (Error::Internal("x".into()), C::Internal),
+            (Error::Host("x".into()), C::Host),
         ];
         for (error, _) in &all {
             match error {
@@ -485,7 +518,8 @@ mod tests {
                 | Error::MonitorFailed { .. }
                 | Error::MonitorRuntime(_)
                 | Error::SnapshotMismatch(_)
-                | Error::Internal(_) => {}
+                | Error::Internal(_)
+                | Error::Host(_) => {}
             }
         }
         all

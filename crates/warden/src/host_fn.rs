@@ -168,9 +168,12 @@ impl HostFunctions {
 }
 
 fn check_name(name: &str, what: &str, allowed: impl Fn(char) -> bool) -> Result<()> {
-    if name.is_empty() || name.len() > 128 {
+    if name.is_empty() {
+        return Err(Error::InvalidHostFunction(format!("{what} name is empty")));
+    }
+    if name.len() > 128 {
         return Err(Error::InvalidHostFunction(format!(
-            "{what} name {name:?} must be 1 to 128 characters"
+            "{what} name {name:?} is longer than 128 characters"
         )));
     }
     if let Some(bad) = name.chars().find(|&c| !allowed(c)) {

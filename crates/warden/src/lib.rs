@@ -42,6 +42,10 @@ mod script;
 use std::sync::Arc;
 
 pub use error::{Error, ErrorCategory, JsError, Killer, Result};
+
+/// [`Error`] under the name hyperlight-js gives its error type, so that code
+/// matching on it compiles unchanged.
+pub type HyperlightError = Error;
 pub use host_fn::{FallibleHostFunction, HostFunction, HostModule};
 #[cfg(feature = "monitor-cpu-time")]
 pub use monitor::CpuTimeMonitor;
@@ -65,3 +69,9 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../../../docs/execution-monitors.md")]
 #[cfg(doctest)]
 pub struct MonitorDocDoctests;
+
+/// The Rust examples of `docs/migrating-from-hyperlight-js.md`, compiled and
+/// run as doc tests.
+#[doc = include_str!("../../../docs/migrating-from-hyperlight-js.md")]
+#[cfg(doctest)]
+pub struct MigrationDocDoctests;

@@ -115,6 +115,11 @@ impl SandboxBuilder {
         self
     }
 
+    /// The settings so far.
+    pub(super) fn config(&self) -> &SandboxConfig {
+        &self.config
+    }
+
     /// Validates the settings and prepares the engine (compiling the guest
     /// the first time in a process, unless it is in the on-disk cache).
     pub fn build(self) -> Result<ProtoJSSandbox> {

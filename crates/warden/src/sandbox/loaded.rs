@@ -186,7 +186,11 @@ impl LoadedJSSandbox {
     /// Returns the guest to `snapshot` exactly, clears poison, and reseeds
     /// `Math.random`. Linear memory goes back to the snapshot's size, so
     /// restoring after every call does not grow memory.
-    pub fn restore(&mut self, snapshot: &Snapshot) -> Result<()> {
+    ///
+    /// Takes the snapshot by reference or by value, bare or in an `Arc`
+    /// (as code written for hyperlight-js passes it).
+    pub fn restore(&mut self, snapshot: impl AsRef<Snapshot>) -> Result<()> {
+        let snapshot = snapshot.as_ref();
         let _span = tracing::info_span!("warden.restore").entered();
         if let Some(reason) = snapshot.compatibility.mismatch(&self.core.compatibility()) {
             return Err(Error::SnapshotMismatch(reason.into()));

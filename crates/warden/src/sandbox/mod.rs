@@ -2,6 +2,7 @@
 //! [`SandboxBuilder`] → [`ProtoJSSandbox`] (host functions) →
 //! [`JSSandbox`] (handlers) → [`LoadedJSSandbox`] (calls, snapshots, kills).
 
+mod aliases;
 mod builder;
 mod config;
 mod core;
@@ -12,6 +13,7 @@ mod proto;
 mod snapshot;
 mod stats;
 
+pub use aliases::HostPrintFn;
 pub use builder::SandboxBuilder;
 pub use config::{
     DEFAULT_GUEST_MEMORY_LIMIT, DEFAULT_MAX_CONSOLE_OUTPUT, DEFAULT_MAX_EVENT_SIZE,

@@ -8,7 +8,7 @@ use super::core::SandboxCore;
 use super::js::JSSandbox;
 use crate::engine::SharedEngine;
 use crate::error::Result;
-use crate::host_fn::{HostFunctions, HostModule};
+use crate::host_fn::{HostFunction, HostFunctions, HostModule};
 
 /// A sandbox before its JavaScript runtime starts: the place to register
 /// host functions. Made by [`SandboxBuilder::build`](crate::SandboxBuilder::build).
@@ -56,6 +56,55 @@ impl ProtoJSSandbox {
     /// ```
     pub fn host_module(&mut self, name: &str) -> Result<HostModule<'_>> {
         HostModule::new(&mut self.host, name)
+    }
+
+    /// Registers `function` as `name` in host module `module`: the same as
+    /// `host_module(module)?.register(name, function)`, in the form
+    /// hyperlight-js has.
+    ///
+    /// ```
+    /// # fn main() -> warden::Result<()> {
+    /// let mut proto = warden::SandboxBuilder::new().build()?;
+    /// proto.register("math", "add", |a: i64, b: i64| a + b)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn register<Args>(
+        &mut self,
+        module: impl AsRef<str>,
+        name: impl AsRef<str>,
+        function: impl HostFunction<Args>,
+    ) -> Result<()> {
+        self.host_module(module.as_ref())?
+            .register(name.as_ref(), function)?;
+        Ok(())
+    }
+
+    /// Registers a function that receives its arguments as a JSON array and
+    /// returns its result as JSON text, in the form hyperlight-js has: an
+    /// `Err` (made with [`new_error!`](crate::new_error), say) is thrown in
+    /// JavaScript as an `Error` with the error's message.
+    ///
+    /// ```
+    /// # fn main() -> warden::Result<()> {
+    /// let mut proto = warden::SandboxBuilder::new().build()?;
+    /// proto.register_raw("text", "shout", |args: String| {
+    ///     let args: Vec<String> = serde_json::from_str(&args)
+    ///         .map_err(|e| warden::new_error!("bad arguments: {e}"))?;
+    ///     Ok(serde_json::to_string(&args.concat().to_uppercase()).unwrap())
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn register_raw(
+        &mut self,
+        module: impl AsRef<str>,
+        name: impl AsRef<str>,
+        function: impl Fn(String) -> Result<String> + Send + Sync + 'static,
+    ) -> Result<()> {
+        self.host_module(module.as_ref())?
+            .register_raw(name.as_ref(), move |args: &str| {
+                function(args.to_owned()).map_err(|error| error.to_string())
+            })?;
+        Ok(())
     }
 
     /// Starts the JavaScript runtime.

@@ -32,6 +32,14 @@ impl Snapshot {
     }
 }
 
+/// So that [`LoadedJSSandbox::restore`](crate::LoadedJSSandbox::restore)
+/// takes a snapshot bare, by reference or in an `Arc`.
+impl AsRef<Snapshot> for Snapshot {
+    fn as_ref(&self) -> &Snapshot {
+        self
+    }
+}
+
 impl fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Snapshot")

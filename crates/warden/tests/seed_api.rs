@@ -1,0 +1,178 @@
+//! Code written for hyperlight-js, in its style and with its names, runs on
+//! Warden with only the crate renamed: builder settings, host functions,
+//! print functions, snapshots by `Arc`, the error type and `new_error!`.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use warden::{
+    new_error, ExecutionMonitor, HyperlightError, Result, SandboxBuilder, Script, Snapshot,
+};
+
+const MIB: usize = 1024 * 1024;
+
+/// A name or event as hyperlight-js takes it: an owned `String`.
+fn owned(text: &str) -> String {
+    text.to_owned()
+}
+
+/// A print function as hyperlight-js users write one, and what it got.
+fn host_print_fn() -> (
+    impl Fn(String) -> i32 + Clone + Send + Sync + 'static,
+    impl Fn() -> String,
+) {
+    let output = Arc::new(Mutex::new(String::new()));
+    let writer = {
+        let output = output.clone();
+        move |message: String| {
+            output.lock().unwrap().push_str(&message);
+            0
+        }
+    };
+    (writer, move || output.lock().unwrap().clone())
+}
+
+#[test]
+fn builder_settings_under_their_hyperlight_names() -> Result<()> {
+    let (fn_writer, output) = host_print_fn();
+    let proto = SandboxBuilder::new()
+        .with_guest_input_buffer_size(2 * MIB)
+        .with_guest_output_buffer_size(64 * 1024)
+        .with_guest_heap_size(10 * MIB as u64)
+        .with_guest_scratch_size(MIB)
+        .with_host_print_fn(fn_writer.into())
+        .build()?;
+    let mut sandbox = proto.load_runtime()?;
+    sandbox.add_handler(
+        "handler",
+        Script::from_content(
+            r#"function f(n) { return n === 0 ? 0 : 1 + f(n - 1); }
+            function handler(event) {
+                console.log("Hello, World!!");
+                return event.size ? "x".repeat(event.size) : f(event.depth);
+            }"#,
+        ),
+    )?;
+    let mut loaded = sandbox.get_loaded_sandbox()?;
+
+    // The print function gets each line with its newline.
+    let depth = loaded.handle_event("handler", owned(r#"{"depth":10000}"#), None)?;
+    assert_eq!(
+        depth, "10000",
+        "a small scratch size never lowers the stack"
+    );
+    assert_eq!(output(), "Hello, World!!\n");
+
+    // The input buffer bounds events; a heap below what such events need is
+    // raised to it.
+    let event = format!(r#"{{"depth":1,"pad":"{}"}}"#, "x".repeat(2 * MIB - 30));
+    assert_eq!(loaded.handle_event("handler", event, None)?, "1");
+    let too_big = format!(r#"{{"pad":"{}"}}"#, "x".repeat(2 * MIB));
+    assert!(matches!(
+        loaded.handle_event("handler", too_big, None),
+        Err(HyperlightError::EventTooLarge { .. })
+    ));
+    // The output buffer bounds results.
+    assert!(matches!(
+        loaded.handle_event("handler", r#"{"size":100000}"#, None),
+        Err(HyperlightError::ResultTooLarge { .. })
+    ));
+    Ok(())
+}
+
+#[test]
+fn host_functions_registered_on_the_proto_sandbox() -> Result<()> {
+    let mut proto = SandboxBuilder::new().build()?;
+    proto.register("math", "add", |a: i32, b: i32| a + b)?;
+    proto.register_raw("math", "checked_sqrt", |args: String| {
+        let args: Vec<f64> = serde_json::from_str(&args).map_err(|e| new_error!("{e}"))?;
+        match args.as_slice() {
+            [x] if *x >= 0.0 => Ok(x.sqrt().to_string()),
+            [x] => Err(new_error!("cannot take the square root of {x}")),
+            _ => Err(new_error!("expected one argument")),
+        }
+    })?;
+    let mut sandbox = proto.load_runtime()?;
+    sandbox.add_handler(
+        owned("handler"),
+        Script::from_content(
+            r#"import { add, checked_sqrt } from "host:math";
+            export function handler(event) {
+                try { return [add(event.a, event.b), checked_sqrt(event.a)]; }
+                catch (error) { return error.message; }
+            }"#,
+        ),
+    )?;
+    let mut loaded = sandbox.get_loaded_sandbox()?;
+    assert_eq!(
+        loaded.handle_event("handler", owned(r#"{"a":16,"b":2}"#), None)?,
+        "[18,4]"
+    );
+    // The error's message is what the handler catches, after the name of
+    // the function that failed.
+    let caught = loaded.handle_event("handler", owned(r#"{"a":-4,"b":2}"#), None)?;
+    assert_eq!(
+        caught,
+        r#""host function math.checked_sqrt failed: cannot take the square root of -4""#
+    );
+    // Empty names are refused, saying so.
+    let mut proto = SandboxBuilder::new().build()?;
+    for (module, name) in [("", "f"), ("m", "")] {
+        let error = proto.register(module, name, || 1).unwrap_err();
+        assert!(error.to_string().contains("name is empty"), "{error}");
+    }
+    Ok(())
+}
+
+#[test]
+fn snapshots_restore_by_arc_by_reference_or_by_value() -> Result<()> {
+    let mut sandbox = SandboxBuilder::new().build()?.load_runtime()?;
+    sandbox.add_handler(
+        "count",
+        Script::from_content("let n = 0; function handler() { return ++n; }"),
+    )?;
+    let mut loaded = sandbox.get_loaded_sandbox()?;
+    let snapshot: Arc<Snapshot> = Arc::new(loaded.snapshot()?);
+    for restore in 0..4 {
+        assert_eq!(loaded.handle_event("count", "{}", None)?, "1");
+        assert_eq!(loaded.handle_event("count", "{}", None)?, "2");
+        match restore {
+            0 => loaded.restore(snapshot.clone())?,
+            1 => loaded.restore(&snapshot)?,
+            2 => loaded.restore(&*snapshot)?,
+            _ => loaded.restore(Snapshot::clone(&snapshot))?,
+        }
+    }
+    Ok(())
+}
+
+/// A monitor that cannot start, failing as hyperlight-js monitors do.
+struct Unavailable;
+
+impl ExecutionMonitor for Unavailable {
+    fn get_monitor(&self) -> Result<impl Future<Output = ()> + Send + 'static> {
+        Err::<std::future::Pending<()>, _>(new_error!("no clock on this host"))
+    }
+    fn name(&self) -> &'static str {
+        "unavailable"
+    }
+}
+
+#[test]
+fn a_monitor_that_cannot_start_fails_with_its_own_message() -> Result<()> {
+    let mut sandbox = SandboxBuilder::new().build()?.load_runtime()?;
+    sandbox.add_handler(
+        "handler",
+        Script::from_content("function handler() { return 1; }"),
+    )?;
+    let mut loaded = sandbox.get_loaded_sandbox()?;
+    match loaded.handle_event_with_monitor("handler", "{}", &Unavailable, None) {
+        Err(HyperlightError::MonitorFailed { name, reason }) => {
+            assert_eq!(name, "unavailable");
+            assert_eq!(reason, "no clock on this host");
+        }
+        other => panic!("expected MonitorFailed, got {other:?}"),
+    }
+    assert!(!loaded.poisoned());
+    Ok(())
+}
