@@ -65,6 +65,14 @@ export declare class SandboxBuilder {
   maxConsoleOutput(bytes: number): this;
   /** Receives each line the guest prints with `console.*` (at most 64 KiB; longer lines are cut), before the call's promise settles. */
   print(callback: (level: LogLevel, line: string) => void): this;
+  /** hyperlight-js's name: gives the JavaScript heap at least `bytes` (sets `guestMemoryLimit`, raised to what events of `maxEventSize` need). */
+  setHeapSize(bytes: number): this;
+  /** hyperlight-js's name: gives calls at least `bytes` of stack (raises `maxWasmStack`, never lowers it). */
+  setScratchSize(bytes: number): this;
+  /** hyperlight-js's name for `maxEventSize`. */
+  setInputBufferSize(bytes: number): this;
+  /** hyperlight-js's name for `maxResultSize`. */
+  setOutputBufferSize(bytes: number): this;
   /** Validates the settings and prepares the engine. Consumes the builder. */
   build(): ProtoJSSandbox;
 }
@@ -73,6 +81,8 @@ export declare class SandboxBuilder {
 export declare class ProtoJSSandbox {
   /** The host module `name`, imported by handlers as `import * as m from "host:<name>"`. */
   hostModule(name: string): HostModule;
+  /** The same as `hostModule(module).register(name, callback)`, as hyperlight-js has it. */
+  register(module: string, name: string, callback: (...args: any[]) => unknown): void;
   /** Starts the JavaScript runtime on a thread of its own. Consumes this object. */
   loadRuntime(): JSSandbox;
   /** Frees this object now; later use throws `ERR_CONSUMED`. Calling it again does nothing. */

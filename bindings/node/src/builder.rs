@@ -58,6 +58,88 @@ impl SandboxBuilder {
         Ok(())
     }
 
+    /// Applies a setting that takes a byte count (1 to 2^53), returning the
+    /// builder for chaining.
+    fn sized<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        what: &str,
+        bytes: f64,
+        set: impl FnOnce(warden::SandboxBuilder, usize) -> warden::SandboxBuilder,
+    ) -> napi::Result<This<'env>> {
+        let bytes = byte_count(env, what, bytes)?;
+        self.update(env, |b| set(b, bytes))?;
+        Ok(this)
+    }
+
+    /// hyperlight-js's name: gives the JavaScript heap at least `bytes`
+    /// (sets `guestMemoryLimit`, raised to what events of `maxEventSize`
+    /// need).
+    #[napi]
+    pub fn set_heap_size<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        bytes: f64,
+    ) -> napi::Result<This<'env>> {
+        self.sized(env, this, "setHeapSize", bytes, |b, n| {
+            b.with_guest_heap_size(n as u64)
+        })
+    }
+
+    /// hyperlight-js's name: gives calls at least `bytes` of stack (raises
+    /// `maxWasmStack`, never lowers it).
+    #[napi]
+    pub fn set_scratch_size<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        bytes: f64,
+    ) -> napi::Result<This<'env>> {
+        self.sized(
+            env,
+            this,
+            "setScratchSize",
+            bytes,
+            warden::SandboxBuilder::with_guest_scratch_size,
+        )
+    }
+
+    /// hyperlight-js's name for `maxEventSize`.
+    #[napi]
+    pub fn set_input_buffer_size<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        bytes: f64,
+    ) -> napi::Result<This<'env>> {
+        self.sized(
+            env,
+            this,
+            "setInputBufferSize",
+            bytes,
+            warden::SandboxBuilder::with_guest_input_buffer_size,
+        )
+    }
+
+    /// hyperlight-js's name for `maxResultSize`.
+    #[napi]
+    pub fn set_output_buffer_size<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        bytes: f64,
+    ) -> napi::Result<This<'env>> {
+        self.sized(
+            env,
+            this,
+            "setOutputBufferSize",
+            bytes,
+            warden::SandboxBuilder::with_guest_output_buffer_size,
+        )
+    }
+
     /// The most linear memory the guest may use, in bytes.
     #[napi]
     pub fn guest_memory_limit<'env>(
@@ -66,9 +148,13 @@ impl SandboxBuilder {
         this: This<'env>,
         bytes: f64,
     ) -> napi::Result<This<'env>> {
-        let bytes = byte_count(env, "guestMemoryLimit", bytes)?;
-        self.update(env, |b| b.guest_memory_limit(bytes))?;
-        Ok(this)
+        self.sized(
+            env,
+            this,
+            "guestMemoryLimit",
+            bytes,
+            warden::SandboxBuilder::guest_memory_limit,
+        )
     }
 
     /// The native stack of a call, in bytes of address space.
@@ -79,9 +165,13 @@ impl SandboxBuilder {
         this: This<'env>,
         bytes: f64,
     ) -> napi::Result<This<'env>> {
-        let bytes = byte_count(env, "maxWasmStack", bytes)?;
-        self.update(env, |b| b.max_wasm_stack(bytes))?;
-        Ok(this)
+        self.sized(
+            env,
+            this,
+            "maxWasmStack",
+            bytes,
+            warden::SandboxBuilder::max_wasm_stack,
+        )
     }
 
     /// The largest event accepted, in bytes of JSON.
@@ -92,9 +182,13 @@ impl SandboxBuilder {
         this: This<'env>,
         bytes: f64,
     ) -> napi::Result<This<'env>> {
-        let bytes = byte_count(env, "maxEventSize", bytes)?;
-        self.update(env, |b| b.max_event_size(bytes))?;
-        Ok(this)
+        self.sized(
+            env,
+            this,
+            "maxEventSize",
+            bytes,
+            warden::SandboxBuilder::max_event_size,
+        )
     }
 
     /// The most console output one call may print, in bytes.
@@ -123,9 +217,13 @@ impl SandboxBuilder {
         this: This<'env>,
         bytes: f64,
     ) -> napi::Result<This<'env>> {
-        let bytes = byte_count(env, "maxResultSize", bytes)?;
-        self.update(env, |b| b.max_result_size(bytes))?;
-        Ok(this)
+        self.sized(
+            env,
+            this,
+            "maxResultSize",
+            bytes,
+            warden::SandboxBuilder::max_result_size,
+        )
     }
 
     /// Receives the guest's console output: `callback(level, line)`.
@@ -216,6 +314,20 @@ impl ProtoJSSandbox {
         })
     }
 
+    /// Registers `callback` as function `name` of host module `module`: the
+    /// same as `hostModule(module).register(name, callback)`, as
+    /// hyperlight-js has it.
+    #[napi]
+    pub fn register(
+        &self,
+        env: &Env,
+        module: String,
+        name: String,
+        callback: Function<'_, Unknown<'static>, Unknown<'static>>,
+    ) -> napi::Result<()> {
+        self.host_module(env, module)?.add(env, &name, callback)
+    }
+
     /// Starts the JavaScript runtime on a thread of its own. Consumes this
     /// object.
     #[napi]
@@ -269,6 +381,18 @@ impl HostModule {
         name: String,
         callback: Function<'_, Unknown<'static>, Unknown<'static>>,
     ) -> napi::Result<This<'env>> {
+        self.add(env, &name, callback)?;
+        Ok(this)
+    }
+}
+
+impl HostModule {
+    fn add(
+        &self,
+        env: &Env,
+        name: &str,
+        callback: Function<'_, Unknown<'static>, Unknown<'static>>,
+    ) -> napi::Result<()> {
         let mut proto = self.shared.proto.borrow_mut();
         let proto = proto.as_mut().ok_or_else(|| self.shared.consumed(env))?;
         let index = self.shared.functions.borrow().len();
@@ -279,12 +403,12 @@ impl HostModule {
         );
         proto
             .host_module(&self.name)
-            .and_then(|mut module| module.register_raw(&name, forward).map(|_| ()))
+            .and_then(|mut module| module.register_raw(name, forward).map(|_| ()))
             .map_err(|e| errors::throw_warden(env, &e))?;
         self.shared
             .functions
             .borrow_mut()
             .push(callback.create_ref()?);
-        Ok(this)
+        Ok(())
     }
 }

@@ -87,3 +87,29 @@ test('host function names are validated when registered', () => {
   }
   assert.throws(() => proto.hostModule('bad/name').register('f', () => 1), (e) => e.code === ErrorCode.INVALID_ARG);
 });
+
+test('hyperlight-js names: buffer and heap setters, proto.register', async () => {
+  const { throwsWith } = require('./helpers');
+  const builder = new warden.SandboxBuilder();
+  assert.equal(builder.setHeapSize(8 * 1024 * 1024), builder);
+  builder.setScratchSize(1024 * 1024).setInputBufferSize(4096).setOutputBufferSize(64);
+  for (const setter of ['setHeapSize', 'setScratchSize', 'setInputBufferSize', 'setOutputBufferSize']) {
+    for (const bad of [0, -1, 1.5]) throwsWith(() => new warden.SandboxBuilder()[setter](bad), ErrorCode.INVALID_ARG);
+  }
+  const proto = builder.build();
+  proto.register('math', 'add', (a, b) => a + b);
+  throwsWith(() => proto.register('', 'f', () => 1), ErrorCode.INVALID_ARG);
+  throwsWith(() => proto.register('m', '', () => 1), ErrorCode.INVALID_ARG);
+  const js = proto.loadRuntime();
+  await js.addHandler(
+    'h',
+    `import { add } from "host:math";
+     function f(n) { return n === 0 ? 0 : 1 + f(n - 1); }
+     export function handler(e) { return e.big ? "x".repeat(100) : [add(e.a, e.b), f(5000)]; }`,
+  );
+  const sandbox = js.getLoadedSandbox();
+  assert.deepEqual(await sandbox.callHandler('h', { a: 2, b: 3 }), [5, 5000]);
+  // The input and output buffer sizes bound events and results.
+  await rejectsWith(sandbox.callHandler('h', { pad: 'x'.repeat(5000) }), ErrorCode.INVALID_ARG);
+  await rejectsWith(sandbox.callHandler('h', { big: true }), ErrorCode.HANDLER);
+});
