@@ -261,12 +261,18 @@ fn settle<'js>(
 /// The engine's own `JSON.stringify`, immune to changes to the global
 /// `JSON`; a result over `max_json` bytes is refused before it is copied.
 fn to_json<'js>(ctx: &Ctx<'js>, value: Value<'js>, max_json: usize) -> Result<String, GuestError> {
+    if value.is_undefined() {
+        return Err(GuestError::new(
+            Status::InvalidResult,
+            "the handler did not return a value (its result is undefined, which has no JSON form)",
+        ));
+    }
     match ctx.json_stringify(value) {
         Ok(Some(json)) => text::whole_within(ctx, &json, max_json)
             .map_err(|size| GuestError::new(Status::ResultTooLarge, size.to_string())),
         Ok(None) => Err(GuestError::new(
             Status::InvalidResult,
-            "the handler returned undefined, a function or a symbol, which have no JSON form",
+            "the handler returned a function or a symbol, which have no JSON form",
         )),
         Err(e) => Err(Caught::from_error(ctx, e).into_message_error(Status::InvalidResult)),
     }

@@ -276,8 +276,19 @@ fn invalid_events_are_rejected_before_the_handler_runs() {
 #[test]
 fn results_without_a_json_form_are_rejected() {
     for (source, needle) in [
-        ("function handler() { return undefined; }", "undefined"),
-        ("function handler() { return () => 1; }", "undefined"),
+        (
+            "function handler() { return undefined; }",
+            "did not return a value",
+        ),
+        ("function handler() {}", "did not return a value"),
+        (
+            "function handler() { return () => 1; }",
+            "a function or a symbol",
+        ),
+        (
+            "function handler() { return Symbol(); }",
+            "a function or a symbol",
+        ),
         (
             "function handler() { const a = {}; a.self = a; return a; }",
             "circular",

@@ -147,6 +147,9 @@ fn results_that_are_not_json() {
             "{name}: {err}"
         );
     }
+    // A handler that returns nothing is told so, in words.
+    let err = loaded.handle_event("undefined", "{}", None).unwrap_err();
+    assert!(err.to_string().contains("did not return a value"), "{err}");
     still_works(&mut loaded);
 }
 
