@@ -154,6 +154,10 @@ export interface CallStats {
   guestCpuTimeMs: number | null;
   /** What killed the call: `wall-clock`, `cpu-time`, `interrupt-handle`, or null. */
   terminatedBy: string | null;
+  /** `wallTimeMs` under hyperlight-js's name. */
+  wallClockMs: number;
+  /** `guestCpuTimeMs` under hyperlight-js's name. */
+  cpuTimeMs: number | null;
 }
 
 /** A sandbox with its handlers loaded. Calls on one sandbox run one at a time. */

@@ -27,6 +27,10 @@ pub struct CallStats {
     /// What killed the call: a monitor's name, `"interrupt-handle"`, or
     /// null.
     pub terminated_by: Either<String, Null>,
+    /// `wallTimeMs` under hyperlight-js's name.
+    pub wall_clock_ms: f64,
+    /// `guestCpuTimeMs` under hyperlight-js's name.
+    pub cpu_time_ms: Either<f64, Null>,
 }
 
 /// A sandbox with its handlers loaded.
@@ -152,15 +156,23 @@ impl LoadedJSSandbox {
         let stats = *self.stats.lock().unwrap_or_else(|p| p.into_inner());
         match stats {
             None => Either::B(Null),
-            Some(stats) => Either::A(CallStats {
-                wall_time_ms: stats.wall_time.as_secs_f64() * 1e3,
-                guest_cpu_time_ms: stats
-                    .guest_cpu_time
-                    .map_or(Either::B(Null), |t| Either::A(t.as_secs_f64() * 1e3)),
-                terminated_by: stats
-                    .terminated_by
-                    .map_or(Either::B(Null), |t| Either::A(t.to_owned())),
-            }),
+            Some(stats) => {
+                let wall_ms = stats.wall_time.as_secs_f64() * 1e3;
+                let cpu_ms = || {
+                    stats
+                        .guest_cpu_time
+                        .map_or(Either::B(Null), |t| Either::A(t.as_secs_f64() * 1e3))
+                };
+                Either::A(CallStats {
+                    wall_time_ms: wall_ms,
+                    guest_cpu_time_ms: cpu_ms(),
+                    terminated_by: stats
+                        .terminated_by
+                        .map_or(Either::B(Null), |t| Either::A(t.to_owned())),
+                    wall_clock_ms: wall_ms,
+                    cpu_time_ms: cpu_ms(),
+                })
+            }
         }
     }
 }

@@ -102,6 +102,9 @@ test('snapshots restore state and statistics describe the last call', async () =
   assert.equal(stats.terminatedBy, null);
   await sandbox.callHandler('count', {}, { cpuTimeoutMs: 10_000 });
   assert.equal(typeof sandbox.lastCallStats.guestCpuTimeMs, 'number');
+  // hyperlight-js's names for the same figures.
+  const { wallTimeMs, wallClockMs, guestCpuTimeMs, cpuTimeMs } = sandbox.lastCallStats;
+  assert.deepEqual([wallClockMs, cpuTimeMs], [wallTimeMs, guestCpuTimeMs]);
 });
 
 test('addHandler timeouts stop runaway top-level code, and the sandbox stays as it was', async () => {
