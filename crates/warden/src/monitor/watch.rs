@@ -224,25 +224,26 @@ impl Watch {
         if self.due.is_none_or(|due| Instant::now() < due) {
             return None;
         }
-        let stage = mem::replace(&mut *self.slot.lock(), Stage::Ended);
-        let mut cx = Context::from_waker(Waker::noop());
-        let _runtime = self.arming.runtime.enter();
-        match stage {
-            Stage::Waiting { mut race, .. } => {
+        let mut race = match mem::replace(&mut *self.slot.lock(), Stage::Ended) {
+            Stage::Waiting { race, .. } => {
                 self.arming.waiting.fetch_sub(1, Ordering::SeqCst);
-                match race.future.as_mut().poll(&mut cx) {
-                    Poll::Ready(fired) => Some(fired),
-                    Poll::Pending => None,
-                }
+                race
             }
+            // Gone from `shared` when the runtime saw it fire (and killed).
             Stage::Armed(task, shared) => {
                 task.abort();
-                match shared.poll(&mut cx) {
-                    Poll::Ready(fired) => fired,
-                    Poll::Pending => None,
-                }
+                lock(&shared.0).take()?
             }
-            Stage::Ended => None,
+            Stage::Ended => return None,
+        };
+        let _runtime = self.arming.runtime.enter();
+        match race
+            .future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(fired) => Some(fired),
+            Poll::Pending => None,
         }
     }
 }
