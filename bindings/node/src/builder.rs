@@ -246,7 +246,7 @@ impl SandboxBuilder {
             .builder
             .take()
             .ok_or_else(|| errors::consumed(env, "SandboxBuilder", "build"))?;
-        let outbox = Outbox::new();
+        let outbox = Outbox::new()?;
         let print = self.print.take();
         let builder = if print.is_some() {
             let outbox = outbox.clone();

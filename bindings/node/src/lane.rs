@@ -21,7 +21,7 @@ use std::ffi::c_void;
 use std::ptr;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use napi::{sys, Env};
@@ -78,36 +78,95 @@ pub(crate) enum Message {
     Done(u64, Reply),
 }
 
-/// The process-wide doorbell: a thread-safe function whose only job is to
-/// wake the event loop and name the lane that has messages. It lives as
-/// long as the process; lanes never create or release thread-safe
-/// functions, which keeps them safe to drop at any time, even while Node.js
-/// tears its environment down.
-struct Doorbell(sys::napi_threadsafe_function);
+/// An environment's doorbell: a thread-safe function whose only job is to
+/// wake that environment's event loop and name the lane that has messages.
+/// Each environment (the main thread, every worker thread) has its own, and
+/// its lanes ring only it. Lanes never create or release thread-safe
+/// functions, which keeps them safe to drop at any time.
+///
+/// Node.js frees the function when its environment closes, while sandbox
+/// threads may still be finishing jobs; so ringing holds a read lock, and
+/// the function's finalizer takes the write lock and empties it. A lane of
+/// a closed environment queues its messages for nobody, and never touches
+/// freed memory.
+struct Doorbell {
+    function: RwLock<Option<RawFunction>>,
+}
 
-// SAFETY: N-API thread-safe functions may be called from any thread.
-unsafe impl Send for Doorbell {}
-unsafe impl Sync for Doorbell {}
+/// A raw thread-safe function.
+#[derive(Clone, Copy)]
+struct RawFunction(sys::napi_threadsafe_function);
 
-static DOORBELL: OnceLock<Doorbell> = OnceLock::new();
+// SAFETY: N-API thread-safe functions may be called from any thread; the
+// doorbell's lock keeps every call before the function is freed.
+unsafe impl Send for RawFunction {}
+unsafe impl Sync for RawFunction {}
+
+impl Doorbell {
+    /// Wakes the event loop to deliver lane `id`'s messages.
+    fn ring(&self, id: u64) {
+        let function = self.function.read().unwrap_or_else(|p| p.into_inner());
+        let Some(RawFunction(function)) = *function else {
+            return;
+        };
+        let data = Box::into_raw(Box::new(id)) as *mut c_void;
+        // SAFETY: the read lock keeps the function alive; the queue is
+        // unbounded, so a non-blocking call only fails while the
+        // environment closes, and then nobody will read the message anyway.
+        let status = unsafe {
+            sys::napi_call_threadsafe_function(
+                function,
+                data,
+                sys::ThreadsafeFunctionCallMode::nonblocking,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: not handed over, still ours.
+            drop(unsafe { Box::from_raw(data as *mut u64) });
+        }
+    }
+
+    /// Refs the function (keeping the event loop alive) or unrefs it, on
+    /// its environment's thread.
+    fn keep_alive(&self, env: &Env, alive: bool) {
+        let function = self.function.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(RawFunction(function)) = *function {
+            // SAFETY: the environment's thread, live function.
+            unsafe {
+                if alive {
+                    sys::napi_ref_threadsafe_function(env.raw(), function);
+                } else {
+                    sys::napi_unref_threadsafe_function(env.raw(), function);
+                }
+            }
+        }
+    }
+}
+
 static NEXT_LANE: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
-    /// The main thread's lanes with something to deliver, by id.
+    /// This thread's environment's doorbell, once `__init` has run.
+    static DOORBELL: RefCell<Option<Arc<Doorbell>>> = const { RefCell::new(None) };
+    /// This environment's lanes with something to deliver, by id.
     static LANES: RefCell<HashMap<u64, Rc<Waiting>>> = RefCell::default();
     /// Jobs handed off to the event loop, across all lanes: while there are
     /// any, the doorbell keeps Node.js alive.
     static HANDED_OFF: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Creates the doorbell (once, from `__init` on the main thread).
+/// Creates this environment's doorbell (once, from `__init`).
 pub(crate) fn install_doorbell(env: &Env) -> napi::Result<()> {
-    if DOORBELL.get().is_some() {
+    if DOORBELL.with_borrow(Option::is_some) {
         return Ok(());
     }
+    let bell = Arc::new(Doorbell {
+        function: RwLock::new(None),
+    });
     let name = env.create_string("warden-sandbox")?;
-    let mut tsfn = ptr::null_mut();
-    // SAFETY: valid env; no context, no finalizer needed.
+    let mut function = ptr::null_mut();
+    let finalize_data = Arc::into_raw(bell.clone()) as *mut c_void;
+    // SAFETY: valid env; the finalizer gets back the `Arc` given here.
     let status = unsafe {
         sys::napi_create_threadsafe_function(
             env.raw(),
@@ -116,23 +175,39 @@ pub(crate) fn install_doorbell(env: &Env) -> napi::Result<()> {
             napi::bindgen_prelude::ToNapiValue::to_napi_value(env.raw(), name)?,
             0,
             1,
-            ptr::null_mut(),
-            None,
+            finalize_data,
+            Some(freed),
             ptr::null_mut(),
             Some(answer),
-            &mut tsfn,
+            &mut function,
         )
     };
     if status != sys::Status::napi_ok {
+        // SAFETY: the function was not made; the `Arc` is still ours.
+        drop(unsafe { Arc::from_raw(finalize_data as *const Doorbell) });
         return Err(napi::Error::from_reason(
             "cannot create a thread-safe function",
         ));
     }
+    *bell.function.write().unwrap_or_else(|p| p.into_inner()) = Some(RawFunction(function));
     // Idle sandboxes must not keep Node.js alive.
-    // SAFETY: main thread, live function.
-    unsafe { sys::napi_unref_threadsafe_function(env.raw(), tsfn) };
-    let _ = DOORBELL.set(Doorbell(tsfn));
+    bell.keep_alive(env, false);
+    DOORBELL.with_borrow_mut(|slot| *slot = Some(bell));
     Ok(())
+}
+
+/// The doorbell's finalizer: Node.js frees the function once this returns.
+unsafe extern "C" fn freed(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the `Arc` made in `install_doorbell`.
+    let bell = unsafe { Arc::from_raw(data as *const Doorbell) };
+    *bell.function.write().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+/// This environment's doorbell.
+fn doorbell() -> napi::Result<Arc<Doorbell>> {
+    DOORBELL.with_borrow(Option::clone).ok_or_else(|| {
+        napi::Error::from_reason("the native module must be loaded through index.js")
+    })
 }
 
 /// Keeps Node.js alive while `delta` more jobs are handed off (or fewer).
@@ -140,14 +215,9 @@ fn hand_off(env: &Env, delta: isize) {
     let before = HANDED_OFF.get();
     let after = before.saturating_add_signed(delta);
     HANDED_OFF.set(after);
-    if let Some(bell) = DOORBELL.get() {
-        // SAFETY: main thread, live function.
-        unsafe {
-            if before == 0 && after > 0 {
-                sys::napi_ref_threadsafe_function(env.raw(), bell.0);
-            } else if before > 0 && after == 0 {
-                sys::napi_unref_threadsafe_function(env.raw(), bell.0);
-            }
+    if (before == 0) != (after == 0) {
+        if let Some(bell) = DOORBELL.with_borrow(Option::clone) {
+            bell.keep_alive(env, after > 0);
         }
     }
 }
@@ -156,6 +226,8 @@ fn hand_off(env: &Env, delta: isize) {
 /// and the print function.
 pub(crate) struct Outbox {
     id: u64,
+    /// The doorbell of the environment that made the lane.
+    bell: Arc<Doorbell>,
     queue: Mutex<VecDeque<Message>>,
     /// The main thread is spinning on this outbox and will see new messages.
     attended: AtomicBool,
@@ -164,13 +236,15 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Self {
+    /// A new outbox, ringing the calling environment's doorbell.
+    pub(crate) fn new() -> napi::Result<Arc<Self>> {
+        Ok(Arc::new(Self {
             id: NEXT_LANE.fetch_add(1, Ordering::Relaxed),
+            bell: doorbell()?,
             queue: Mutex::new(VecDeque::new()),
             attended: AtomicBool::new(false),
             rung: AtomicBool::new(false),
-        })
+        }))
     }
 
     /// Queues a message, waking the event loop unless the main thread is
@@ -181,22 +255,7 @@ impl Outbox {
             .unwrap_or_else(|p| p.into_inner())
             .push_back(message);
         if !self.attended.load(Ordering::SeqCst) && !self.rung.swap(true, Ordering::SeqCst) {
-            let Some(bell) = DOORBELL.get() else { return };
-            let id = Box::into_raw(Box::new(self.id)) as *mut c_void;
-            // SAFETY: the doorbell lives as long as the process; the queue
-            // is unbounded, so a non-blocking call only fails while Node.js
-            // is closing, and then nobody will read the message anyway.
-            let status = unsafe {
-                sys::napi_call_threadsafe_function(
-                    bell.0,
-                    id,
-                    sys::ThreadsafeFunctionCallMode::nonblocking,
-                )
-            };
-            if status != sys::Status::napi_ok {
-                // SAFETY: not handed over, still ours.
-                drop(unsafe { Box::from_raw(id as *mut u64) });
-            }
+            self.bell.ring(self.id);
         }
     }
 
