@@ -19,8 +19,10 @@
 
 #![forbid(unsafe_code)]
 
+mod module_path;
 mod status;
 
+pub use module_path::{join_module_path, module_directory, MODULE_SEPARATOR};
 pub use status::Status;
 
 use serde::{Deserialize, Serialize};
@@ -73,8 +75,9 @@ macro_rules! guest_exports {
             /// input buffer holds the two names back to back.
             fn warden_register_host_fn(module_len: u32, function_len: u32) -> u32;
             /// Compiles and evaluates a handler; the input buffer holds the
-            /// handler name then its source.
-            fn warden_add_handler(name_len: u32, source_len: u32) -> u32;
+            /// handler name, the directory its relative imports start from
+            /// (an absolute module path), then its source.
+            fn warden_add_handler(name_len: u32, base_len: u32, source_len: u32) -> u32;
             /// Forgets the handler whose name is in the input buffer.
             fn warden_remove_handler(name_len: u32) -> u32;
             /// Forgets every handler.
@@ -114,8 +117,14 @@ macro_rules! host_imports {
                 args_ptr: u32,
                 args_len: u32
             ) -> u64;
-            /// Copies the pending result of the last `host_call` to
-            /// `ptr..ptr + len`, which must be exactly its length. Returns 0.
+            /// Finds the user module at the absolute module path held at
+            /// `ptr..ptr + len`. Returns a `pack_host_result` word: the length
+            /// of the answer (its resolved path, a newline, then its source)
+            /// or of an error message, that `host_take` then copies out.
+            fn module_source(ptr: u32, len: u32) -> u64;
+            /// Copies the pending answer of the last `host_call` or
+            /// `module_source` to `ptr..ptr + len`, which must be exactly its
+            /// length. Returns 0.
             fn host_take(ptr: u32, len: u32) -> u32;
         }
     };

@@ -11,4 +11,10 @@ pub trait Host {
     /// array of arguments. Returns the JSON result, or an error message that
     /// is thrown in JavaScript as an `Error`.
     fn call(&self, module: &str, function: &str, args_json: &str) -> Result<String, String>;
+
+    /// Finds the user module at module path `path` (absolute and normal,
+    /// see [`warden_abi::join_module_path`]). Returns the path it was found
+    /// at (which may add an extension or `/index.js`) and its source, or
+    /// why there is none.
+    fn load_module(&self, path: &str) -> Result<(String, String), String>;
 }

@@ -1,9 +1,15 @@
-//! Host modules: `import * as m from "host:name"` inside a handler.
+//! What handlers import: host modules and user modules.
 //!
-//! The host declares its functions before handlers are added. The resolver
-//! accepts only `host:` specifiers of declared modules (handlers cannot import
-//! each other or anything else); the loader builds a native module whose
-//! exports forward their arguments, as a JSON array, to [`Host::call`].
+//! * Host modules: `import * as m from "host:name"`. The host declares its
+//!   functions before handlers are added; the loader builds a native module
+//!   whose exports forward their arguments, as a JSON array, to
+//!   [`Host::call`]. Only declared modules resolve.
+//! * User modules: any other specifier, resolved against the importing
+//!   module's directory (a handler's own directory is set when it is added)
+//!   into a module path, whose source [`Host::load_module`] provides. Each
+//!   is named by its resolved path, so the engine loads it once and its own
+//!   relative imports start from its directory. Handlers cannot import each
+//!   other: their names never start with `/`.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -24,6 +30,10 @@ pub(crate) struct HostBridge {
     modules: RefCell<BTreeMap<String, Vec<String>>>,
     /// The longest JSON arguments one call may pass, in bytes.
     max_args: Cell<usize>,
+    /// Each handler's directory, by handler name.
+    directories: RefCell<BTreeMap<String, String>>,
+    /// Sources of resolved user modules the engine has not loaded yet.
+    sources: RefCell<BTreeMap<String, String>>,
 }
 
 // SAFETY: `HostBridge` holds no JavaScript values, so it does not depend on
@@ -38,7 +48,40 @@ impl HostBridge {
             host,
             modules: RefCell::default(),
             max_args: Cell::new(usize::MAX),
+            directories: RefCell::default(),
+            sources: RefCell::default(),
         }
+    }
+
+    /// Sets the directory handler `handler`'s relative imports start from.
+    pub(crate) fn set_directory(&self, handler: &str, directory: &str) {
+        self.directories
+            .borrow_mut()
+            .insert(handler.to_owned(), directory.to_owned());
+    }
+
+    /// Forgets the sources of a finished load: a module the engine already
+    /// had was resolved again but never loaded.
+    pub(crate) fn loaded(&self) {
+        self.sources.borrow_mut().clear();
+    }
+
+    /// The directory imports from module `base` start from.
+    fn directory_of(&self, base: &str) -> String {
+        if base.starts_with('/') {
+            return warden_abi::module_directory(base).to_owned();
+        }
+        let directories = self.directories.borrow();
+        directories.get(base).cloned().unwrap_or_else(|| "/".into())
+    }
+
+    /// Resolves user module `name` imported from `base`, fetching its source.
+    fn resolve_user(&self, base: &str, name: &str) -> Result<String, String> {
+        let path = warden_abi::join_module_path(&self.directory_of(base), name)
+            .map_err(|reason| format!("it is not a module path: {reason}"))?;
+        let (resolved, source) = self.host.load_module(&path)?;
+        self.sources.borrow_mut().insert(resolved.clone(), source);
+        Ok(resolved)
     }
 
     /// Bounds the JSON arguments of one call (0: no bound).
@@ -62,7 +105,7 @@ impl HostBridge {
     }
 }
 
-/// Resolves and loads `host:` modules; refuses every other import.
+/// Resolves and loads host modules and user modules.
 pub(crate) struct HostModuleLoader;
 
 impl Resolver for HostModuleLoader {
@@ -73,20 +116,18 @@ impl Resolver for HostModuleLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
-        let known = ctx
-            .userdata::<HostBridge>()
-            .is_some_and(|bridge| bridge.functions(name).is_some());
-        if known {
-            Ok(name.to_owned())
-        } else {
-            Err(rquickjs::Error::new_resolving_message(
-                base,
-                name,
-                format!(
-                    "only declared host modules can be imported (\"{HOST_MODULE_PREFIX}<name>\")"
-                ),
-            ))
+        let refuse =
+            |message: String| Err(rquickjs::Error::new_resolving_message(base, name, message));
+        let Some(bridge) = ctx.userdata::<HostBridge>() else {
+            return refuse("the runtime has no module bridge".into());
+        };
+        if name.starts_with(HOST_MODULE_PREFIX) {
+            return match bridge.functions(name) {
+                Some(_) => Ok(name.to_owned()),
+                None => refuse("no host module of that name was declared".into()),
+            };
         }
+        bridge.resolve_user(base, name).or_else(refuse)
     }
 }
 
@@ -97,7 +138,16 @@ impl Loader for HostModuleLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, Declared>> {
-        Module::declare_def::<HostModule, _>(ctx.clone(), name)
+        if name.starts_with(HOST_MODULE_PREFIX) {
+            return Module::declare_def::<HostModule, _>(ctx.clone(), name);
+        }
+        let source = ctx
+            .userdata::<HostBridge>()
+            .and_then(|bridge| bridge.sources.borrow_mut().remove(name));
+        match source {
+            Some(source) => Module::declare(ctx.clone(), name, source),
+            None => Err(rquickjs::Error::new_loading(name)),
+        }
     }
 }
 

@@ -91,14 +91,34 @@ impl GuestRuntime {
         });
     }
 
-    /// Compiles and evaluates a handler module and registers its `handler`.
+    /// Compiles and evaluates a handler module and registers its `handler`;
+    /// its relative imports start from the root of the module tree.
     pub fn add_handler(&mut self, name: &str, source: &str) -> Result<(), GuestError> {
+        self.add_handler_in(name, "/", source)
+    }
+
+    /// Like [`add_handler`](Self::add_handler), with the handler's relative
+    /// imports of user modules starting from `directory`, a module path.
+    pub fn add_handler_in(
+        &mut self,
+        name: &str,
+        directory: &str,
+        source: &str,
+    ) -> Result<(), GuestError> {
         if self.handlers.contains_key(name) {
             return Err(GuestError::new(Status::HandlerExists, ""));
         }
         let handler = self.context.with(|ctx| {
-            compile(&ctx, &self.guards, name, source)
-                .map(|function| Persistent::save(&ctx, function))
+            let bridge = ctx.userdata::<HostBridge>();
+            if let Some(bridge) = &bridge {
+                bridge.set_directory(name, directory);
+            }
+            let compiled = compile(&ctx, &self.guards, name, source)
+                .map(|function| Persistent::save(&ctx, function));
+            if let Some(bridge) = &bridge {
+                bridge.loaded();
+            }
+            compiled
         })?;
         self.handlers.insert(name.to_owned(), handler);
         Ok(())

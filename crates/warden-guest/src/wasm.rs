@@ -4,7 +4,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use warden_abi::{pack_region, unpack_host_result, LogLevel, Status, CALL_FLAG_GC};
+use warden_abi::{
+    pack_region, unpack_host_result, LogLevel, Status, CALL_FLAG_GC, MODULE_SEPARATOR,
+};
 
 use crate::{GuestError, GuestRuntime, Host, Limits};
 
@@ -66,17 +68,37 @@ impl Host for WasmHost {
                 args_json.len() as u32,
             )
         };
-        let (is_error, len) = unpack_host_result(packed);
-        let mut payload = vec![0u8; len as usize];
-        // SAFETY: `payload` is exactly `len` writable bytes.
-        unsafe { imports::host_take(payload.as_mut_ptr() as u32, len) };
-        let text = String::from_utf8(payload)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        if is_error {
-            Err(text)
-        } else {
-            Ok(text)
+        take_answer(packed)
+    }
+
+    fn load_module(&self, path: &str) -> Result<(String, String), String> {
+        // SAFETY: the host only reads `path`'s bytes during the call.
+        let packed = unsafe { imports::module_source(path.as_ptr() as u32, path.len() as u32) };
+        let answer = take_answer(packed)?;
+        match answer.split_once(MODULE_SEPARATOR) {
+            Some((resolved, source)) => Ok((resolved.to_owned(), source.to_owned())),
+            None => Err("the host's answer has no resolved path".into()),
         }
+    }
+}
+
+/// Copies out the host's pending answer described by `packed` (a
+/// `pack_host_result` word): `Err` when the host reported an error.
+fn take_answer(packed: u64) -> Result<String, String> {
+    let (is_error, len) = unpack_host_result(packed);
+    let mut payload = Vec::new();
+    if payload.try_reserve_exact(len as usize).is_err() {
+        return Err(format!("the guest has no memory left for {len} bytes"));
+    }
+    payload.resize(len as usize, 0);
+    // SAFETY: `payload` is exactly `len` writable bytes.
+    unsafe { imports::host_take(payload.as_mut_ptr() as u32, len) };
+    let text = String::from_utf8(payload)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    if is_error {
+        Err(text)
+    } else {
+        Ok(text)
     }
 }
 
@@ -162,11 +184,13 @@ mod exports {
         })
     }
 
-    pub(super) fn warden_add_handler(name_len: u32, source_len: u32) -> u32 {
+    pub(super) fn warden_add_handler(name_len: u32, base_len: u32, source_len: u32) -> u32 {
         run(|guest| {
             let (runtime, input) = runtime(guest)?;
-            let (name, source) = split(input, name_len, source_len)?;
-            let added = runtime.add_handler(name, utf8(source)?);
+            let rest = base_len.checked_add(source_len).unwrap_or(u32::MAX);
+            let (name, rest) = split(input, name_len, rest)?;
+            let (base, source) = split(rest, base_len, source_len)?;
+            let added = runtime.add_handler_in(name, base, utf8(source)?);
             // A script may be large: do not keep its buffer.
             guest.input = Vec::new();
             added.map(|()| Vec::new())

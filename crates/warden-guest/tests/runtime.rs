@@ -12,6 +12,9 @@ use warden_guest::{GuestError, GuestRuntime, Host, Limits};
 struct TestHost {
     printed: RefCell<Vec<(LogLevel, String)>>,
     calls: RefCell<Vec<(String, String, String)>>,
+    /// User modules by module path, and the paths asked for.
+    modules: RefCell<Vec<(String, String)>>,
+    asked: RefCell<Vec<String>>,
 }
 
 impl Host for TestHost {
@@ -31,6 +34,15 @@ impl Host for TestHost {
             ("math", "nul") => Ok("\"a\0b\"".into()),
             _ => Err(format!("no such function {module}.{function}")),
         }
+    }
+
+    fn load_module(&self, path: &str) -> Result<(String, String), String> {
+        self.asked.borrow_mut().push(path.to_owned());
+        let modules = self.modules.borrow();
+        let found = modules
+            .iter()
+            .find(|(p, _)| p == path || *p == format!("{path}.js"));
+        found.cloned().ok_or_else(|| format!("nothing at {path}"))
     }
 }
 
@@ -643,4 +655,76 @@ fn error_hooks_shape_handler_errors_but_not_the_runtimes_own() {
             assert_eq!(own.stack.as_deref(), Some("hooked stack"));
         }
     }
+}
+
+fn with_modules(modules: &[(&str, &str)]) -> (Rc<TestHost>, GuestRuntime) {
+    let (host, rt) = runtime();
+    host.modules
+        .borrow_mut()
+        .extend(modules.iter().map(|(p, s)| (p.to_string(), s.to_string())));
+    (host, rt)
+}
+
+#[test]
+fn user_modules_resolve_relative_to_their_importer() {
+    let (host, mut rt) = with_modules(&[
+        ("/lib/math.js", "import { twice } from './util/twice.js'; export const add = (a, b) => twice(a) / 2 + b;"),
+        ("/lib/util/twice.js", "import { one } from '../../one.js'; export const twice = (x) => x * 2 * one;"),
+        ("/one.js", "export const one = 1;"),
+    ]);
+    rt.add_handler_in(
+        "h",
+        "/lib",
+        "import { add } from './math'; function handler(e) { return add(e.a, e.b); }",
+    )
+    .unwrap();
+    assert_eq!(call(&mut rt, r#"{"a":2,"b":3}"#).unwrap(), "5");
+    assert_eq!(
+        *host.asked.borrow(),
+        ["/lib/math", "/lib/util/twice.js", "/one.js"]
+    );
+}
+
+#[test]
+fn a_module_imported_twice_is_evaluated_once() {
+    let (_, mut rt) = with_modules(&[(
+        "/counter.js",
+        "export let n = 0; export const next = () => ++n;",
+    )]);
+    let source = "import { next } from '/counter.js'; function handler() { return next(); }";
+    rt.add_handler("a", source).unwrap();
+    rt.add_handler("b", source).unwrap();
+    assert_eq!(rt.call("a", b"null", false).unwrap(), "1");
+    assert_eq!(rt.call("b", b"null", false).unwrap(), "2");
+}
+
+#[test]
+fn imports_that_leave_the_tree_or_find_nothing_do_not_compile() {
+    let (host, mut rt) = with_modules(&[("/ok.js", "export const ok = 1;")]);
+    for (specifier, says) in [
+        ("../secret.js", "leads out of the root"),
+        ("./missing.js", "nothing at /missing.js"),
+        ("host:undeclared", "no host module of that name"),
+    ] {
+        let source = format!("import '{specifier}'; function handler() {{}}");
+        let err = rt.add_handler("h", &source).unwrap_err();
+        assert_eq!(err.status, Status::CompileFailed, "{specifier}");
+        assert!(err.detail.contains(says), "{specifier}: {}", err.detail);
+        assert!(
+            err.detail.contains(specifier),
+            "{specifier}: {}",
+            err.detail
+        );
+    }
+    // Only the path inside the tree reached the host.
+    assert!(host.asked.borrow().iter().all(|path| path == "/missing.js"));
+}
+
+#[test]
+fn a_user_module_that_throws_fails_the_load_with_its_error() {
+    let (_, mut rt) = with_modules(&[("/bad.js", "throw new TypeError('bad module');")]);
+    let err = rt
+        .add_handler("h", "import './bad.js'; function handler() {}")
+        .unwrap_err();
+    assert!(err.detail.contains("bad module"), "{}", err.detail);
 }

@@ -122,6 +122,10 @@ pub enum Error {
     /// A host module or function name is unusable, or registered twice.
     #[error("invalid host function: {0}")]
     InvalidHostFunction(String),
+    /// A user module name or source is unusable, or a module to remove
+    /// was never added.
+    #[error("invalid module: {0}")]
+    InvalidModule(String),
     /// A script file could not be read.
     #[error("cannot read script {path}: {source}")]
     ScriptIo {
@@ -281,7 +285,8 @@ pub enum ErrorCategory {
     Config,
     /// A handler or host-function name is unusable, taken or unknown:
     /// [`Error::InvalidHandlerName`], [`Error::DuplicateHandler`],
-    /// [`Error::UnknownHandler`], [`Error::InvalidHostFunction`].
+    /// [`Error::UnknownHandler`], [`Error::InvalidHostFunction`],
+    /// [`Error::InvalidModule`].
     Name,
     /// A script could not be read, compiled or evaluated:
     /// [`Error::ScriptIo`], [`Error::Compile`].
@@ -349,7 +354,8 @@ impl Error {
             Self::InvalidHandlerName { .. }
             | Self::DuplicateHandler(_)
             | Self::UnknownHandler(_)
-            | Self::InvalidHostFunction(_) => C::Name,
+            | Self::InvalidHostFunction(_)
+            | Self::InvalidModule(_) => C::Name,
             Self::ScriptIo { .. } | Self::Compile { .. } => C::Script,
             Self::InvalidEvent(_) | Self::EventTooLarge { .. } => C::Event,
             Self::HandlerThrew { .. } | Self::PromiseNeverSettled { .. } => C::Handler,
@@ -374,6 +380,7 @@ impl Error {
             Self::DuplicateHandler(_) => "duplicate_handler",
             Self::UnknownHandler(_) => "unknown_handler",
             Self::InvalidHostFunction(_) => "invalid_host_function",
+            Self::InvalidModule(_) => "invalid_module",
             Self::ScriptIo { .. } => "script_io",
             Self::Compile { .. } => "compile",
             Self::InvalidEvent(_) => "invalid_event",
@@ -427,6 +434,7 @@ mod tests {
             (Error::DuplicateHandler("h".into()), C::Name),
             (Error::UnknownHandler("h".into()), C::Name),
             (Error::InvalidHostFunction("x".into()), C::Name),
+            (Error::InvalidModule("x".into()), C::Name),
             (
                 Error::ScriptIo {
                     path: "x".into(),
@@ -501,6 +509,7 @@ mod tests {
                 | Error::DuplicateHandler(_)
                 | Error::UnknownHandler(_)
                 | Error::InvalidHostFunction(_)
+                | Error::InvalidModule(_)
                 | Error::ScriptIo { .. }
                 | Error::Compile { .. }
                 | Error::InvalidEvent(_)

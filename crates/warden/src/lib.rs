@@ -35,6 +35,7 @@ mod entropy;
 mod error;
 mod host_fn;
 pub mod metrics;
+mod modules;
 pub mod monitor;
 mod sandbox;
 mod script;
@@ -47,6 +48,7 @@ pub use error::{Error, ErrorCategory, JsError, Killer, Result};
 /// matching on it compiles unchanged.
 pub type HyperlightError = Error;
 pub use host_fn::{FallibleHostFunction, HostFunction, HostModule};
+pub use modules::{EmbeddedModules, FileSystemEmbedded, ModuleLoader};
 #[cfg(feature = "monitor-cpu-time")]
 pub use monitor::CpuTimeMonitor;
 #[cfg(feature = "monitor-wall-clock")]

@@ -1,8 +1,9 @@
-//! The `warden` imports: console output and host-function calls.
+//! The `warden` imports: console output, host-function calls and user
+//! module sources.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use warden_abi::{pack_host_result, LogLevel, MAX_ERROR_TEXT};
+use warden_abi::{pack_host_result, LogLevel, MAX_ERROR_TEXT, MODULE_SEPARATOR};
 use wasmtime::Caller;
 
 use super::abi::HostImports;
@@ -86,10 +87,20 @@ impl HostImports for WardenImports {
             }
             Err(message) => (true, message),
         };
-        let len = u32::try_from(payload.len())
-            .map_err(|_| wasmtime::Error::msg("host function result over 4 GiB"))?;
-        caller.data_mut().pending = payload.into_bytes();
-        Ok(pack_host_result(is_error, len))
+        pend(caller, is_error, payload)
+    }
+
+    fn module_source(
+        caller: &mut Caller<'_, StoreData>,
+        ptr: u32,
+        len: u32,
+    ) -> wasmtime::Result<u64> {
+        let path = read_text(caller, ptr, len)?;
+        let (is_error, payload) = match caller.data().modules.find(&path) {
+            Ok((resolved, source)) => (false, format!("{resolved}{MODULE_SEPARATOR}{source}")),
+            Err(message) => (true, message),
+        };
+        pend(caller, is_error, payload)
     }
 
     fn host_take(caller: &mut Caller<'_, StoreData>, ptr: u32, len: u32) -> wasmtime::Result<u32> {
@@ -106,4 +117,16 @@ impl HostImports for WardenImports {
         memory.write(caller, ptr as usize, &pending)?;
         Ok(0)
     }
+}
+
+/// Keeps `payload` for `host_take` and describes it to the guest.
+fn pend(
+    caller: &mut Caller<'_, StoreData>,
+    is_error: bool,
+    payload: String,
+) -> wasmtime::Result<u64> {
+    let len =
+        u32::try_from(payload.len()).map_err(|_| wasmtime::Error::msg("host answer over 4 GiB"))?;
+    caller.data_mut().pending = payload.into_bytes();
+    Ok(pack_host_result(is_error, len))
 }

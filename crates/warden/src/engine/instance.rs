@@ -10,6 +10,7 @@ use super::gate::CallGate;
 use super::wasi::ProcExit;
 use super::{SharedEngine, StoreData};
 use crate::host_fn::HostFunctions;
+use crate::modules::Modules;
 use crate::PrintFn;
 
 /// Why a guest call did not succeed.
@@ -106,6 +107,7 @@ impl GuestInstance {
     pub(crate) fn instantiate(
         engine: Arc<SharedEngine>,
         host: Arc<HostFunctions>,
+        modules: Arc<Modules>,
         print: PrintFn,
         gate: Arc<CallGate>,
         limits: InstanceLimits,
@@ -120,6 +122,7 @@ impl GuestInstance {
             memory: None,
             limits: store_limits,
             host,
+            modules,
             print,
             max_host_args: limits.host_args,
             console: super::console::ConsoleBudget::new(limits.console),
@@ -294,12 +297,18 @@ impl GuestInstance {
         self.status(code)
     }
 
-    /// Compiles and evaluates a handler.
-    pub(crate) fn add_handler(&mut self, name: &str, source: &str) -> Result<(), GuestFailure> {
+    /// Compiles and evaluates a handler whose relative imports start from
+    /// `directory`, a module path.
+    pub(crate) fn add_handler(
+        &mut self,
+        name: &str,
+        directory: &str,
+        source: &str,
+    ) -> Result<(), GuestFailure> {
         let source_len = u32::try_from(source.len())
             .map_err(|_| GuestFailure::Status(Status::OutOfMemory, Vec::new()))?;
-        self.write_input(&[name.as_bytes(), source.as_bytes()])?;
-        let lens = (name.len() as u32, source_len);
+        self.write_input(&[name.as_bytes(), directory.as_bytes(), source.as_bytes()])?;
+        let lens = (name.len() as u32, directory.len() as u32, source_len);
         let code = self.enter(|store, exports| exports.warden_add_handler.call(store, lens))?;
         self.status(code)
     }
@@ -365,6 +374,7 @@ impl GuestInstance {
             *self = Self::instantiate(
                 self.engine.clone(),
                 data.host.clone(),
+                data.modules.clone(),
                 data.print.clone(),
                 self.gate.clone(),
                 self.limits,

@@ -23,6 +23,7 @@ pub(crate) use instance::{
 
 use crate::error::{Error, Result};
 use crate::host_fn::HostFunctions;
+use crate::modules::Modules;
 use crate::PrintFn;
 
 /// The guest runtime, built by `build.rs`.
@@ -40,6 +41,7 @@ pub(crate) struct StoreData {
     memory: Option<Memory>,
     limits: StoreLimits,
     host: Arc<HostFunctions>,
+    modules: Arc<Modules>,
     print: PrintFn,
     /// The largest arguments a `host_call` may pass, in bytes of JSON.
     max_host_args: usize,
@@ -118,6 +120,7 @@ impl SharedEngine {
         let mut instance = GuestInstance::instantiate(
             self.clone(),
             Arc::new(HostFunctions::default()),
+            Arc::new(Modules::default()),
             print,
             gate,
             InstanceLimits {

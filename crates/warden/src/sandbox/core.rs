@@ -14,6 +14,7 @@ use crate::entropy;
 use crate::error::{Error, JsError, Killer, Result};
 use crate::host_fn::HostFunctions;
 use crate::metrics::SandboxGauge;
+use crate::modules::Modules;
 use crate::monitor::{Arming, CallCpu, MonitorStarter, Watch};
 
 /// A live guest: what `JSSandbox` and `LoadedJSSandbox` are made of.
@@ -22,6 +23,7 @@ pub(crate) struct SandboxCore {
     gate: Arc<CallGate>,
     config: Arc<SandboxConfig>,
     host: Arc<HostFunctions>,
+    modules: Arc<Modules>,
     _gauge: SandboxGauge,
 }
 
@@ -33,15 +35,17 @@ impl SandboxCore {
         config: Arc<SandboxConfig>,
         engine: Arc<SharedEngine>,
         host: Arc<HostFunctions>,
+        modules: Arc<Modules>,
     ) -> Result<Self> {
         let gate = Arc::new(CallGate::new(engine.engine().clone()));
-        Self::create_with_gate(config, engine, host, gate)
+        Self::create_with_gate(config, engine, host, modules, gate)
     }
 
     fn create_with_gate(
         config: Arc<SandboxConfig>,
         engine: Arc<SharedEngine>,
         host: Arc<HostFunctions>,
+        modules: Arc<Modules>,
         gate: Arc<CallGate>,
     ) -> Result<Self> {
         gate.cure();
@@ -49,6 +53,7 @@ impl SandboxCore {
         let instance = GuestInstance::instantiate(
             engine,
             host.clone(),
+            modules.clone(),
             config.print.clone(),
             gate.clone(),
             InstanceLimits {
@@ -63,6 +68,7 @@ impl SandboxCore {
             gate,
             config,
             host,
+            modules,
             _gauge: SandboxGauge::new(),
         };
         core.instance
@@ -82,13 +88,20 @@ impl SandboxCore {
         Ok(core)
     }
 
-    /// A fresh core with the same configuration and host functions. It
+    /// The user modules this core imports from.
+    pub(crate) fn modules(&self) -> &Modules {
+        &self.modules
+    }
+
+    /// A fresh core with the same configuration, host functions and user
+    /// modules. It
     /// shares this core's gate, so existing interrupt handles reach it.
     pub(crate) fn recreate(&self) -> Result<Self> {
         Self::create_with_gate(
             self.config.clone(),
             self.instance.engine().clone(),
             self.host.clone(),
+            self.modules.clone(),
             self.gate.clone(),
         )
     }

@@ -106,9 +106,10 @@ impl JSSandbox {
             true => Checkpoint::Fresh,
             false => Checkpoint::Image(self.core.capture()),
         };
+        let directory = script.directory()?;
         let start = Instant::now();
         let (result, cpu) = self.core.monitored(name, monitors, |guest| {
-            guest.add_handler(name, script.source())
+            guest.add_handler(name, &directory, script.source())
         });
         self.last_load = Some(CallStats::of(start, cpu, &result));
         let error = match result {
@@ -146,6 +147,42 @@ impl JSSandbox {
     /// top-level code), or `None` before the first.
     pub fn last_load_stats(&self) -> Option<CallStats> {
         self.last_load
+    }
+
+    /// Adds user module `name` (a path in the module tree: `"math"`,
+    /// `"lib/util.js"`), which handlers added later import as
+    /// `import { f } from "math"` (or `"./math"` from the root). It comes
+    /// before the sandbox's [`ModuleLoader`](crate::ModuleLoader), and
+    /// replaces a module added earlier under the same name. See
+    /// [`ModuleLoader`](crate::ModuleLoader) for how imports resolve.
+    ///
+    /// ```
+    /// # fn main() -> warden::Result<()> {
+    /// use warden::{SandboxBuilder, Script};
+    ///
+    /// let mut sandbox = SandboxBuilder::new().build()?.load_runtime()?;
+    /// sandbox.add_module("math", "export const add = (a, b) => a + b;")?;
+    /// sandbox.add_handler(
+    ///     "sum",
+    ///     Script::from_content("import { add } from 'math'; function handler(e) { return add(e.a, e.b); }"),
+    /// )?;
+    /// let mut loaded = sandbox.get_loaded_sandbox()?;
+    /// assert_eq!(loaded.handle_event("sum", r#"{"a": 2, "b": 3}"#, None)?, "5");
+    /// # Ok(()) }
+    /// ```
+    pub fn add_module(&mut self, name: &str, source: impl Into<String>) -> Result<()> {
+        self.core.modules().add(name, source.into())
+    }
+
+    /// Removes user module `name`, added with [`add_module`](Self::add_module).
+    /// A handler that already imported it keeps the module it imported.
+    pub fn remove_module(&mut self, name: &str) -> Result<()> {
+        self.core.modules().remove(name)
+    }
+
+    /// Removes every module added with [`add_module`](Self::add_module).
+    pub fn clear_modules(&mut self) {
+        self.core.modules().clear();
     }
 
     /// Unregisters handler `name`.
@@ -214,6 +251,8 @@ pub(crate) fn validate_handler_name(name: &str) -> Result<()> {
         "it contains a control character"
     } else if name.starts_with(warden_abi::HOST_MODULE_PREFIX) {
         "the prefix `host:` is reserved for host modules"
+    } else if name.starts_with('/') {
+        "a leading `/` is reserved for module paths"
     } else {
         return Ok(());
     };

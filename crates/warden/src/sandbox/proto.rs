@@ -9,6 +9,7 @@ use super::js::JSSandbox;
 use crate::engine::SharedEngine;
 use crate::error::Result;
 use crate::host_fn::{HostFunction, HostFunctions, HostModule};
+use crate::modules::{ModuleLoader, Modules};
 
 /// A sandbox before its JavaScript runtime starts: the place to register
 /// host functions. Made by [`SandboxBuilder::build`](crate::SandboxBuilder::build).
@@ -16,6 +17,7 @@ pub struct ProtoJSSandbox {
     config: Arc<SandboxConfig>,
     engine: Arc<SharedEngine>,
     host: HostFunctions,
+    modules: Modules,
 }
 
 impl ProtoJSSandbox {
@@ -24,6 +26,7 @@ impl ProtoJSSandbox {
             config,
             engine,
             host: HostFunctions::default(),
+            modules: Modules::default(),
         }
     }
 
@@ -107,10 +110,40 @@ impl ProtoJSSandbox {
         Ok(())
     }
 
+    /// Makes `loader` the source of the user modules handlers import (see
+    /// [`ModuleLoader`] for how imports resolve), replacing any loader set
+    /// before. Modules added with
+    /// [`JSSandbox::add_module`](crate::JSSandbox::add_module) come first.
+    ///
+    /// ```
+    /// # fn main() -> warden::Result<()> {
+    /// use warden::{embed_modules, SandboxBuilder, Script};
+    ///
+    /// let proto = SandboxBuilder::new()
+    ///     .build()?
+    ///     .set_module_loader(embed_modules! { "math.js" => @inline "export const pi = 3;" })?;
+    /// let mut sandbox = proto.load_runtime()?;
+    /// sandbox.add_handler(
+    ///     "h",
+    ///     Script::from_content("import { pi } from './math.js'; function handler() { return pi; }"),
+    /// )?;
+    /// assert_eq!(sandbox.get_loaded_sandbox()?.handle_event("h", "{}", None)?, "3");
+    /// # Ok(()) }
+    /// ```
+    pub fn set_module_loader(mut self, loader: impl ModuleLoader) -> Result<Self> {
+        self.modules = Modules::with_loader(Arc::new(loader));
+        Ok(self)
+    }
+
     /// Starts the JavaScript runtime.
     pub fn load_runtime(self) -> Result<JSSandbox> {
         let _span = tracing::info_span!("warden.load_runtime").entered();
-        let core = SandboxCore::create(self.config, self.engine, Arc::new(self.host))?;
+        let core = SandboxCore::create(
+            self.config,
+            self.engine,
+            Arc::new(self.host),
+            Arc::new(self.modules),
+        )?;
         Ok(JSSandbox::new(core))
     }
 }
