@@ -1,12 +1,16 @@
 //! Code written for hyperlight-js, in its style and with its names, runs on
 //! Warden with only the crate renamed: builder settings, host functions,
-//! print functions, snapshots by `Arc`, the error type and `new_error!`.
+//! print functions, modules, monitors, snapshots by `Arc`, the error type
+//! and `new_error!`.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use std::time::Duration;
+
 use warden::{
-    new_error, ExecutionMonitor, HyperlightError, Result, SandboxBuilder, Script, Snapshot,
+    embed_modules, new_error, CpuTimeMonitor, ExecutionMonitor, HyperlightError, Result,
+    SandboxBuilder, Script, Snapshot, WallClockMonitor,
 };
 
 const MIB: usize = 1024 * 1024;
@@ -174,5 +178,87 @@ fn a_monitor_that_cannot_start_fails_with_its_own_message() -> Result<()> {
         other => panic!("expected MonitorFailed, got {other:?}"),
     }
     assert!(!loaded.poisoned());
+    Ok(())
+}
+
+#[test]
+fn the_whole_lifecycle_as_a_hyperlight_js_user_writes_it() -> Result<()> {
+    let (print, printed) = host_print_fn();
+    let mut proto = SandboxBuilder::new()
+        .with_guest_heap_size(32 * MIB as u64)
+        .with_guest_input_buffer_size(64 * 1024)
+        .with_guest_output_buffer_size(64 * 1024)
+        .with_host_print_fn(print.into())
+        .build()?;
+    proto.register("rates", "vat", |country: String| match country.as_str() {
+        "fr" => 20,
+        _ => 0,
+    })?;
+    let proto = proto.set_module_loader(embed_modules! {
+        "money.js" => @inline "export const cents = (x) => Math.round(x * 100);",
+    })?;
+    let mut sandbox = proto.load_runtime()?;
+    let handler = Script::from_content(
+        r#"import { vat } from "host:rates";
+        import { cents } from "./money.js";
+        let served = 0;
+        function handler(event) {
+            served += 1;
+            console.log(`pricing for ${event.country}`);
+            if (event.spin) { for (;;) {} }
+            return { total: cents(event.net * (1 + vat(event.country) / 100)), served };
+        }"#,
+    )
+    .with_virtual_base("/");
+    sandbox.add_handler(owned("price"), handler)?;
+    let mut loaded = sandbox.get_loaded_sandbox()?;
+
+    let event = owned(r#"{"country":"fr","net":10}"#);
+    let result = loaded.handle_event(owned("price"), event.clone(), None)?;
+    assert_eq!(result, r#"{"total":1200,"served":1}"#);
+    assert_eq!(printed(), "pricing for fr\n");
+    let snapshot = Arc::new(loaded.snapshot()?);
+
+    // Both monitors, alone and raced: the first to fire wins.
+    let spin = owned(r#"{"country":"fr","net":1,"spin":true}"#);
+    let wall = WallClockMonitor::new(Duration::from_millis(200))?;
+    let cpu = CpuTimeMonitor::new(Duration::from_millis(200))?;
+    let long_wall = WallClockMonitor::new(Duration::from_secs(60))?;
+    for monitors in 0..3 {
+        let outcome = match monitors {
+            0 => loaded.handle_event_with_monitor(owned("price"), spin.clone(), &wall, None),
+            1 => loaded.handle_event_with_monitor(owned("price"), spin.clone(), &cpu, None),
+            _ => loaded.handle_event_with_monitor(
+                owned("price"),
+                spin.clone(),
+                &(long_wall.clone(), cpu.clone()),
+                None,
+            ),
+        };
+        let error = outcome.unwrap_err();
+        let expected = ["wall-clock", "cpu-time", "cpu-time"][monitors];
+        assert_eq!(
+            error.killer().and_then(|k| k.monitor_name()),
+            Some(expected)
+        );
+        assert!(loaded.poisoned());
+        loaded.restore(snapshot.clone())?;
+        assert!(!loaded.poisoned());
+    }
+    let result =
+        loaded.handle_event_with_monitor(owned("price"), event, &(wall, cpu), Some(true))?;
+    assert_eq!(result, r#"{"total":1200,"served":2}"#);
+
+    // Unloading gives back a sandbox that takes new handlers.
+    let mut sandbox = loaded.unload()?;
+    sandbox.add_handler(
+        owned("echo"),
+        Script::from_content("function handler(e) { return e; }"),
+    )?;
+    let mut loaded = sandbox.get_loaded_sandbox()?;
+    assert_eq!(
+        loaded.handle_event(owned("echo"), owned("[1]"), None)?,
+        "[1]"
+    );
     Ok(())
 }

@@ -123,10 +123,16 @@ mod tests {
 
     #[test]
     fn paths_from_the_guest_are_checked_again() {
-        let modules = Modules::with_loader(Arc::new(|path: &str| {
-            Ok(Some(format!("// {path}")))
-        }));
-        for path in ["../etc/passwd", "/a/../../b", "a.js", "/a//b", "/./a", "/a\\b", ""] {
+        let modules = Modules::with_loader(Arc::new(|path: &str| Ok(Some(format!("// {path}")))));
+        for path in [
+            "../etc/passwd",
+            "/a/../../b",
+            "a.js",
+            "/a//b",
+            "/./a",
+            "/a\\b",
+            "",
+        ] {
             let error = modules.find(path).unwrap_err();
             assert!(error.contains("is not a module path"), "{path:?}: {error}");
         }
