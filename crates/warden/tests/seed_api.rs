@@ -231,7 +231,7 @@ fn the_whole_lifecycle_as_a_hyperlight_js_user_writes_it() -> Result<()> {
             _ => loaded.handle_event_with_monitor(
                 owned("price"),
                 spin.clone(),
-                &(long_wall.clone(), cpu.clone()),
+                &(long_wall, cpu),
                 None,
             ),
         };
