@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use warden::monitor::{Budget, MAX_BUDGET};
-use warden::{Error, SandboxBuilder, Script, DEFAULT_MAX_EVENT_SIZE};
+use warden::{DirectoryModules, Error, SandboxBuilder, Script, DEFAULT_MAX_EVENT_SIZE};
 
 use crate::exit;
 use crate::terminal::{guest_lines, printable};
@@ -29,6 +29,12 @@ pub struct RunArgs {
     /// A file holding the event JSON.
     #[arg(long)]
     event_file: Option<PathBuf>,
+    /// A directory whose files the script may import (`import "./lib.js"`
+    /// reads `<DIR>/lib.js`); relative imports of the script start from
+    /// it. Nothing outside it is read. Without it, the script may import
+    /// host modules only.
+    #[arg(long, value_name = "DIR")]
+    modules: Option<PathBuf>,
     /// Guest memory limit in bytes.
     #[arg(long, value_name = "BYTES")]
     memory_limit: Option<usize>,
@@ -115,7 +121,11 @@ fn execute(args: &RunArgs) -> Result<String, Failure> {
     if let Some(limit) = args.memory_limit {
         builder = builder.guest_memory_limit(limit);
     }
-    let mut sandbox = builder.build()?.load_runtime()?;
+    let mut proto = builder.build()?;
+    if let Some(directory) = &args.modules {
+        proto = proto.set_module_loader(DirectoryModules::new(directory)?)?;
+    }
+    let mut sandbox = proto.load_runtime()?;
     // One budget for the whole run: what loading spends, calling cannot.
     let start = Instant::now();
     let budget = Budget::new(args.wall_clock, args.cpu_time)?;

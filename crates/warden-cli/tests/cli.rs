@@ -335,3 +335,60 @@ fn guest_text_cannot_drive_the_terminal_or_forge_lines() {
         "{stderr}"
     );
 }
+
+#[test]
+fn modules_come_from_the_directory_given_and_nowhere_else() {
+    let main = script(
+        "uses-lib.js",
+        "import { greet } from './lib/greet.js'; function handler(e) { return greet(e.name); }",
+    );
+    let dir = main.parent().unwrap().join("modules-dir");
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::write(
+        dir.join("lib/greet.js"),
+        "export const greet = (name) => `hello ${name}`;",
+    )
+    .unwrap();
+    let event = r#"{"name":"ada"}"#;
+    let with = warden(
+        &[
+            "run",
+            main.to_str().unwrap(),
+            "--modules",
+            dir.to_str().unwrap(),
+            "--event",
+            event,
+        ],
+        None,
+    );
+    assert_eq!(with.status.code(), Some(0), "{}", text(&with.stderr));
+    assert_eq!(text(&with.stdout), "\"hello ada\"\n");
+    let without = warden(&["run", main.to_str().unwrap(), "--event", event], None);
+    assert_ne!(without.status.code(), Some(0));
+    assert!(
+        text(&without.stderr).contains("./lib/greet.js"),
+        "{}",
+        text(&without.stderr)
+    );
+    let escape = script(
+        "escape.js",
+        "import '../uses-lib.js'; function handler() {}",
+    );
+    let out = warden(
+        &[
+            "run",
+            escape.to_str().unwrap(),
+            "--modules",
+            dir.to_str().unwrap(),
+            "--event",
+            "{}",
+        ],
+        None,
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("leads out of the root"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -48,7 +48,9 @@ pub use error::{Error, ErrorCategory, JsError, Killer, Result};
 /// matching on it compiles unchanged.
 pub type HyperlightError = Error;
 pub use host_fn::{FallibleHostFunction, HostFunction, HostModule};
-pub use modules::{EmbeddedModules, FileSystemEmbedded, ModuleLoader};
+pub use modules::{
+    DirectoryModules, EmbeddedModules, FileSystemEmbedded, ModuleLoader, MAX_MODULE_FILE,
+};
 #[cfg(feature = "monitor-cpu-time")]
 pub use monitor::CpuTimeMonitor;
 #[cfg(feature = "monitor-wall-clock")]

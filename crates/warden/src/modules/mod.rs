@@ -17,9 +17,11 @@
 //! once per sandbox: handlers that import it share one instance, and it
 //! stays loaded until the sandbox is unloaded, even when it is removed.
 
+mod directory;
 mod embedded;
 mod set;
 
+pub use directory::{DirectoryModules, MAX_MODULE_FILE};
 pub use embedded::{EmbeddedModules, FileSystemEmbedded};
 pub(crate) use set::Modules;
 
@@ -34,8 +36,8 @@ use crate::error::Result;
 /// `"galaxy/index.js"`. Return `Ok(None)` when there is no module there
 /// (Warden then tries the next candidate path); an `Err` (made with
 /// [`new_error!`](crate::new_error), say) fails the import with its
-/// message. Maps, [`EmbeddedModules`] (see [`embed_modules!`](crate::embed_modules))
-/// and closures are loaders:
+/// message. Maps, [`EmbeddedModules`] (see [`embed_modules!`](crate::embed_modules)),
+/// [`DirectoryModules`] and closures are loaders:
 ///
 /// ```
 /// # fn main() -> warden::Result<()> {
