@@ -262,3 +262,29 @@ fn the_whole_lifecycle_as_a_hyperlight_js_user_writes_it() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn an_empty_handler_name_is_called_empty_whether_adding_removing_or_calling() -> Result<()> {
+    let empty = |error: HyperlightError| {
+        let message = error.to_string();
+        assert!(message.contains("empty"), "{message}");
+        assert!(
+            matches!(error, HyperlightError::InvalidHandlerName { .. }),
+            "{error:?}"
+        );
+    };
+    let mut sandbox = SandboxBuilder::new().build()?.load_runtime()?;
+    empty(
+        sandbox
+            .add_handler(owned(""), Script::from_content("function handler() {}"))
+            .unwrap_err(),
+    );
+    empty(sandbox.remove_handler("").unwrap_err());
+    let mut loaded = sandbox.get_loaded_sandbox()?;
+    empty(
+        loaded
+            .handle_event(owned(""), owned("{}"), None)
+            .unwrap_err(),
+    );
+    Ok(())
+}

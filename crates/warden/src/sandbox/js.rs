@@ -188,6 +188,7 @@ impl JSSandbox {
     /// Unregisters handler `name`.
     pub fn remove_handler(&mut self, name: &str) -> Result<()> {
         let _span = tracing::info_span!("warden.remove_handler", handler = name).entered();
+        validate_handler_name(name)?;
         let Some(index) = self.handlers.iter().position(|n| n == name) else {
             return Err(Error::UnknownHandler(name.to_owned()));
         };

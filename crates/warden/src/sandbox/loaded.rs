@@ -131,6 +131,9 @@ impl LoadedJSSandbox {
         monitors: Option<&dyn MonitorStarter>,
     ) -> (Result<String>, Option<CallCpu>) {
         self.calls += 1;
+        if let Err(error) = super::js::validate_handler_name(name) {
+            return (Err(error), None);
+        }
         let config = self.core.config();
         if event.len() > config.max_event_size {
             let error = Error::EventTooLarge {
