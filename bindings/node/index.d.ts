@@ -11,6 +11,8 @@ export declare const ErrorCode: {
   readonly POISONED: 'ERR_POISONED';
   /** The guest failed: it threw, did not compile, returned no JSON, or ran out of memory or stack. */
   readonly HANDLER: 'ERR_HANDLER';
+  /** The guest aborted (a WebAssembly trap other than a kill or running out of memory or stack): the sandbox is poisoned. */
+  readonly GUEST_ABORT: 'ERR_GUEST_ABORT';
   /** An argument is invalid (timeouts, an event without a JSON form, an unknown handler...). */
   readonly INVALID_ARG: 'ERR_INVALID_ARG';
   /** The object was consumed by an earlier call (`build`, `loadRuntime`, `getLoadedSandbox`, `unload`). */

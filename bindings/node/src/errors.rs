@@ -11,6 +11,9 @@ pub(crate) const POISONED: &str = "ERR_POISONED";
 /// The guest code failed: it threw, did not compile, returned no JSON, or
 /// ran out of memory or stack.
 pub(crate) const HANDLER: &str = "ERR_HANDLER";
+/// The guest aborted: a trap (not a kill, and not running out of memory
+/// or stack) poisoned the sandbox.
+pub(crate) const GUEST_ABORT: &str = "ERR_GUEST_ABORT";
 /// An argument is invalid.
 pub(crate) const INVALID_ARG: &str = "ERR_INVALID_ARG";
 /// The object was consumed by an earlier call.
@@ -22,6 +25,7 @@ pub(crate) const INTERNAL: &str = "ERR_INTERNAL";
 pub(crate) fn code_of(error: &Error) -> &'static str {
     match error.category() {
         ErrorCategory::Killed => CANCELLED,
+        ErrorCategory::GuestAbort => GUEST_ABORT,
         ErrorCategory::Poisoned => POISONED,
         ErrorCategory::Handler
         | ErrorCategory::Script
@@ -32,10 +36,7 @@ pub(crate) fn code_of(error: &Error) -> &'static str {
         | ErrorCategory::Event
         | ErrorCategory::Snapshot => INVALID_ARG,
         // Host errors are made by Rust embedder code, which Node never runs.
-        ErrorCategory::GuestAbort
-        | ErrorCategory::Monitor
-        | ErrorCategory::Internal
-        | ErrorCategory::Host => INTERNAL,
+        ErrorCategory::Monitor | ErrorCategory::Internal | ErrorCategory::Host => INTERNAL,
     }
 }
 
@@ -139,4 +140,23 @@ pub(crate) fn consumed(env: &Env, what: &str, by: &str) -> napi::Error {
 /// The error for an invalid argument.
 pub(crate) fn invalid(env: &Env, message: &str) -> napi::Error {
     throw(env, INVALID_ARG, "invalid_arg", message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guest_trap_is_a_guest_abort_even_when_it_aborts_a_load() {
+        let trap = || Error::GuestTrap("wasm trap: unreachable".into());
+        assert_eq!(code_of(&trap()), GUEST_ABORT);
+        assert_eq!(GUEST_ABORT, "ERR_GUEST_ABORT");
+        let aborted = Error::LoadAborted {
+            handler: "h".into(),
+            cause: Box::new(trap()),
+        };
+        assert_eq!(code_of(&aborted), GUEST_ABORT);
+        // Warden's own failures stay internal.
+        assert_eq!(code_of(&Error::Internal("bug".into())), INTERNAL);
+    }
 }

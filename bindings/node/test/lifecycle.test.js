@@ -175,3 +175,10 @@ test('dispose refuses queued calls, and works on every stage', async () => {
     await rejectsWith(other.callHandler('echo', {}), ErrorCode.CONSUMED);
   }
 });
+
+test('ErrorCode has every code hyperlight-js has, under the same values', () => {
+  const hyperlight = ['ERR_POISONED', 'ERR_CANCELLED', 'ERR_GUEST_ABORT', 'ERR_INVALID_ARG', 'ERR_CONSUMED', 'ERR_INTERNAL'];
+  for (const code of hyperlight) assert.ok(Object.values(ErrorCode).includes(code), code);
+  assert.equal(ErrorCode.GUEST_ABORT, 'ERR_GUEST_ABORT');
+  assert.ok(Object.isFrozen(ErrorCode));
+});
