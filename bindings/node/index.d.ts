@@ -75,8 +75,8 @@ export declare class SandboxBuilder {
   setInputBufferSize(bytes: number): this;
   /** hyperlight-js's name for `maxResultSize`. */
   setOutputBufferSize(bytes: number): this;
-  /** Validates the settings and prepares the engine. Consumes the builder. */
-  build(): ProtoJSSandbox;
+  /** Validates the settings and prepares the engine; rejects with `ERR_INVALID_ARG` on bad settings. Consumes the builder (a second call rejects with `ERR_CONSUMED`). */
+  build(): Promise<ProtoJSSandbox>;
 }
 
 /** A sandbox before its JavaScript runtime starts: register host functions here. */
@@ -85,8 +85,8 @@ export declare class ProtoJSSandbox {
   hostModule(name: string): HostModule;
   /** The same as `hostModule(module).register(name, callback)`, as hyperlight-js has it. */
   register(module: string, name: string, callback: (...args: any[]) => unknown): void;
-  /** Starts the JavaScript runtime on a thread of its own. Consumes this object. */
-  loadRuntime(): JSSandbox;
+  /** Starts the JavaScript runtime on a thread of its own. Consumes this object (a second call rejects with `ERR_CONSUMED`). */
+  loadRuntime(): Promise<JSSandbox>;
   /** Frees this object now; later use throws `ERR_CONSUMED`. Calling it again does nothing. */
   dispose(): void;
   /** The same as `dispose()`, for `using`. */
@@ -115,8 +115,8 @@ export declare class JSSandbox {
   removeHandler(name: string): Promise<void>;
   /** Unregisters every handler. */
   clearHandlers(): Promise<void>;
-  /** Finishes loading. Consumes this object. */
-  getLoadedSandbox(): LoadedJSSandbox;
+  /** Finishes loading, once the handlers added before it have loaded. Consumes this object (a second call rejects with `ERR_CONSUMED`). */
+  getLoadedSandbox(): Promise<LoadedJSSandbox>;
   /**
    * Frees the sandbox and its thread now: kills the running code, rejects
    * jobs not yet started with `ERR_CONSUMED`; later use throws `ERR_CONSUMED`.
@@ -174,8 +174,8 @@ export declare class LoadedJSSandbox {
   snapshot(): Promise<Snapshot>;
   /** Returns to `snapshot`, clearing poison. */
   restore(snapshot: Snapshot): Promise<void>;
-  /** Unloads every handler, returning a JSSandbox with a fresh runtime. Consumes this object. */
-  unload(): JSSandbox;
+  /** Unloads every handler; resolves with a JSSandbox with a fresh runtime. Consumes this object (a second call rejects with `ERR_CONSUMED`). */
+  unload(): Promise<JSSandbox>;
   /**
    * Frees the sandbox and its thread now: kills the running call, rejects
    * calls not yet started with `ERR_CONSUMED`; later use throws `ERR_CONSUMED`.

@@ -14,6 +14,7 @@ use crate::host;
 use crate::js::FnRef;
 use crate::js_sandbox::JSSandbox;
 use crate::lane::{Lane, Message, Outbox, Stage};
+use crate::submit::{self, Promise};
 
 /// Configures sandboxes: limits, and where the guest's console goes.
 #[napi]
@@ -239,9 +240,18 @@ impl SandboxBuilder {
         Ok(this)
     }
 
-    /// Validates the settings and prepares the engine. Consumes the builder.
-    #[napi]
-    pub fn build(&mut self, env: &Env) -> napi::Result<ProtoJSSandbox> {
+    /// Validates the settings and prepares the engine; resolves with the
+    /// ProtoJSSandbox, or rejects with what is wrong. Consumes the builder.
+    #[napi(ts_return_type = "Promise<ProtoJSSandbox>")]
+    pub fn build(&mut self, env: &Env) -> napi::Result<Promise> {
+        let proto = self.make(env);
+        submit::settled(env, proto)
+    }
+}
+
+impl SandboxBuilder {
+    /// The ProtoJSSandbox of these settings (for `build()`).
+    fn make(&mut self, env: &Env) -> napi::Result<ProtoJSSandbox> {
         let builder = self
             .builder
             .take()
@@ -328,10 +338,30 @@ impl ProtoJSSandbox {
         self.host_module(env, module)?.add(env, &name, callback)
     }
 
-    /// Starts the JavaScript runtime on a thread of its own. Consumes this
-    /// object.
+    /// Starts the JavaScript runtime on a thread of its own; resolves with
+    /// the JSSandbox. Consumes this object.
+    #[napi(ts_return_type = "Promise<JSSandbox>")]
+    pub fn load_runtime(&self, env: &Env) -> napi::Result<Promise> {
+        let sandbox = self.start(env);
+        submit::settled(env, sandbox)
+    }
+
+    /// Frees the prototype (its engine reference and host functions) now;
+    /// every later use throws `ERR_CONSUMED`. Calling it again does
+    /// nothing.
     #[napi]
-    pub fn load_runtime(&self, env: &Env) -> napi::Result<JSSandbox> {
+    pub fn dispose(&self) {
+        if self.shared.proto.borrow_mut().take().is_some() {
+            self.shared.consumed_by.set("dispose");
+            self.shared.functions.borrow_mut().clear();
+            self.print.borrow_mut().take();
+        }
+    }
+}
+
+impl ProtoJSSandbox {
+    /// The JSSandbox on its own thread (for `loadRuntime()`).
+    fn start(&self, env: &Env) -> napi::Result<JSSandbox> {
         let proto = self.shared.proto.borrow_mut().take();
         let proto = proto.ok_or_else(|| self.shared.consumed(env))?;
         let sandbox = proto
@@ -345,18 +375,6 @@ impl ProtoJSSandbox {
         });
         let lane = Lane::start(Stage::Js(sandbox), self.shared.outbox.clone(), bridge)?;
         Ok(JSSandbox::new(Rc::new(lane), interrupt))
-    }
-
-    /// Frees the prototype (its engine reference and host functions) now;
-    /// every later use throws `ERR_CONSUMED`. Calling it again does
-    /// nothing.
-    #[napi]
-    pub fn dispose(&self) {
-        if self.shared.proto.borrow_mut().take().is_some() {
-            self.shared.consumed_by.set("dispose");
-            self.shared.functions.borrow_mut().clear();
-            self.print.borrow_mut().take();
-        }
     }
 }
 

@@ -98,8 +98,8 @@ pub(crate) fn from_warden<'env>(env: &'env Env, error: &Error) -> napi::Result<O
     Ok(object)
 }
 
-/// An error to throw synchronously: a plain error object with a code and
-/// a kind.
+/// A plain error object with a code and a kind, as an error to throw (or
+/// to reject a promise with, see [`crate::submit::settled`]).
 pub(crate) fn throw(env: &Env, code: &str, kind: &str, message: &str) -> napi::Error {
     match plain(env, code, kind, message) {
         Ok(object) => napi::Error::from(object.to_unknown()),
@@ -107,7 +107,7 @@ pub(crate) fn throw(env: &Env, code: &str, kind: &str, message: &str) -> napi::E
     }
 }
 
-/// A Warden error to throw synchronously.
+/// A Warden error to throw (or to reject a promise with).
 pub(crate) fn throw_warden(env: &Env, error: &Error) -> napi::Error {
     match from_warden(env, error) {
         Ok(object) => napi::Error::from(object.to_unknown()),
@@ -115,26 +115,14 @@ pub(crate) fn throw_warden(env: &Env, error: &Error) -> napi::Error {
     }
 }
 
-/// The error object for using an object after a call consumed it.
-pub(crate) fn consumed_object<'env>(
-    env: &'env Env,
-    what: &str,
-    by: &str,
-) -> napi::Result<Object<'env>> {
-    plain(
+/// The error for using an object after a call consumed it.
+pub(crate) fn consumed(env: &Env, what: &str, by: &str) -> napi::Error {
+    throw(
         env,
         CONSUMED,
         "consumed",
         &format!("this {what} was consumed by {by}() and cannot be used any more"),
     )
-}
-
-/// The error for using an object after a call consumed it, to throw.
-pub(crate) fn consumed(env: &Env, what: &str, by: &str) -> napi::Error {
-    match consumed_object(env, what, by) {
-        Ok(object) => napi::Error::from(object.to_unknown()),
-        Err(e) => e,
-    }
 }
 
 /// The error for an invalid argument.

@@ -76,20 +76,17 @@ impl JSSandbox {
         self.with_js(env, |sandbox| sandbox.clear_handlers().into())
     }
 
-    /// Finishes loading. Consumes this object.
-    #[napi]
-    pub fn get_loaded_sandbox(&mut self, env: &Env) -> napi::Result<LoadedJSSandbox> {
-        let lane = self.held.take(env, "getLoadedSandbox")?;
-        lane.post(Box::new(|stage| {
-            *stage = match std::mem::replace(stage, Stage::Empty) {
-                Stage::Js(sandbox) => sandbox
-                    .get_loaded_sandbox()
-                    .map_or(Stage::Empty, Stage::Loaded),
-                other => other,
-            };
-            Reply::Unit
-        }));
-        Ok(LoadedJSSandbox::new(lane, self.interrupt.clone()))
+    /// Finishes loading, once the handlers added before have been; resolves
+    /// with the LoadedJSSandbox. Consumes this object.
+    #[napi(ts_return_type = "Promise<LoadedJSSandbox>")]
+    pub fn get_loaded_sandbox(&mut self, env: &Env) -> napi::Result<Promise> {
+        let interrupt = self.interrupt.clone();
+        let job = submit::transition_job(Stage::take_js, |sandbox| {
+            sandbox.get_loaded_sandbox().map(Stage::Loaded)
+        });
+        self.held.transition(env, "getLoadedSandbox", job, |lane| {
+            LoadedJSSandbox::new(lane, interrupt)
+        })
     }
 
     /// Frees the sandbox and its thread now: kills the code running in it,
