@@ -46,10 +46,12 @@ export interface WardenError extends Error {
   monitor?: string;
   /** ERR_CANCELLED by a monitor: its budget in milliseconds. */
   budgetMs?: number;
-  /** ERR_HANDLER from a guest exception or compile error: the handler's name. */
+  /** ERR_HANDLER from a guest exception, a compile error or an unawaited handler change that failed: the handler's name. */
   handler?: string;
   /** ERR_HANDLER from a guest exception or compile error. */
   guestError?: GuestError;
+  /** ERR_HANDLER from `getLoadedSandbox()` for a handler change nobody awaited: that change's error. */
+  cause?: unknown;
 }
 
 /** Configures sandboxes. Every setter returns the builder. */
@@ -103,19 +105,37 @@ export declare class HostModule {
   register(name: string, callback: (...args: any[]) => unknown): this;
 }
 
-/** A sandbox with its runtime started: add handlers, then `getLoadedSandbox()`. */
+/**
+ * What `addHandler`, `removeHandler` and `clearHandlers` return. Awaiting it
+ * is optional: if it rejects and nobody awaited it (or called `then`, `catch`
+ * or `finally` on it), there is no unhandled rejection; the next
+ * `getLoadedSandbox()` rejects with `ERR_HANDLER` instead.
+ */
+export interface HandlerPromise extends Promise<void> {}
+
+/**
+ * A sandbox with its runtime started: add handlers, then `getLoadedSandbox()`.
+ * Handler changes run in the order they were called, with or without `await`.
+ */
 export declare class JSSandbox {
   /**
    * Compiles `source` (exports `handler` or declares `function handler(event)`)
    * under `name`, running its top-level code under the given timeouts. A load
-   * that fails leaves the sandbox as it was before.
+   * that fails leaves the sandbox as it was before. Throws `ERR_INVALID_ARG`
+   * for an empty or non-string name, a non-string source or bad options, and
+   * `ERR_CONSUMED` once consumed; the promise rejects with the load's error.
    */
-  addHandler(name: string, source: string, options?: LoadOptions): Promise<void>;
-  /** Unregisters handler `name`. */
-  removeHandler(name: string): Promise<void>;
-  /** Unregisters every handler. */
-  clearHandlers(): Promise<void>;
-  /** Finishes loading, once the handlers added before it have loaded. Consumes this object (a second call rejects with `ERR_CONSUMED`). */
+  addHandler(name: string, source: string, options?: LoadOptions): HandlerPromise;
+  /** Unregisters handler `name`. Throws like `addHandler`; rejects if there is no such handler. */
+  removeHandler(name: string): HandlerPromise;
+  /** Unregisters every handler. Throws `ERR_CONSUMED` once consumed. */
+  clearHandlers(): HandlerPromise;
+  /**
+   * Finishes loading, once the handler changes asked for before have run.
+   * Rejects with `ERR_HANDLER` (naming the `handler`, with the failure as
+   * `cause`) when one of them failed and nobody awaited it. Consumes this
+   * object (a second call rejects with `ERR_CONSUMED`).
+   */
   getLoadedSandbox(): Promise<LoadedJSSandbox>;
   /**
    * Frees the sandbox and its thread now: kills the running code, rejects

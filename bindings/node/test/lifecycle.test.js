@@ -86,7 +86,7 @@ test('compile errors reject addHandler with the position', async () => {
   assert.equal(error.guestError.name, 'SyntaxError');
   assert.equal(error.guestError.line, 2);
   assert.equal(error.guestError.column, 11);
-  await rejectsWith(js.addHandler('', ECHO), ErrorCode.INVALID_ARG);
+  throwsWith(() => js.addHandler('', ECHO), ErrorCode.INVALID_ARG);
   await js.addHandler('echo', ECHO);
   await rejectsWith(js.addHandler('echo', ECHO), ErrorCode.INVALID_ARG);
   await js.removeHandler('echo');
@@ -144,8 +144,8 @@ test('addHandler timeouts stop runaway top-level code, and the sandbox stays as 
     assert.match(error.message, /as it was before/);
     assert.equal(js.poisoned, false);
   }
-  await rejectsWith(js.addHandler('x', ECHO, { cpuTimeoutMs: 0 }), ErrorCode.INVALID_ARG);
-  await rejectsWith(js.addHandler('x', ECHO, { gc: true }), ErrorCode.INVALID_ARG);
+  throwsWith(() => js.addHandler('x', ECHO, { cpuTimeoutMs: 0 }), ErrorCode.INVALID_ARG);
+  throwsWith(() => js.addHandler('x', ECHO, { gc: true }), ErrorCode.INVALID_ARG);
   const sandbox = await js.getLoadedSandbox();
   assert.deepEqual(await sandbox.callHandler('echo', [1]), [1]);
 });
@@ -180,8 +180,13 @@ test('dispose refuses queued calls, and works on every stage', async () => {
   proto.dispose();
   await rejectsLater(() => proto.loadRuntime(), ErrorCode.CONSUMED);
   const js = await runtime();
+  const spinning = js.addHandler('spin', 'for (;;) {} function handler() {}');
+  const adding = js.addHandler('echo', ECHO);
+  while (!js.interruptHandle.running) await new Promise((resolve) => setImmediate(resolve));
   js.dispose();
-  await rejectsWith(js.addHandler('echo', ECHO), ErrorCode.CONSUMED);
+  await rejectsWith(spinning, ErrorCode.CANCELLED);
+  await rejectsWith(adding, ErrorCode.CONSUMED);
+  throwsWith(() => js.addHandler('echo', ECHO), ErrorCode.CONSUMED);
   const sandbox = await loaded({ spin: 'function handler() { for (;;) {} }', echo: ECHO });
   const running = sandbox.callHandler('spin', {});
   while (!sandbox.interruptHandle.running) await new Promise((resolve) => setImmediate(resolve));
