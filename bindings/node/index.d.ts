@@ -67,7 +67,7 @@ export declare class SandboxBuilder {
   maxResultSize(bytes: number): this;
   /** The most console output one call may print, in bytes (default 1 MiB); past it, lines are dropped and one line says how many. */
   maxConsoleOutput(bytes: number): this;
-  /** Receives each line the guest prints with `console.*` (at most 64 KiB; longer lines are cut), before the call's promise settles. */
+  /** Receives each line the guest prints with `console.*` (at most 64 KiB; longer lines are cut), before the call's promise settles. `ProtoJSSandbox.setHostPrintFn` replaces it. */
   print(callback: (level: LogLevel, line: string) => void): this;
   /** hyperlight-js's name: gives the JavaScript heap at least `bytes` (sets `guestMemoryLimit`, raised to what events of `maxEventSize` need). */
   setHeapSize(bytes: number): this;
@@ -87,6 +87,14 @@ export declare class ProtoJSSandbox {
   hostModule(name: string): HostModule;
   /** The same as `hostModule(module).register(name, callback)`, as hyperlight-js has it. */
   register(module: string, name: string, callback: (...args: any[]) => unknown): void;
+  /**
+   * hyperlight-js's host print function: `callback` receives each line the guest
+   * prints with `console.*`, whatever its level, ending in `\n`, before the call's
+   * promise settles; what it returns is ignored. Replaces the builder's `print`
+   * callback. Throws `ERR_INVALID_ARG` for a non-function, `ERR_CONSUMED` after
+   * `loadRuntime()`.
+   */
+  setHostPrintFn(callback: (line: string) => unknown): void;
   /** Starts the JavaScript runtime on a thread of its own. Consumes this object (a second call rejects with `ERR_CONSUMED`). */
   loadRuntime(): Promise<JSSandbox>;
   /** Frees this object now; later use throws `ERR_CONSUMED`. Calling it again does nothing. */

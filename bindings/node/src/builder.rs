@@ -2,13 +2,15 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use napi::bindgen_prelude::{Function, This, Unknown};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::bridge::Bridge;
+use crate::args;
+use crate::bridge::{Bridge, Printer};
 use crate::errors;
 use crate::host;
 use crate::js::FnRef;
@@ -257,12 +259,16 @@ impl SandboxBuilder {
             .take()
             .ok_or_else(|| errors::consumed(env, "SandboxBuilder", "build"))?;
         let outbox = Outbox::new()?;
-        let print = self.print.take();
-        let builder = if print.is_some() {
-            let outbox = outbox.clone();
-            builder.print_fn(move |level, line| outbox.push(Message::Print(level, line.to_owned())))
-        } else {
-            builder
+        // Set by loadRuntime() when there is a print function (the builder's,
+        // or one set on the ProtoJSSandbox since).
+        let printing = Arc::new(AtomicBool::new(false));
+        let builder = {
+            let (outbox, printing) = (outbox.clone(), printing.clone());
+            builder.print_fn(move |level, line| {
+                if printing.load(Ordering::Relaxed) {
+                    outbox.push(Message::Print(level, line.to_owned()));
+                }
+            })
         };
         let proto = builder.build().map_err(|e| errors::throw_warden(env, &e))?;
         Ok(ProtoJSSandbox {
@@ -273,7 +279,8 @@ impl SandboxBuilder {
                 outbox,
                 interrupt: Arc::new(OnceLock::new()),
             }),
-            print: RefCell::new(print),
+            print: RefCell::new(self.print.take().map(Printer::Lines)),
+            printing,
         })
     }
 }
@@ -299,7 +306,9 @@ struct ProtoShared {
 #[napi(js_name = "ProtoJSSandbox")]
 pub struct ProtoJSSandbox {
     shared: Rc<ProtoShared>,
-    print: RefCell<Option<FnRef>>,
+    print: RefCell<Option<Printer>>,
+    /// Whether the sandbox sends its console lines to the main thread.
+    printing: Arc<AtomicBool>,
 }
 
 impl ProtoShared {
@@ -338,6 +347,21 @@ impl ProtoJSSandbox {
         self.host_module(env, module)?.add(env, &name, callback)
     }
 
+    /// hyperlight-js's host print function: `callback(line)` receives each
+    /// line the guest prints with `console.*`, whatever its level, ending
+    /// in a newline, before the call's promise settles; what it returns is
+    /// ignored. Replaces the builder's `print` callback and any earlier
+    /// host print function. Only before `loadRuntime()`.
+    #[napi(ts_args_type = "callback: (line: string) => unknown")]
+    pub fn set_host_print_fn(&self, env: &Env, callback: Unknown<'_>) -> napi::Result<()> {
+        if self.shared.proto.borrow().is_none() {
+            return Err(self.shared.consumed(env));
+        }
+        let callback = args::function(env, "the host print function", callback)?;
+        *self.print.borrow_mut() = Some(Printer::Host(callback.create_ref()?));
+        Ok(())
+    }
+
     /// Starts the JavaScript runtime on a thread of its own; resolves with
     /// the JSSandbox. Consumes this object.
     #[napi(ts_return_type = "Promise<JSSandbox>")]
@@ -373,6 +397,9 @@ impl ProtoJSSandbox {
             print: self.print.borrow_mut().take(),
             functions: self.shared.functions.clone(),
         });
+        // The sandbox thread starts after this, and sees it.
+        self.printing
+            .store(bridge.print.is_some(), Ordering::Relaxed);
         let lane = Lane::start(Stage::Js(sandbox), self.shared.outbox.clone(), bridge)?;
         Ok(JSSandbox::new(Rc::new(lane), interrupt))
     }

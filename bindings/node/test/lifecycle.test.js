@@ -96,20 +96,6 @@ test('compile errors reject addHandler with the position', async () => {
   await rejectsWith((await js.getLoadedSandbox()).callHandler('echo', {}), ErrorCode.INVALID_ARG);
 });
 
-test('console output reaches the print callback before the call settles', async () => {
-  const lines = [];
-  const sandbox = await loaded(
-    { h: 'function handler(e) { console.log("got", e.n); console.warn({ w: 1 }); console.error("bad"); return e.n; }' },
-    (builder) => builder.print((level, line) => lines.push([level, line])),
-  );
-  assert.equal(await sandbox.callHandler('h', { n: 7 }), 7);
-  assert.deepEqual(lines, [
-    ['log', 'got 7'],
-    ['warn', '{"w":1}'],
-    ['error', 'bad'],
-  ]);
-});
-
 test('snapshots restore state and statistics describe the last call', async () => {
   const sandbox = await loaded({ count: 'let n = 0; function handler() { return ++n; }' });
   assert.equal(sandbox.lastCallStats, null);
