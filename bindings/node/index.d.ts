@@ -97,7 +97,7 @@ export declare class ProtoJSSandbox {
   setHostPrintFn(callback: (line: string) => unknown): void;
   /** Starts the JavaScript runtime on a thread of its own. Consumes this object (a second call rejects with `ERR_CONSUMED`). */
   loadRuntime(): Promise<JSSandbox>;
-  /** Frees this object now; later use throws `ERR_CONSUMED`. Calling it again does nothing. */
+  /** Frees this object now; later use throws or rejects with `ERR_CONSUMED`. Calling it again does nothing. */
   dispose(): void;
   /** The same as `dispose()`, for `using`. */
   [Symbol.dispose](): void;
@@ -147,7 +147,7 @@ export declare class JSSandbox {
   getLoadedSandbox(): Promise<LoadedJSSandbox>;
   /**
    * Frees the sandbox and its thread now: kills the running code, rejects
-   * jobs not yet started with `ERR_CONSUMED`; later use throws `ERR_CONSUMED`.
+   * jobs not yet started with `ERR_CONSUMED`; later use throws or rejects with `ERR_CONSUMED`.
    */
   dispose(): void;
   /** The same as `dispose()`, for `using`. */
@@ -206,7 +206,7 @@ export declare class LoadedJSSandbox {
   unload(): Promise<JSSandbox>;
   /**
    * Frees the sandbox and its thread now: kills the running call, rejects
-   * calls not yet started with `ERR_CONSUMED`; later use throws `ERR_CONSUMED`.
+   * calls not yet started with `ERR_CONSUMED`; later use throws or rejects with `ERR_CONSUMED`.
    */
   dispose(): void;
   /** The same as `dispose()`, for `using`. */

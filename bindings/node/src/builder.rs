@@ -371,8 +371,8 @@ impl ProtoJSSandbox {
     }
 
     /// Frees the prototype (its engine reference and host functions) now;
-    /// every later use throws `ERR_CONSUMED`. Calling it again does
-    /// nothing.
+    /// every later use throws or rejects with `ERR_CONSUMED`. Calling it
+    /// again does nothing.
     #[napi]
     pub fn dispose(&self) {
         if self.shared.proto.borrow_mut().take().is_some() {

@@ -97,8 +97,8 @@ impl JSSandbox {
 
     /// Frees the sandbox and its thread now: kills the code running in it,
     /// refuses the jobs not yet started (their promises reject with
-    /// `ERR_CONSUMED`), and makes every later use throw `ERR_CONSUMED`.
-    /// Calling it again does nothing.
+    /// `ERR_CONSUMED`), and makes every later use throw or reject with
+    /// `ERR_CONSUMED`. Calling it again does nothing.
     #[napi]
     pub fn dispose(&mut self) {
         self.interrupt.kill();

@@ -126,8 +126,8 @@ impl LoadedJSSandbox {
 
     /// Frees the sandbox and its thread now: kills the running call,
     /// refuses the calls not yet started (their promises reject with
-    /// `ERR_CONSUMED`), and makes every later use throw `ERR_CONSUMED`.
-    /// Calling it again does nothing.
+    /// `ERR_CONSUMED`), and makes every later use throw or reject with
+    /// `ERR_CONSUMED`. Calling it again does nothing.
     #[napi]
     pub fn dispose(&mut self) {
         self.interrupt.kill();

@@ -120,10 +120,11 @@ test('consumed objects reject with ERR_CONSUMED', async () => {
   const builder = new SandboxBuilder();
   const proto = await builder.build();
   const sandbox = await proto.loadRuntime();
+  sandbox.addHandler('echo', 'function handler(e) { return e; }');
   const loaded = await sandbox.getLoadedSandbox();
   for (const consumed of [() => builder.build(), () => proto.loadRuntime(), () => sandbox.getLoadedSandbox()]) {
     await assert.rejects(consumed(), { code: 'ERR_CONSUMED' });
   }
   await loaded.unload();
-  await assert.rejects(loaded.callHandler('counter', {}), { code: 'ERR_CONSUMED' });
+  await assert.rejects(loaded.callHandler('echo', {}), { code: 'ERR_CONSUMED' });
 });
