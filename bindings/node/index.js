@@ -122,12 +122,12 @@ function wrapMethod(cls, name, wrap) {
 }
 
 for (const call of ['addHandler', 'removeHandler', 'clearHandlers']) {
-  wrapMethod(native.JSSandbox, call, (method) =>
-    function (...args) {
+  wrapMethod(native.JSSandbox, call, (method) => ({
+    [call](...args) {
       // Argument errors throw here, before anything is queued.
       return track(this, call, args[0], method.apply(this, args));
     },
-  );
+  })[call]);
 }
 
 wrapMethod(native.JSSandbox, 'getLoadedSandbox', (method) =>
@@ -135,7 +135,7 @@ wrapMethod(native.JSSandbox, 'getLoadedSandbox', (method) =>
     const outcomes = edits.get(this) ?? [];
     edits.delete(this);
     const loaded = await method.call(this);
-    // The edits were queued before, so they have all settled by now.
+    // Queued before the transition, the edits have all run by now.
     const failed = (await Promise.all(outcomes)).find((edit) => edit !== null && !observed.has(edit.promise));
     if (failed !== undefined) {
       loaded.dispose();
