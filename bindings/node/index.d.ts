@@ -11,6 +11,8 @@ export declare const ErrorCode: {
   readonly POISONED: 'ERR_POISONED';
   /** The guest failed: it threw, did not compile, returned no JSON, or ran out of memory or stack. */
   readonly HANDLER: 'ERR_HANDLER';
+  /** The guest aborted (a WebAssembly trap other than a kill or running out of memory or stack): the sandbox is poisoned. */
+  readonly GUEST_ABORT: 'ERR_GUEST_ABORT';
   /** An argument is invalid (timeouts, an event without a JSON form, an unknown handler...). */
   readonly INVALID_ARG: 'ERR_INVALID_ARG';
   /** The object was consumed by an earlier call (`build`, `loadRuntime`, `getLoadedSandbox`, `unload`). */
@@ -44,10 +46,12 @@ export interface WardenError extends Error {
   monitor?: string;
   /** ERR_CANCELLED by a monitor: its budget in milliseconds. */
   budgetMs?: number;
-  /** ERR_HANDLER from a guest exception or compile error: the handler's name. */
+  /** ERR_HANDLER from a guest exception, a compile error or an unawaited handler change that failed: the handler's name. */
   handler?: string;
   /** ERR_HANDLER from a guest exception or compile error. */
   guestError?: GuestError;
+  /** ERR_HANDLER from `getLoadedSandbox()` for a handler change nobody awaited: that change's error. */
+  cause?: unknown;
 }
 
 /** Configures sandboxes. Every setter returns the builder. */
@@ -63,7 +67,7 @@ export declare class SandboxBuilder {
   maxResultSize(bytes: number): this;
   /** The most console output one call may print, in bytes (default 1 MiB); past it, lines are dropped and one line says how many. */
   maxConsoleOutput(bytes: number): this;
-  /** Receives each line the guest prints with `console.*` (at most 64 KiB; longer lines are cut), before the call's promise settles. */
+  /** Receives each line the guest prints with `console.*` (at most 64 KiB; longer lines are cut), before the call's promise settles. `ProtoJSSandbox.setHostPrintFn` replaces it. */
   print(callback: (level: LogLevel, line: string) => void): this;
   /** hyperlight-js's name: gives the JavaScript heap at least `bytes` (sets `guestMemoryLimit`, raised to what events of `maxEventSize` need). */
   setHeapSize(bytes: number): this;
@@ -73,8 +77,8 @@ export declare class SandboxBuilder {
   setInputBufferSize(bytes: number): this;
   /** hyperlight-js's name for `maxResultSize`. */
   setOutputBufferSize(bytes: number): this;
-  /** Validates the settings and prepares the engine. Consumes the builder. */
-  build(): ProtoJSSandbox;
+  /** Validates the settings and prepares the engine; rejects with `ERR_INVALID_ARG` on bad settings. Consumes the builder (a second call rejects with `ERR_CONSUMED`). */
+  build(): Promise<ProtoJSSandbox>;
 }
 
 /** A sandbox before its JavaScript runtime starts: register host functions here. */
@@ -83,9 +87,17 @@ export declare class ProtoJSSandbox {
   hostModule(name: string): HostModule;
   /** The same as `hostModule(module).register(name, callback)`, as hyperlight-js has it. */
   register(module: string, name: string, callback: (...args: any[]) => unknown): void;
-  /** Starts the JavaScript runtime on a thread of its own. Consumes this object. */
-  loadRuntime(): JSSandbox;
-  /** Frees this object now; later use throws `ERR_CONSUMED`. Calling it again does nothing. */
+  /**
+   * hyperlight-js's host print function: `callback` receives each line the guest
+   * prints with `console.*`, whatever its level, ending in `\n`, before the call's
+   * promise settles; what it returns is ignored. Replaces the builder's `print`
+   * callback. Throws `ERR_INVALID_ARG` for a non-function, `ERR_CONSUMED` after
+   * `loadRuntime()`.
+   */
+  setHostPrintFn(callback: (line: string) => unknown): void;
+  /** Starts the JavaScript runtime on a thread of its own. Consumes this object (a second call rejects with `ERR_CONSUMED`). */
+  loadRuntime(): Promise<JSSandbox>;
+  /** Frees this object now; later use throws or rejects with `ERR_CONSUMED`. Calling it again does nothing. */
   dispose(): void;
   /** The same as `dispose()`, for `using`. */
   [Symbol.dispose](): void;
@@ -101,23 +113,41 @@ export declare class HostModule {
   register(name: string, callback: (...args: any[]) => unknown): this;
 }
 
-/** A sandbox with its runtime started: add handlers, then `getLoadedSandbox()`. */
+/**
+ * What `addHandler`, `removeHandler` and `clearHandlers` return. Awaiting it
+ * is optional: if it rejects and nobody awaited it (or called `then`, `catch`
+ * or `finally` on it), there is no unhandled rejection; the next
+ * `getLoadedSandbox()` rejects with `ERR_HANDLER` instead.
+ */
+export interface HandlerPromise extends Promise<void> {}
+
+/**
+ * A sandbox with its runtime started: add handlers, then `getLoadedSandbox()`.
+ * Handler changes run in the order they were called, with or without `await`.
+ */
 export declare class JSSandbox {
   /**
    * Compiles `source` (exports `handler` or declares `function handler(event)`)
    * under `name`, running its top-level code under the given timeouts. A load
-   * that fails leaves the sandbox as it was before.
+   * that fails leaves the sandbox as it was before. Throws `ERR_INVALID_ARG`
+   * for an empty or non-string name, a non-string source or bad options, and
+   * `ERR_CONSUMED` once consumed; the promise rejects with the load's error.
    */
-  addHandler(name: string, source: string, options?: LoadOptions): Promise<void>;
-  /** Unregisters handler `name`. */
-  removeHandler(name: string): Promise<void>;
-  /** Unregisters every handler. */
-  clearHandlers(): Promise<void>;
-  /** Finishes loading. Consumes this object. */
-  getLoadedSandbox(): LoadedJSSandbox;
+  addHandler(name: string, source: string, options?: LoadOptions): HandlerPromise;
+  /** Unregisters handler `name`. Throws like `addHandler`; rejects if there is no such handler. */
+  removeHandler(name: string): HandlerPromise;
+  /** Unregisters every handler. Throws `ERR_CONSUMED` once consumed. */
+  clearHandlers(): HandlerPromise;
+  /**
+   * Finishes loading, once the handler changes asked for before have run.
+   * Rejects with `ERR_HANDLER` (naming the `handler`, with the failure as
+   * `cause`) when one of them failed and nobody awaited it. Consumes this
+   * object (a second call rejects with `ERR_CONSUMED`).
+   */
+  getLoadedSandbox(): Promise<LoadedJSSandbox>;
   /**
    * Frees the sandbox and its thread now: kills the running code, rejects
-   * jobs not yet started with `ERR_CONSUMED`; later use throws `ERR_CONSUMED`.
+   * jobs not yet started with `ERR_CONSUMED`; later use throws or rejects with `ERR_CONSUMED`.
    */
   dispose(): void;
   /** The same as `dispose()`, for `using`. */
@@ -172,11 +202,11 @@ export declare class LoadedJSSandbox {
   snapshot(): Promise<Snapshot>;
   /** Returns to `snapshot`, clearing poison. */
   restore(snapshot: Snapshot): Promise<void>;
-  /** Unloads every handler, returning a JSSandbox with a fresh runtime. Consumes this object. */
-  unload(): JSSandbox;
+  /** Unloads every handler; resolves with a JSSandbox with a fresh runtime. Consumes this object (a second call rejects with `ERR_CONSUMED`). */
+  unload(): Promise<JSSandbox>;
   /**
    * Frees the sandbox and its thread now: kills the running call, rejects
-   * calls not yet started with `ERR_CONSUMED`; later use throws `ERR_CONSUMED`.
+   * calls not yet started with `ERR_CONSUMED`; later use throws or rejects with `ERR_CONSUMED`.
    */
   dispose(): void;
   /** The same as `dispose()`, for `using`. */

@@ -59,10 +59,91 @@ const ErrorCode = Object.freeze({
   CANCELLED: 'ERR_CANCELLED',
   POISONED: 'ERR_POISONED',
   HANDLER: 'ERR_HANDLER',
+  GUEST_ABORT: 'ERR_GUEST_ABORT',
   INVALID_ARG: 'ERR_INVALID_ARG',
   CONSUMED: 'ERR_CONSUMED',
   INTERNAL: 'ERR_INTERNAL',
 });
+
+/** Promises of handler edits that someone awaited or called `then` on. */
+const observed = new WeakSet();
+
+/**
+ * What addHandler, removeHandler and clearHandlers return: a promise that
+ * notes whether anyone observed it (awaited it, or called then, catch or
+ * finally on it). A failure nobody observed is no unhandled rejection: the
+ * next getLoadedSandbox() rejects with it instead.
+ */
+class HandlerPromise extends Promise {
+  // then, catch and finally derive plain promises.
+  static get [Symbol.species]() {
+    return Promise;
+  }
+
+  then(onFulfilled, onRejected) {
+    observed.add(this);
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+/** Per JSSandbox: a promise for the outcome of each edit queued on it, a failure or null. */
+const edits = new WeakMap();
+
+/** The HandlerPromise of an edit (`call(name)`, whose native promise is `done`) of `sandbox`. */
+function track(sandbox, call, name, done) {
+  const promise = new HandlerPromise((resolve) => resolve(done));
+  // Not through HandlerPromise's then: this does not observe it, but handles it.
+  const outcome = Promise.prototype.then.call(
+    promise,
+    () => null,
+    (error) => ({ promise, call, name, error }),
+  );
+  const outcomes = edits.get(sandbox) ?? [];
+  outcomes.push(outcome);
+  edits.set(sandbox, outcomes);
+  return promise;
+}
+
+/** The ERR_HANDLER error getLoadedSandbox() rejects with for an edit that failed unobserved. */
+function unobservedFailure({ call, name, error }) {
+  const what = name === undefined ? `${call}()` : `${call}('${name}')`;
+  const failure = new Error(`${what} failed, and nothing awaited it: ${error.message}`, { cause: error });
+  failure.code = ErrorCode.HANDLER;
+  failure.kind = error.kind;
+  if (name !== undefined) failure.handler = name;
+  if (error.guestError !== undefined) failure.guestError = error.guestError;
+  return failure;
+}
+
+/** Replaces method `name` of `cls` with `wrap(native method)`. */
+function wrapMethod(cls, name, wrap) {
+  const method = cls.prototype[name];
+  Object.defineProperty(cls.prototype, name, { value: wrap(method), configurable: true, writable: true });
+}
+
+for (const call of ['addHandler', 'removeHandler', 'clearHandlers']) {
+  wrapMethod(native.JSSandbox, call, (method) => ({
+    [call](...args) {
+      // Argument errors throw here, before anything is queued.
+      return track(this, call, args[0], method.apply(this, args));
+    },
+  })[call]);
+}
+
+wrapMethod(native.JSSandbox, 'getLoadedSandbox', (method) =>
+  async function getLoadedSandbox() {
+    const outcomes = edits.get(this) ?? [];
+    edits.delete(this);
+    const loaded = await method.call(this);
+    // Queued before the transition, the edits have all run by now.
+    const failed = (await Promise.all(outcomes)).find((edit) => edit !== null && !observed.has(edit.promise));
+    if (failed !== undefined) {
+      loaded.dispose();
+      throw unobservedFailure(failed);
+    }
+    return loaded;
+  },
+);
 
 // `using sandbox = ...` frees a sandbox when its scope ends.
 if (typeof Symbol.dispose === 'symbol') {

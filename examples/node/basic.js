@@ -5,9 +5,10 @@
 const { SandboxBuilder } = require('../../bindings/node');
 
 async function main() {
-  const sandbox = new SandboxBuilder().build().loadRuntime();
+  const proto = await new SandboxBuilder().build();
+  const sandbox = await proto.loadRuntime();
   await sandbox.addHandler('greet', 'export function handler(event) { return { hello: event.name }; }');
-  const loaded = sandbox.getLoadedSandbox();
+  const loaded = await sandbox.getLoadedSandbox();
   const result = await loaded.callHandler('greet', { name: 'world' });
   console.log(result); // { hello: 'world' }
 }

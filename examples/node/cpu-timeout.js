@@ -7,10 +7,10 @@ const assert = require('node:assert/strict');
 const { SandboxBuilder, ErrorCode } = require('../../bindings/node');
 
 async function main() {
-  const sandbox = new SandboxBuilder().build().loadRuntime();
+  const sandbox = await (await new SandboxBuilder().build()).loadRuntime();
   await sandbox.addHandler('crunch', 'export function handler() { let x = 0; for (;;) x = (x * 31 + 7) % 1000003; }');
   await sandbox.addHandler('quick', 'export function handler(e) { return e.n * 2; }');
-  const loaded = sandbox.getLoadedSandbox();
+  const loaded = await sandbox.getLoadedSandbox();
   const snapshot = await loaded.snapshot();
   const budget = { wallClockTimeoutMs: 5_000, cpuTimeoutMs: 50 };
 

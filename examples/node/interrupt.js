@@ -13,9 +13,9 @@ export function handler(event) {
 }`;
 
 async function main() {
-  const sandbox = new SandboxBuilder().build().loadRuntime();
+  const sandbox = await (await new SandboxBuilder().build()).loadRuntime();
   await sandbox.addHandler('loop', LOOP);
-  const loaded = sandbox.getLoadedSandbox();
+  const loaded = await sandbox.getLoadedSandbox();
   const snapshot = await loaded.snapshot();
   const budget = { wallClockTimeoutMs: 100 };
 

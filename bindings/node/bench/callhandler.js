@@ -24,9 +24,9 @@ async function perCall(sandbox, options) {
 }
 
 async function main() {
-  const js = new warden.SandboxBuilder().build().loadRuntime();
+  const js = await (await new warden.SandboxBuilder().build()).loadRuntime();
   await js.addHandler('echo', 'function handler(e) { return e; }');
-  const sandbox = js.getLoadedSandbox();
+  const sandbox = await js.getLoadedSandbox();
   const both = { wallClockTimeoutMs: 10_000, cpuTimeoutMs: 10_000 };
   for (let i = 0; i < 5000; i++) {
     await sandbox.callHandler('echo', EVENT);

@@ -13,20 +13,42 @@ use crate::lane::Deliver;
 use crate::reply::Reply;
 use crate::snapshot::Snapshot;
 
+/// Where a sandbox's console lines go.
+pub(crate) enum Printer {
+    /// The builder's `print` callback: `callback(level, line)`.
+    Lines(FnRef),
+    /// A host print function (`setHostPrintFn`): `callback(line + "\n")`,
+    /// whatever the level.
+    Host(FnRef),
+}
+
+impl Printer {
+    /// Hands one line to the callback; a callback that throws loses that
+    /// line, nothing more.
+    fn print(&self, env: &Env, level: warden::LogLevel, line: String) -> napi::Result<()> {
+        let _ = match self {
+            Printer::Lines(callback) => {
+                let args = [js::value(env, level.as_str())?, js::value(env, line)?];
+                js::call(env, callback, &args)
+            }
+            Printer::Host(callback) => js::call(env, callback, &[js::value(env, line + "\n")?]),
+        };
+        Ok(())
+    }
+}
+
 /// The JavaScript side of one sandbox: its print callback and host
 /// functions.
 pub(crate) struct Bridge {
-    pub(crate) print: Option<FnRef>,
+    pub(crate) print: Option<Printer>,
     pub(crate) functions: Rc<RefCell<Vec<FnRef>>>,
 }
 
 impl Deliver for Bridge {
     fn print(&self, env: &Env, level: warden::LogLevel, line: String) {
-        let Some(print) = &self.print else { return };
-        let args = (js::value(env, level.as_str()), js::value(env, line));
-        if let (Ok(level), Ok(line)) = args {
-            // A print callback that throws loses that line, nothing more.
-            let _ = js::call(env, print, &[level, line]);
+        if let Some(printer) = &self.print {
+            // A line that cannot be made a JavaScript string is lost.
+            let _ = printer.print(env, level, line);
         }
     }
 

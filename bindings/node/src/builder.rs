@@ -2,18 +2,21 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use napi::bindgen_prelude::{Function, This, Unknown};
 use napi::Env;
 use napi_derive::napi;
 
-use crate::bridge::Bridge;
+use crate::args;
+use crate::bridge::{Bridge, Printer};
 use crate::errors;
 use crate::host;
 use crate::js::FnRef;
 use crate::js_sandbox::JSSandbox;
 use crate::lane::{Lane, Message, Outbox, Stage};
+use crate::submit::{self, Promise};
 
 /// Configures sandboxes: limits, and where the guest's console goes.
 #[napi]
@@ -239,20 +242,33 @@ impl SandboxBuilder {
         Ok(this)
     }
 
-    /// Validates the settings and prepares the engine. Consumes the builder.
-    #[napi]
-    pub fn build(&mut self, env: &Env) -> napi::Result<ProtoJSSandbox> {
+    /// Validates the settings and prepares the engine; resolves with the
+    /// ProtoJSSandbox, or rejects with what is wrong. Consumes the builder.
+    #[napi(ts_return_type = "Promise<ProtoJSSandbox>")]
+    pub fn build(&mut self, env: &Env) -> napi::Result<Promise> {
+        let proto = self.make(env);
+        submit::settled(env, proto)
+    }
+}
+
+impl SandboxBuilder {
+    /// The ProtoJSSandbox of these settings (for `build()`).
+    fn make(&mut self, env: &Env) -> napi::Result<ProtoJSSandbox> {
         let builder = self
             .builder
             .take()
             .ok_or_else(|| errors::consumed(env, "SandboxBuilder", "build"))?;
         let outbox = Outbox::new()?;
-        let print = self.print.take();
-        let builder = if print.is_some() {
-            let outbox = outbox.clone();
-            builder.print_fn(move |level, line| outbox.push(Message::Print(level, line.to_owned())))
-        } else {
-            builder
+        // Set by loadRuntime() when there is a print function (the builder's,
+        // or one set on the ProtoJSSandbox since).
+        let printing = Arc::new(AtomicBool::new(false));
+        let builder = {
+            let (outbox, printing) = (outbox.clone(), printing.clone());
+            builder.print_fn(move |level, line| {
+                if printing.load(Ordering::Relaxed) {
+                    outbox.push(Message::Print(level, line.to_owned()));
+                }
+            })
         };
         let proto = builder.build().map_err(|e| errors::throw_warden(env, &e))?;
         Ok(ProtoJSSandbox {
@@ -263,7 +279,8 @@ impl SandboxBuilder {
                 outbox,
                 interrupt: Arc::new(OnceLock::new()),
             }),
-            print: RefCell::new(print),
+            print: RefCell::new(self.print.take().map(Printer::Lines)),
+            printing,
         })
     }
 }
@@ -289,7 +306,9 @@ struct ProtoShared {
 #[napi(js_name = "ProtoJSSandbox")]
 pub struct ProtoJSSandbox {
     shared: Rc<ProtoShared>,
-    print: RefCell<Option<FnRef>>,
+    print: RefCell<Option<Printer>>,
+    /// Whether the sandbox sends its console lines to the main thread.
+    printing: Arc<AtomicBool>,
 }
 
 impl ProtoShared {
@@ -328,10 +347,45 @@ impl ProtoJSSandbox {
         self.host_module(env, module)?.add(env, &name, callback)
     }
 
-    /// Starts the JavaScript runtime on a thread of its own. Consumes this
-    /// object.
+    /// hyperlight-js's host print function: `callback(line)` receives each
+    /// line the guest prints with `console.*`, whatever its level, ending
+    /// in a newline, before the call's promise settles; what it returns is
+    /// ignored. Replaces the builder's `print` callback and any earlier
+    /// host print function. Only before `loadRuntime()`.
+    #[napi(ts_args_type = "callback: (line: string) => unknown")]
+    pub fn set_host_print_fn(&self, env: &Env, callback: Unknown<'_>) -> napi::Result<()> {
+        if self.shared.proto.borrow().is_none() {
+            return Err(self.shared.consumed(env));
+        }
+        let callback = args::function(env, "the host print function", callback)?;
+        *self.print.borrow_mut() = Some(Printer::Host(callback.create_ref()?));
+        Ok(())
+    }
+
+    /// Starts the JavaScript runtime on a thread of its own; resolves with
+    /// the JSSandbox. Consumes this object.
+    #[napi(ts_return_type = "Promise<JSSandbox>")]
+    pub fn load_runtime(&self, env: &Env) -> napi::Result<Promise> {
+        let sandbox = self.start(env);
+        submit::settled(env, sandbox)
+    }
+
+    /// Frees the prototype (its engine reference and host functions) now;
+    /// every later use throws or rejects with `ERR_CONSUMED`. Calling it
+    /// again does nothing.
     #[napi]
-    pub fn load_runtime(&self, env: &Env) -> napi::Result<JSSandbox> {
+    pub fn dispose(&self) {
+        if self.shared.proto.borrow_mut().take().is_some() {
+            self.shared.consumed_by.set("dispose");
+            self.shared.functions.borrow_mut().clear();
+            self.print.borrow_mut().take();
+        }
+    }
+}
+
+impl ProtoJSSandbox {
+    /// The JSSandbox on its own thread (for `loadRuntime()`).
+    fn start(&self, env: &Env) -> napi::Result<JSSandbox> {
         let proto = self.shared.proto.borrow_mut().take();
         let proto = proto.ok_or_else(|| self.shared.consumed(env))?;
         let sandbox = proto
@@ -343,20 +397,11 @@ impl ProtoJSSandbox {
             print: self.print.borrow_mut().take(),
             functions: self.shared.functions.clone(),
         });
+        // The sandbox thread starts after this, and sees it.
+        self.printing
+            .store(bridge.print.is_some(), Ordering::Relaxed);
         let lane = Lane::start(Stage::Js(sandbox), self.shared.outbox.clone(), bridge)?;
         Ok(JSSandbox::new(Rc::new(lane), interrupt))
-    }
-
-    /// Frees the prototype (its engine reference and host functions) now;
-    /// every later use throws `ERR_CONSUMED`. Calling it again does
-    /// nothing.
-    #[napi]
-    pub fn dispose(&self) {
-        if self.shared.proto.borrow_mut().take().is_some() {
-            self.shared.consumed_by.set("dispose");
-            self.shared.functions.borrow_mut().clear();
-            self.print.borrow_mut().take();
-        }
     }
 }
 

@@ -11,6 +11,9 @@ pub(crate) const POISONED: &str = "ERR_POISONED";
 /// The guest code failed: it threw, did not compile, returned no JSON, or
 /// ran out of memory or stack.
 pub(crate) const HANDLER: &str = "ERR_HANDLER";
+/// The guest aborted: a trap (not a kill, and not running out of memory
+/// or stack) poisoned the sandbox.
+pub(crate) const GUEST_ABORT: &str = "ERR_GUEST_ABORT";
 /// An argument is invalid.
 pub(crate) const INVALID_ARG: &str = "ERR_INVALID_ARG";
 /// The object was consumed by an earlier call.
@@ -22,6 +25,7 @@ pub(crate) const INTERNAL: &str = "ERR_INTERNAL";
 pub(crate) fn code_of(error: &Error) -> &'static str {
     match error.category() {
         ErrorCategory::Killed => CANCELLED,
+        ErrorCategory::GuestAbort => GUEST_ABORT,
         ErrorCategory::Poisoned => POISONED,
         ErrorCategory::Handler
         | ErrorCategory::Script
@@ -32,10 +36,7 @@ pub(crate) fn code_of(error: &Error) -> &'static str {
         | ErrorCategory::Event
         | ErrorCategory::Snapshot => INVALID_ARG,
         // Host errors are made by Rust embedder code, which Node never runs.
-        ErrorCategory::GuestAbort
-        | ErrorCategory::Monitor
-        | ErrorCategory::Internal
-        | ErrorCategory::Host => INTERNAL,
+        ErrorCategory::Monitor | ErrorCategory::Internal | ErrorCategory::Host => INTERNAL,
     }
 }
 
@@ -97,8 +98,8 @@ pub(crate) fn from_warden<'env>(env: &'env Env, error: &Error) -> napi::Result<O
     Ok(object)
 }
 
-/// An error to throw synchronously: a plain error object with a code and
-/// a kind.
+/// A plain error object with a code and a kind, as an error to throw (or
+/// to reject a promise with, see [`crate::submit::settled`]).
 pub(crate) fn throw(env: &Env, code: &str, kind: &str, message: &str) -> napi::Error {
     match plain(env, code, kind, message) {
         Ok(object) => napi::Error::from(object.to_unknown()),
@@ -106,7 +107,7 @@ pub(crate) fn throw(env: &Env, code: &str, kind: &str, message: &str) -> napi::E
     }
 }
 
-/// A Warden error to throw synchronously.
+/// A Warden error to throw (or to reject a promise with).
 pub(crate) fn throw_warden(env: &Env, error: &Error) -> napi::Error {
     match from_warden(env, error) {
         Ok(object) => napi::Error::from(object.to_unknown()),
@@ -114,13 +115,9 @@ pub(crate) fn throw_warden(env: &Env, error: &Error) -> napi::Error {
     }
 }
 
-/// The error object for using an object after a call consumed it.
-pub(crate) fn consumed_object<'env>(
-    env: &'env Env,
-    what: &str,
-    by: &str,
-) -> napi::Result<Object<'env>> {
-    plain(
+/// The error for using an object after a call consumed it.
+pub(crate) fn consumed(env: &Env, what: &str, by: &str) -> napi::Error {
+    throw(
         env,
         CONSUMED,
         "consumed",
@@ -128,15 +125,26 @@ pub(crate) fn consumed_object<'env>(
     )
 }
 
-/// The error for using an object after a call consumed it, to throw.
-pub(crate) fn consumed(env: &Env, what: &str, by: &str) -> napi::Error {
-    match consumed_object(env, what, by) {
-        Ok(object) => napi::Error::from(object.to_unknown()),
-        Err(e) => e,
-    }
-}
-
 /// The error for an invalid argument.
 pub(crate) fn invalid(env: &Env, message: &str) -> napi::Error {
     throw(env, INVALID_ARG, "invalid_arg", message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guest_trap_is_a_guest_abort_even_when_it_aborts_a_load() {
+        let trap = || Error::GuestTrap("wasm trap: unreachable".into());
+        assert_eq!(code_of(&trap()), GUEST_ABORT);
+        assert_eq!(GUEST_ABORT, "ERR_GUEST_ABORT");
+        let aborted = Error::LoadAborted {
+            handler: "h".into(),
+            cause: Box::new(trap()),
+        };
+        assert_eq!(code_of(&aborted), GUEST_ABORT);
+        // Warden's own failures stay internal.
+        assert_eq!(code_of(&Error::Internal("bug".into())), INTERNAL);
+    }
 }

@@ -6,11 +6,12 @@ use napi::bindgen_prelude::Unknown;
 use napi::Env;
 use napi_derive::napi;
 
+use crate::args;
+use crate::errors;
 use crate::handle::InterruptHandle;
 use crate::lane::{Lane, Stage};
 use crate::loaded::LoadedJSSandbox;
 use crate::options::{self, Takes};
-use crate::reply::Reply;
 use crate::submit::{self, Held, Promise};
 
 /// A sandbox with its JavaScript runtime started: add handlers, then call
@@ -29,73 +30,75 @@ impl JSSandbox {
         }
     }
 
-    fn with_js(
+    /// Queues a change of the handlers; throws `ERR_CONSUMED` when this
+    /// object was consumed.
+    fn edit(
         &self,
         env: &Env,
-        job: impl FnOnce(&mut warden::JSSandbox) -> Reply + Send + 'static,
+        job: impl FnOnce(&mut warden::JSSandbox) -> warden::Result<()> + Send + 'static,
     ) -> napi::Result<Promise> {
-        self.held.submit(env, Stage::js, job)
+        self.held.lane(env)?;
+        self.held
+            .submit(env, Stage::js, move |sandbox| job(sandbox).into())
     }
 }
 
 #[napi]
 impl JSSandbox {
     /// Compiles `source`, runs its top-level code and registers its handler
-    /// under `name`. `wallClockTimeoutMs` and `cpuTimeoutMs` watch the
-    /// top-level code as they watch a call; a load that fails leaves the
-    /// sandbox as it was. Resolves when the script has been evaluated.
+    /// under `name`, after the changes queued before. `wallClockTimeoutMs`
+    /// and `cpuTimeoutMs` watch the top-level code as they watch a call; a
+    /// load that fails leaves the sandbox as it was. Throws on a wrong
+    /// argument; the promise settles when the script has been evaluated.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn add_handler(
         &self,
         env: &Env,
-        name: String,
-        source: String,
+        name: Unknown<'_>,
+        source: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> napi::Result<Promise> {
-        let options = match options::read(options, Takes::Load) {
-            Ok(options) => options,
-            Err(message) => return submit::invalid(env, &message),
-        };
-        self.with_js(env, move |sandbox| {
+        let name = args::handler_name(env, name)?;
+        let source = args::string(env, "the handler source", source)?;
+        let options = options::read(options, Takes::Load)
+            .map_err(|message| errors::invalid(env, &message))?;
+        self.edit(env, move |sandbox| {
             let script = warden::Script::from_content(source);
-            sandbox
-                .add_handler_with_monitor(&name, script, &options.budget)
-                .into()
+            sandbox.add_handler_with_monitor(&name, script, &options.budget)
         })
     }
 
-    /// Unregisters handler `name`.
+    /// Unregisters handler `name`, after the changes queued before. Throws
+    /// on a wrong argument.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn remove_handler(&self, env: &Env, name: String) -> napi::Result<Promise> {
-        self.with_js(env, move |sandbox| sandbox.remove_handler(&name).into())
+    pub fn remove_handler(&self, env: &Env, name: Unknown<'_>) -> napi::Result<Promise> {
+        let name = args::handler_name(env, name)?;
+        self.edit(env, move |sandbox| sandbox.remove_handler(&name))
     }
 
-    /// Unregisters every handler.
+    /// Unregisters every handler, after the changes queued before.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn clear_handlers(&self, env: &Env) -> napi::Result<Promise> {
-        self.with_js(env, |sandbox| sandbox.clear_handlers().into())
+        self.edit(env, warden::JSSandbox::clear_handlers)
     }
 
-    /// Finishes loading. Consumes this object.
-    #[napi]
-    pub fn get_loaded_sandbox(&mut self, env: &Env) -> napi::Result<LoadedJSSandbox> {
-        let lane = self.held.take(env, "getLoadedSandbox")?;
-        lane.post(Box::new(|stage| {
-            *stage = match std::mem::replace(stage, Stage::Empty) {
-                Stage::Js(sandbox) => sandbox
-                    .get_loaded_sandbox()
-                    .map_or(Stage::Empty, Stage::Loaded),
-                other => other,
-            };
-            Reply::Unit
-        }));
-        Ok(LoadedJSSandbox::new(lane, self.interrupt.clone()))
+    /// Finishes loading, once the handlers added before have been; resolves
+    /// with the LoadedJSSandbox. Consumes this object.
+    #[napi(ts_return_type = "Promise<LoadedJSSandbox>")]
+    pub fn get_loaded_sandbox(&mut self, env: &Env) -> napi::Result<Promise> {
+        let interrupt = self.interrupt.clone();
+        let job = submit::transition_job(Stage::take_js, |sandbox| {
+            sandbox.get_loaded_sandbox().map(Stage::Loaded)
+        });
+        self.held.transition(env, "getLoadedSandbox", job, |lane| {
+            LoadedJSSandbox::new(lane, interrupt)
+        })
     }
 
     /// Frees the sandbox and its thread now: kills the code running in it,
     /// refuses the jobs not yet started (their promises reject with
-    /// `ERR_CONSUMED`), and makes every later use throw `ERR_CONSUMED`.
-    /// Calling it again does nothing.
+    /// `ERR_CONSUMED`), and makes every later use throw or reject with
+    /// `ERR_CONSUMED`. Calling it again does nothing.
     #[napi]
     pub fn dispose(&mut self) {
         self.interrupt.kill();

@@ -43,7 +43,7 @@ pub(crate) enum Stage {
     Js(warden::JSSandbox),
     /// Ready to serve calls.
     Loaded(warden::LoadedJSSandbox),
-    /// Taken by a failed transition.
+    /// Taken by a failed transition, or freed by `dispose`.
     Empty,
 }
 
@@ -61,6 +61,29 @@ impl Stage {
         match self {
             Stage::Loaded(sandbox) => Some(sandbox),
             _ => None,
+        }
+    }
+
+    /// Takes the sandbox out, leaving `Empty`, if handlers are being added.
+    pub(crate) fn take_js(&mut self) -> Option<warden::JSSandbox> {
+        match std::mem::replace(self, Stage::Empty) {
+            Stage::Js(sandbox) => Some(sandbox),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+
+    /// Takes the sandbox out, leaving `Empty`, if it is ready to serve
+    /// calls.
+    pub(crate) fn take_loaded(&mut self) -> Option<warden::LoadedJSSandbox> {
+        match std::mem::replace(self, Stage::Empty) {
+            Stage::Loaded(sandbox) => Some(sandbox),
+            other => {
+                *self = other;
+                None
+            }
         }
     }
 }
@@ -277,12 +300,55 @@ pub(crate) trait Deliver {
     fn settle(&self, env: &Env, deferred: sys::napi_deferred, reply: Reply);
 }
 
+/// The object a transition's promise resolves with: made when the
+/// transition is asked for, and held by a strong reference until its job
+/// has run. A reference never released (its environment closed first) is
+/// freed by Node.js with the environment.
+pub(crate) struct Successor(sys::napi_ref);
+
+impl Successor {
+    /// Holds `object` until the transition's job has run.
+    pub(crate) fn new(env: &Env, object: sys::napi_value) -> napi::Result<Self> {
+        let mut reference = ptr::null_mut();
+        // SAFETY: main thread, valid value.
+        let status = unsafe { sys::napi_create_reference(env.raw(), object, 1, &mut reference) };
+        if status != sys::Status::napi_ok {
+            return Err(napi::Error::from_reason("cannot create a reference"));
+        }
+        Ok(Self(reference))
+    }
+
+    /// Lets go of the object, returning it.
+    fn release(self, env: &Env) -> napi::Result<sys::napi_value> {
+        let mut object = ptr::null_mut();
+        // SAFETY: main thread; the reference is live until deleted here.
+        let status = unsafe {
+            sys::napi_get_reference_value(env.raw(), self.0, &mut object);
+            sys::napi_delete_reference(env.raw(), self.0)
+        };
+        if status != sys::Status::napi_ok || object.is_null() {
+            return Err(napi::Error::from_reason("cannot read a reference"));
+        }
+        Ok(object)
+    }
+}
+
+/// A promise waiting for its job.
+struct Pending {
+    deferred: sys::napi_deferred,
+    /// Handed off to the event loop, which it keeps alive.
+    handed_off: bool,
+    /// For a transition: what the promise resolves with when the job
+    /// succeeds.
+    successor: Option<Successor>,
+}
+
 /// The main-thread half of a lane: promises waiting for jobs.
 struct Waiting {
     outbox: Arc<Outbox>,
     deliver: Rc<dyn Deliver>,
-    /// Pending promises by ticket, and whether each was handed off.
-    deferreds: RefCell<HashMap<u64, (sys::napi_deferred, bool)>>,
+    /// Pending promises by ticket.
+    pending: RefCell<HashMap<u64, Pending>>,
     /// The lane is gone: forget it once nothing waits.
     closed: Cell<bool>,
 }
@@ -296,12 +362,9 @@ impl Waiting {
                 Message::Print(level, line) => self.deliver.print(env, level, line),
                 Message::HostCall(request) => self.deliver.host_call(env, request),
                 Message::Done(ticket, reply) => {
-                    let entry = self.deferreds.borrow_mut().remove(&ticket);
-                    if let Some((deferred, handed_off)) = entry {
-                        if handed_off {
-                            hand_off(env, -1);
-                        }
-                        self.deliver.settle(env, deferred, reply);
+                    let entry = self.pending.borrow_mut().remove(&ticket);
+                    if let Some(pending) = entry {
+                        self.settle(env, pending, reply);
                     }
                 }
             }
@@ -309,9 +372,27 @@ impl Waiting {
         self.forget_if_done();
     }
 
+    /// Settles a promise with its job's reply: a transition that succeeded
+    /// resolves with its successor.
+    fn settle(&self, env: &Env, pending: Pending, reply: Reply) {
+        if pending.handed_off {
+            hand_off(env, -1);
+        }
+        let reply = match (pending.successor.map(|next| next.release(env)), reply) {
+            (Some(Ok(object)), Reply::Unit) => {
+                // SAFETY: main thread; each deferred is settled exactly once.
+                unsafe { sys::napi_resolve_deferred(env.raw(), pending.deferred, object) };
+                return;
+            }
+            (Some(Err(error)), Reply::Unit) => Reply::Internal(error.to_string()),
+            (_, reply) => reply,
+        };
+        self.deliver.settle(env, pending.deferred, reply);
+    }
+
     /// Drops the registration once the lane is gone and no promise waits.
     fn forget_if_done(&self) {
-        if self.closed.get() && self.deferreds.borrow().is_empty() {
+        if self.closed.get() && self.pending.borrow().is_empty() {
             let id = self.outbox.id;
             // Removing may drop the last `Rc` of `self`: do it last.
             let removed = LANES.with_borrow_mut(|lanes| lanes.remove(&id));
@@ -339,7 +420,7 @@ impl Lane {
         let waiting = Rc::new(Waiting {
             outbox: outbox.clone(),
             deliver,
-            deferreds: RefCell::default(),
+            pending: RefCell::default(),
             closed: Cell::new(false),
         });
         LANES.with_borrow_mut(|lanes| lanes.insert(outbox.id, waiting.clone()));
@@ -361,22 +442,31 @@ impl Lane {
         })
     }
 
-    /// Queues `job` and returns a promise for its reply. Waits a moment
-    /// for the job to finish, delivering messages meanwhile, so short jobs
-    /// settle without waking any thread.
-    pub(crate) fn submit(&self, env: &Env, job: Job) -> napi::Result<sys::napi_value> {
+    /// Queues `job` and returns a promise for its reply, or, for a
+    /// transition, of its `successor` once the job succeeded. Waits a
+    /// moment for the job to finish, delivering messages meanwhile, so
+    /// short jobs settle without waking any thread.
+    pub(crate) fn submit(
+        &self,
+        env: &Env,
+        job: Job,
+        successor: Option<Successor>,
+    ) -> napi::Result<sys::napi_value> {
         let (deferred, promise) = create_promise(env)?;
         let ticket = self.next_ticket.get() + 1;
         self.next_ticket.set(ticket);
         let waiting = &self.waiting;
-        waiting
-            .deferreds
-            .borrow_mut()
-            .insert(ticket, (deferred, false));
+        let pending = Pending {
+            deferred,
+            handed_off: false,
+            successor,
+        };
+        waiting.pending.borrow_mut().insert(ticket, pending);
         if self.jobs.send((ticket, job)).is_err() {
-            waiting.deferreds.borrow_mut().remove(&ticket);
-            let reply = Reply::Internal("the sandbox thread has stopped".into());
-            waiting.deliver.settle(env, deferred, reply);
+            if let Some(pending) = waiting.pending.borrow_mut().remove(&ticket) {
+                let reply = Reply::Internal("the sandbox thread has stopped".into());
+                waiting.settle(env, pending, reply);
+            }
             return Ok(promise);
         }
         let outbox = &waiting.outbox;
@@ -384,7 +474,7 @@ impl Lane {
         let start = Instant::now();
         loop {
             waiting.drain(env);
-            let pending = waiting.deferreds.borrow().contains_key(&ticket);
+            let pending = waiting.pending.borrow().contains_key(&ticket);
             if !pending || start.elapsed() > MAIN_SPIN {
                 break;
             }
@@ -393,8 +483,8 @@ impl Lane {
         outbox.attended.store(false, Ordering::SeqCst);
         // A message pushed while the flag was still set rang no bell.
         waiting.drain(env);
-        if let Some(entry) = waiting.deferreds.borrow_mut().get_mut(&ticket) {
-            entry.1 = true;
+        if let Some(pending) = waiting.pending.borrow_mut().get_mut(&ticket) {
+            pending.handed_off = true;
             hand_off(env, 1);
         }
         Ok(promise)
@@ -404,11 +494,6 @@ impl Lane {
     /// frees the sandbox, once the lane is dropped.
     pub(crate) fn dispose(&self) {
         self.disposed.store(true, Ordering::SeqCst);
-    }
-
-    /// Queues `job` without a promise (for transitions nobody awaits).
-    pub(crate) fn post(&self, job: Job) {
-        let _ = self.jobs.send((0, job));
     }
 }
 
@@ -424,7 +509,9 @@ impl Drop for Lane {
 }
 
 /// The worker thread: runs jobs in order until every lane handle is gone,
-/// refusing them once the lane is disposed.
+/// refusing them once the lane is disposed. A failed transition ends it at
+/// once: the sandbox is gone, and its successor is never handed out, so no
+/// job can follow.
 fn work(
     mut stage: Stage,
     inbox: mpsc::Receiver<(u64, Job)>,
@@ -432,7 +519,8 @@ fn work(
     disposed: Arc<AtomicBool>,
 ) {
     while let Some((ticket, job)) = next_job(&inbox) {
-        let reply = if disposed.load(Ordering::SeqCst) {
+        let refused = disposed.load(Ordering::SeqCst);
+        let reply = if refused {
             // Free the sandbox at once, before the refusals are delivered.
             stage = Stage::Empty;
             Reply::Disposed
@@ -440,6 +528,9 @@ fn work(
             job(&mut stage)
         };
         outbox.push(Message::Done(ticket, reply));
+        if !refused && matches!(stage, Stage::Empty) {
+            return;
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! event loop never waits for a handler. Load it through `index.js`, which
 //! hands over the JavaScript helpers this module needs.
 
+mod args;
 mod bridge;
 mod builder;
 mod errors;

@@ -112,25 +112,22 @@ impl LoadedJSSandbox {
         self.with_loaded(env, move |sandbox| sandbox.restore(&snapshot).into())
     }
 
-    /// Unloads every handler, returning a JSSandbox with a fresh runtime.
-    /// Consumes this object.
-    #[napi]
-    pub fn unload(&mut self, env: &Env) -> napi::Result<JSSandbox> {
-        let lane = self.held.take(env, "unload")?;
-        lane.post(Box::new(|stage| {
-            *stage = match std::mem::replace(stage, Stage::Empty) {
-                Stage::Loaded(sandbox) => sandbox.unload().map_or(Stage::Empty, Stage::Js),
-                other => other,
-            };
-            Reply::Unit
-        }));
-        Ok(JSSandbox::new(lane, self.interrupt.clone()))
+    /// Unloads every handler; resolves with a JSSandbox with a fresh
+    /// runtime. Consumes this object.
+    #[napi(ts_return_type = "Promise<JSSandbox>")]
+    pub fn unload(&mut self, env: &Env) -> napi::Result<Promise> {
+        let interrupt = self.interrupt.clone();
+        let job = submit::transition_job(Stage::take_loaded, |sandbox| {
+            sandbox.unload().map(Stage::Js)
+        });
+        self.held
+            .transition(env, "unload", job, |lane| JSSandbox::new(lane, interrupt))
     }
 
     /// Frees the sandbox and its thread now: kills the running call,
     /// refuses the calls not yet started (their promises reject with
-    /// `ERR_CONSUMED`), and makes every later use throw `ERR_CONSUMED`.
-    /// Calling it again does nothing.
+    /// `ERR_CONSUMED`), and makes every later use throw or reject with
+    /// `ERR_CONSUMED`. Calling it again does nothing.
     #[napi]
     pub fn dispose(&mut self) {
         self.interrupt.kill();

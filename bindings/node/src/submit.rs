@@ -3,11 +3,11 @@
 
 use std::rc::Rc;
 
-use napi::bindgen_prelude::{JsValue, Object, ToNapiValue};
+use napi::bindgen_prelude::ToNapiValue;
 use napi::{sys, Env};
 
 use crate::errors;
-use crate::lane::{Lane, Stage};
+use crate::lane::{Job, Lane, Stage, Successor};
 use crate::reply::Reply;
 
 /// A promise made by the lane, returned to JavaScript as is.
@@ -19,24 +19,55 @@ impl ToNapiValue for Promise {
     }
 }
 
-/// A promise already rejected with `error`.
-pub(crate) fn rejected(env: &Env, error: napi::Result<Object<'_>>) -> napi::Result<Promise> {
-    let error = error?;
+/// A promise already settled with `outcome`: resolved with its value, or
+/// rejected with its error.
+pub(crate) fn settled<T: ToNapiValue>(
+    env: &Env,
+    outcome: napi::Result<T>,
+) -> napi::Result<Promise> {
     let (mut deferred, mut promise) = (std::ptr::null_mut(), std::ptr::null_mut());
     // SAFETY: main thread.
     unsafe {
-        sys::napi_create_promise(env.raw(), &mut deferred, &mut promise);
-        sys::napi_reject_deferred(env.raw(), deferred, error.raw());
+        let status = sys::napi_create_promise(env.raw(), &mut deferred, &mut promise);
+        if status != sys::Status::napi_ok {
+            return Err(napi::Error::from_reason("cannot create a promise"));
+        }
+        match outcome.and_then(|value| T::to_napi_value(env.raw(), value)) {
+            Ok(value) => sys::napi_resolve_deferred(env.raw(), deferred, value),
+            Err(error) => {
+                let error = ToNapiValue::to_napi_value(env.raw(), error)?;
+                sys::napi_reject_deferred(env.raw(), deferred, error)
+            }
+        };
     }
     Ok(Promise(promise))
 }
 
 /// A promise already rejected with `ERR_INVALID_ARG` and `message`.
 pub(crate) fn invalid(env: &Env, message: &str) -> napi::Result<Promise> {
-    rejected(
-        env,
-        errors::plain(env, errors::INVALID_ARG, "invalid_arg", message),
-    )
+    settled::<()>(env, Err(errors::invalid(env, message)))
+}
+
+/// The job of a transition, which nothing can undo: `step` turns the
+/// sandbox that `take` takes out of its stage into the next stage. When it
+/// fails, the sandbox is gone (and the lane's thread ends).
+pub(crate) fn transition_job<T: 'static>(
+    take: fn(&mut Stage) -> Option<T>,
+    step: fn(T) -> warden::Result<Stage>,
+) -> Job {
+    Box::new(move |stage| match take(stage).map(step) {
+        Some(Ok(next)) => {
+            *stage = next;
+            Reply::Unit
+        }
+        Some(Err(error)) => Reply::Warden(error),
+        None => unexpected(),
+    })
+}
+
+/// The reply of a job that found the sandbox at another stage (a bug).
+fn unexpected() -> Reply {
+    Reply::Internal("the sandbox is not in the expected state".into())
 }
 
 /// The lane a JavaScript object (a `what`) holds, or which call consumed
@@ -59,13 +90,6 @@ impl Held {
     /// The lane, or the `ERR_CONSUMED` error to throw.
     pub(crate) fn lane(&self, env: &Env) -> napi::Result<&Rc<Lane>> {
         self.lane.as_ref().ok_or_else(|| self.consumed(env))
-    }
-
-    /// Takes the lane for `by()`, which consumes the object.
-    pub(crate) fn take(&mut self, env: &Env, by: &'static str) -> napi::Result<Rc<Lane>> {
-        let lane = self.lane.take().ok_or_else(|| self.consumed(env))?;
-        self.consumed_by = by;
-        Ok(lane)
     }
 
     /// Lets go of the lane for `dispose()`: the jobs not yet started are
@@ -91,18 +115,31 @@ impl Held {
         job: impl FnOnce(&mut T) -> Reply + Send + 'static,
     ) -> napi::Result<Promise> {
         let Some(lane) = &self.lane else {
-            return rejected(
-                env,
-                Ok(errors::consumed_object(env, self.what, self.consumed_by)?),
-            );
+            return settled::<()>(env, Err(self.consumed(env)));
         };
-        lane.submit(
-            env,
-            Box::new(move |stage| match pick(stage) {
-                Some(sandbox) => job(sandbox),
-                None => Reply::Internal("the sandbox is not in the expected state".into()),
-            }),
-        )
-        .map(Promise)
+        let job: Job = Box::new(move |stage| pick(stage).map_or_else(unexpected, job));
+        lane.submit(env, job, None).map(Promise)
+    }
+
+    /// Consumes the object for `by()`: runs `job`, which takes the sandbox
+    /// to its next stage, and returns a promise of `next`, the object of
+    /// that stage (made now, on the same lane). The promise rejects with
+    /// the job's error, or with `ERR_CONSUMED` when the object was already
+    /// consumed.
+    pub(crate) fn transition<T: ToNapiValue>(
+        &mut self,
+        env: &Env,
+        by: &'static str,
+        job: Job,
+        next: impl FnOnce(Rc<Lane>) -> T,
+    ) -> napi::Result<Promise> {
+        let Some(lane) = self.lane.take() else {
+            return settled::<()>(env, Err(self.consumed(env)));
+        };
+        self.consumed_by = by;
+        // SAFETY: main thread.
+        let object = unsafe { T::to_napi_value(env.raw(), next(lane.clone()))? };
+        let successor = Successor::new(env, object)?;
+        lane.submit(env, job, Some(successor)).map(Promise)
     }
 }

@@ -5,11 +5,16 @@
 const assert = require('node:assert/strict');
 const warden = require('..');
 
-/** A loaded sandbox with the given handlers ({ name: source }). */
-async function loaded(handlers, configure = (builder) => builder, hosts = () => {}) {
-  const proto = configure(new warden.SandboxBuilder()).build();
+/** A JSSandbox from a builder set up by `configure`, with host functions from `hosts(proto)`. */
+async function runtime(configure = (builder) => builder, hosts = () => {}) {
+  const proto = await configure(new warden.SandboxBuilder()).build();
   hosts(proto);
-  const js = proto.loadRuntime();
+  return proto.loadRuntime();
+}
+
+/** A loaded sandbox with the given handlers ({ name: source }). */
+async function loaded(handlers, configure, hosts) {
+  const js = await runtime(configure, hosts);
   for (const [name, source] of Object.entries(handlers)) await js.addHandler(name, source);
   return js.getLoadedSandbox();
 }
@@ -27,6 +32,16 @@ async function rejectsWith(promise, code) {
   return error;
 }
 
+/** Asserts that `fn()` does not throw but returns a promise that rejects with `code`; returns the error. */
+async function rejectsLater(fn, code) {
+  let promise;
+  assert.doesNotThrow(() => {
+    promise = fn();
+  });
+  assert.ok(promise instanceof Promise, `not a promise: ${promise}`);
+  return rejectsWith(promise, code);
+}
+
 /** Asserts that `fn` throws a Warden error with `code`; returns the error. */
 function throwsWith(fn, code) {
   let error;
@@ -41,4 +56,4 @@ function throwsWith(fn, code) {
 const ECHO = 'function handler(event) { return event; }';
 const SPIN = 'function handler() { for (;;) {} }';
 
-module.exports = { warden, loaded, rejectsWith, throwsWith, ECHO, SPIN };
+module.exports = { warden, runtime, loaded, rejectsWith, rejectsLater, throwsWith, ECHO, SPIN };

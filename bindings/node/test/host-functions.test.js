@@ -78,8 +78,8 @@ test('a cpu-time timeout does not count time spent waiting for the host', async 
   assert.ok(sandbox.lastCallStats.guestCpuTimeMs < 100);
 });
 
-test('host function names are validated when registered', () => {
-  const proto = new warden.SandboxBuilder().build();
+test('host function names are validated when registered', async () => {
+  const proto = await new warden.SandboxBuilder().build();
   const module = proto.hostModule('m');
   module.register('ok', () => 1);
   for (const bad of ['', 'with space', '9lives', 'ok']) {
@@ -96,18 +96,18 @@ test('hyperlight-js names: buffer and heap setters, proto.register', async () =>
   for (const setter of ['setHeapSize', 'setScratchSize', 'setInputBufferSize', 'setOutputBufferSize']) {
     for (const bad of [0, -1, 1.5]) throwsWith(() => new warden.SandboxBuilder()[setter](bad), ErrorCode.INVALID_ARG);
   }
-  const proto = builder.build();
+  const proto = await builder.build();
   proto.register('math', 'add', (a, b) => a + b);
   throwsWith(() => proto.register('', 'f', () => 1), ErrorCode.INVALID_ARG);
   throwsWith(() => proto.register('m', '', () => 1), ErrorCode.INVALID_ARG);
-  const js = proto.loadRuntime();
+  const js = await proto.loadRuntime();
   await js.addHandler(
     'h',
     `import { add } from "host:math";
      function f(n) { return n === 0 ? 0 : 1 + f(n - 1); }
      export function handler(e) { return e.big ? "x".repeat(100) : [add(e.a, e.b), f(5000)]; }`,
   );
-  const sandbox = js.getLoadedSandbox();
+  const sandbox = await js.getLoadedSandbox();
   assert.deepEqual(await sandbox.callHandler('h', { a: 2, b: 3 }), [5, 5000]);
   // The input and output buffer sizes bound events and results.
   await rejectsWith(sandbox.callHandler('h', { pad: 'x'.repeat(5000) }), ErrorCode.INVALID_ARG);

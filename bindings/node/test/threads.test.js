@@ -23,22 +23,35 @@ function assertClean(outcome, stdout) {
   assert.equal(outcome.stdout, stdout);
 }
 
-test('a process that ends while a sandbox thread is still busy exits cleanly', () => {
-  // Nobody awaits `unload()`: the event loop ends while the sandbox thread
-  // still builds the fresh runtime, and its thread reports back after
-  // Node.js has begun tearing the environment down.
-  const source = `
+test('a process exits cleanly while a sandbox thread is still busy', () => {
+  const prelude = `
     const warden = require(${MODULE});
+    async function loaded() {
+      const js = await (await new warden.SandboxBuilder().build()).loadRuntime();
+      await js.addHandler('slow', ${JSON.stringify(SLOW)});
+      return js.getLoadedSandbox();
+    }`;
+  // Nobody awaits unload(): its promise keeps the event loop alive until the
+  // sandbox thread has built the fresh runtime.
+  const unawaited = `${prelude}
     (async () => {
       for (let i = 0; i < 3; i++) {
-        const js = new warden.SandboxBuilder().build().loadRuntime();
-        await js.addHandler('echo', 'function handler(e) { return e; }');
-        const sandbox = js.getLoadedSandbox();
-        await sandbox.callHandler('echo', i);
-        sandbox.unload();
+        const sandbox = await loaded();
+        await sandbox.callHandler('slow', { ms: 1 });
+        sandbox.unload().then((js) => console.log(js.constructor.name));
       }
     })();`;
-  for (let round = 0; round < 5; round++) assertClean(run(source), '');
+  // process.exit() in the middle of a call: the sandbox thread reports back
+  // after Node.js has begun tearing the environment down.
+  const exited = `${prelude}
+    loaded().then((sandbox) => {
+      sandbox.callHandler('slow', { ms: 50 });
+      setTimeout(() => process.exit(0), 10);
+    });`;
+  for (let round = 0; round < 5; round++) {
+    assertClean(run(unawaited), 'JSSandbox\n'.repeat(3));
+    assertClean(run(exited), '');
+  }
 });
 
 test('sandboxes work in worker threads, and a terminated worker takes nothing down', () => {
@@ -49,9 +62,9 @@ test('sandboxes work in worker threads, and a terminated worker takes nothing do
   const slow = `
     const warden = require(${MODULE});
     async function slow(ms) {
-      const js = new warden.SandboxBuilder().build().loadRuntime();
+      const js = await (await new warden.SandboxBuilder().build()).loadRuntime();
       await js.addHandler('slow', ${JSON.stringify(SLOW)});
-      return js.getLoadedSandbox().callHandler('slow', { ms });
+      return (await js.getLoadedSandbox()).callHandler('slow', { ms });
     }`;
   const worker = `${slow}
     const { parentPort, workerData } = require('node:worker_threads');
