@@ -114,10 +114,12 @@ export declare class HostModule {
 }
 
 /**
- * What `addHandler`, `removeHandler` and `clearHandlers` return. Awaiting it
+ * What `addHandler`, `removeHandler`, `clearHandlers`, `addModule`,
+ * `removeModule` and `clearModules` return. Awaiting it
  * is optional: if it rejects and nobody awaited it (or called `then`, `catch`
  * or `finally` on it), there is no unhandled rejection; the next
- * `getLoadedSandbox()` rejects with `ERR_HANDLER` instead.
+ * `getLoadedSandbox()` rejects instead (with `ERR_HANDLER` for a handler
+ * change, with the module change's own code for a module change).
  */
 export interface HandlerPromise extends Promise<void> {}
 
@@ -138,6 +140,21 @@ export declare class JSSandbox {
   removeHandler(name: string): HandlerPromise;
   /** Unregisters every handler. Throws `ERR_CONSUMED` once consumed. */
   clearHandlers(): HandlerPromise;
+  /**
+   * Adds user module `name` (a path in the module tree: `'math'`,
+   * `'lib/util.js'`), which handlers added later import
+   * (`import { f } from 'math'`, or `'./math'` from the root). Replaces a
+   * module added under the same name. Throws `ERR_INVALID_ARG` for an empty
+   * or non-string name or a non-string source; the promise rejects with
+   * `ERR_INVALID_ARG` for a name that leaves the tree or a source with a NUL
+   * byte. Awaiting is optional, as for `addHandler`; a failure nobody awaited
+   * makes `getLoadedSandbox()` reject with its error, naming the `module`.
+   */
+  addModule(name: string, source: string): HandlerPromise;
+  /** Removes module `name`; handlers that imported it keep it. Rejects if it was never added. */
+  removeModule(name: string): HandlerPromise;
+  /** Removes every added module. */
+  clearModules(): HandlerPromise;
   /**
    * Finishes loading, once the handler changes asked for before have run.
    * Rejects with `ERR_HANDLER` (naming the `handler`, with the failure as

@@ -69,7 +69,7 @@ const ErrorCode = Object.freeze({
 const observed = new WeakSet();
 
 /**
- * What addHandler, removeHandler and clearHandlers return: a promise that
+ * What addHandler, removeHandler, clearHandlers and the module edits return: a promise that
  * notes whether anyone observed it (awaited it, or called then, catch or
  * finally on it). A failure nobody observed is no unhandled rejection: the
  * next getLoadedSandbox() rejects with it instead.
@@ -104,13 +104,28 @@ function track(sandbox, call, name, done) {
   return promise;
 }
 
-/** The ERR_HANDLER error getLoadedSandbox() rejects with for an edit that failed unobserved. */
+/**
+ * What each edit changes: `handler` edits fail getLoadedSandbox() with
+ * ERR_HANDLER naming the handler; `module` edits with their own error's code,
+ * naming the module.
+ */
+const EDITS = {
+  addHandler: 'handler',
+  removeHandler: 'handler',
+  clearHandlers: 'handler',
+  addModule: 'module',
+  removeModule: 'module',
+  clearModules: 'module',
+};
+
+/** The error getLoadedSandbox() rejects with for an edit that failed unobserved. */
 function unobservedFailure({ call, name, error }) {
   const what = name === undefined ? `${call}()` : `${call}('${name}')`;
   const failure = new Error(`${what} failed, and nothing awaited it: ${error.message}`, { cause: error });
-  failure.code = ErrorCode.HANDLER;
+  const subject = EDITS[call];
+  failure.code = subject === 'handler' ? ErrorCode.HANDLER : error.code;
   failure.kind = error.kind;
-  if (name !== undefined) failure.handler = name;
+  if (name !== undefined) failure[subject] = name;
   if (error.guestError !== undefined) failure.guestError = error.guestError;
   return failure;
 }
@@ -121,7 +136,7 @@ function wrapMethod(cls, name, wrap) {
   Object.defineProperty(cls.prototype, name, { value: wrap(method), configurable: true, writable: true });
 }
 
-for (const call of ['addHandler', 'removeHandler', 'clearHandlers']) {
+for (const call of Object.keys(EDITS)) {
   wrapMethod(native.JSSandbox, call, (method) => ({
     [call](...args) {
       // Argument errors throw here, before anything is queued.

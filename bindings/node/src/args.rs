@@ -18,9 +18,19 @@ pub(crate) fn string(env: &Env, what: &str, value: Unknown<'_>) -> napi::Result<
 /// A handler name: a string that is not empty. (The sandbox checks the
 /// rest when it uses the name.)
 pub(crate) fn handler_name(env: &Env, value: Unknown<'_>) -> napi::Result<String> {
-    let name = string(env, "the handler name", value)?;
+    name(env, "the handler name", value)
+}
+
+/// A module name: a string that is not empty. (The sandbox checks the
+/// rest when it adds the module.)
+pub(crate) fn module_name(env: &Env, value: Unknown<'_>) -> napi::Result<String> {
+    name(env, "the module name", value)
+}
+
+fn name(env: &Env, what: &str, value: Unknown<'_>) -> napi::Result<String> {
+    let name = string(env, what, value)?;
     if name.is_empty() {
-        return Err(errors::invalid(env, "the handler name must not be empty"));
+        return Err(errors::invalid(env, &format!("{what} must not be empty")));
     }
     Ok(name)
 }

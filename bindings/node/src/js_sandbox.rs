@@ -82,6 +82,42 @@ impl JSSandbox {
         self.edit(env, warden::JSSandbox::clear_handlers)
     }
 
+    /// Adds user module `name` (a path in the module tree: `math`,
+    /// `lib/util.js`), which handlers added later import
+    /// (`import { f } from 'math'`), after the changes queued before. It
+    /// comes before modules of other sources and replaces one added under
+    /// the same name. Throws on a wrong argument; the promise rejects with
+    /// `ERR_INVALID_ARG` for an unusable name or source.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn add_module(
+        &self,
+        env: &Env,
+        name: Unknown<'_>,
+        source: Unknown<'_>,
+    ) -> napi::Result<Promise> {
+        let name = args::module_name(env, name)?;
+        let source = args::string(env, "the module source", source)?;
+        self.edit(env, move |sandbox| sandbox.add_module(&name, source))
+    }
+
+    /// Removes user module `name`, after the changes queued before; a
+    /// handler that already imported it keeps it. Throws on a wrong
+    /// argument; the promise rejects when no such module was added.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn remove_module(&self, env: &Env, name: Unknown<'_>) -> napi::Result<Promise> {
+        let name = args::module_name(env, name)?;
+        self.edit(env, move |sandbox| sandbox.remove_module(&name))
+    }
+
+    /// Removes every added user module, after the changes queued before.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn clear_modules(&self, env: &Env) -> napi::Result<Promise> {
+        self.edit(env, |sandbox| {
+            sandbox.clear_modules();
+            Ok(())
+        })
+    }
+
     /// Finishes loading, once the handlers added before have been; resolves
     /// with the LoadedJSSandbox. Consumes this object.
     #[napi(ts_return_type = "Promise<LoadedJSSandbox>")]

@@ -14,8 +14,10 @@
 //! specifier (`"lodash"`) from the root. No import can leave the tree. For
 //! the path `/a/b`, Warden looks for `a/b`, then `a/b.js`, `a/b.mjs`,
 //! `a/b/index.js` and `a/b/index.mjs`. The engine evaluates each module
-//! once per sandbox: handlers that import it share one instance, and it
-//! stays loaded until the sandbox is unloaded, even when it is removed.
+//! once per sandbox (until it is unloaded): handlers that import it share
+//! one instance. Removing an added module stops later imports of it, but
+//! handlers that imported it keep it, and an import that still finds the
+//! path elsewhere (in the loader) gets the instance already loaded.
 
 mod directory;
 mod embedded;
