@@ -276,6 +276,15 @@ macro_rules! new_error {
     };
 }
 
+/// A JSON error in embedder code (a raw host function parsing its
+/// arguments, say) is an [`Error::Host`] with its message, so `?` works on
+/// `serde_json` results there.
+impl From<serde_json::Error> for Error {
+    fn from(error: serde_json::Error) -> Self {
+        Self::Host(error.to_string())
+    }
+}
+
 /// How errors group: the one classification that front ends (the CLI's
 /// exit codes, the Node.js bindings' error codes) map from. Every
 /// [`Error`] has exactly one; see [`Error::category`].

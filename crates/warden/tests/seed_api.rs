@@ -288,3 +288,35 @@ fn an_empty_handler_name_is_called_empty_whether_adding_removing_or_calling() ->
     );
     Ok(())
 }
+
+#[test]
+fn raw_host_functions_use_question_marks_on_json_errors() -> Result<()> {
+    let mut proto = SandboxBuilder::new().build()?;
+    proto.register_raw("json", "sum", |args: String| {
+        let numbers: Vec<i64> = serde_json::from_str(&args)?;
+        Ok(serde_json::to_string(&numbers.iter().sum::<i64>())?)
+    })?;
+    let mut sandbox = proto.load_runtime()?;
+    sandbox.add_handler(
+        owned("handler"),
+        Script::from_content(
+            r#"import { sum } from "host:json";
+            function handler() {
+                let error;
+                try { sum("not", "numbers"); } catch (e) { error = e.message; }
+                return { sum: sum(1, 2, 3), error };
+            }"#,
+        ),
+    )?;
+    let result = sandbox
+        .get_loaded_sandbox()?
+        .handle_event(owned("handler"), owned("{}"), None)?;
+    let result: serde_json::Value = serde_json::from_str(&result).unwrap();
+    assert_eq!(result["sum"], 6);
+    let error = result["error"].as_str().unwrap();
+    assert!(
+        error.contains("host function json.sum failed: invalid type"),
+        "{error}"
+    );
+    Ok(())
+}
