@@ -436,7 +436,7 @@ mod tests {
             (
                 Error::InvalidHandlerName {
                     name: "".into(),
-                    reason: "it is empty",
+                    reason: "it must not be empty",
                 },
                 C::Name,
             ),

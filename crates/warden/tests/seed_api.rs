@@ -267,7 +267,7 @@ fn the_whole_lifecycle_as_a_hyperlight_js_user_writes_it() -> Result<()> {
 fn an_empty_handler_name_is_called_empty_whether_adding_removing_or_calling() -> Result<()> {
     let empty = |error: HyperlightError| {
         let message = error.to_string();
-        assert!(message.contains("empty"), "{message}");
+        assert!(message.contains("must not be empty"), "{message}");
         assert!(
             matches!(error, HyperlightError::InvalidHandlerName { .. }),
             "{error:?}"

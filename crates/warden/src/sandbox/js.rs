@@ -245,7 +245,7 @@ impl fmt::Debug for JSSandbox {
 
 pub(crate) fn validate_handler_name(name: &str) -> Result<()> {
     let reason = if name.is_empty() {
-        "it is empty"
+        "it must not be empty"
     } else if name.len() > MAX_HANDLER_NAME_LEN {
         "it is longer than 256 bytes"
     } else if name.chars().any(char::is_control) {
