@@ -324,9 +324,12 @@ impl ProtoJSSandbox {
     /// `import * as m from "host:<name>"`.
     #[napi]
     pub fn host_module(&self, env: &Env, name: String) -> napi::Result<HostModule> {
-        if self.shared.proto.borrow().is_none() {
-            return Err(self.shared.consumed(env));
-        }
+        let mut proto = self.shared.proto.borrow_mut();
+        let proto = proto.as_mut().ok_or_else(|| self.shared.consumed(env))?;
+        // An unusable name throws now, not at the first `register`.
+        proto
+            .host_module(&name)
+            .map_err(|e| errors::throw_warden(env, &e))?;
         Ok(HostModule {
             shared: self.shared.clone(),
             name,
