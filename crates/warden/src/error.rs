@@ -343,6 +343,14 @@ fn without_poison_note(cause: &Error) -> String {
 }
 
 impl Error {
+    /// hyperlight-js's generic error constructor, `HyperlightError::Error(message)`:
+    /// the same as [`Error::Host`] with `message`, so custom monitors and
+    /// host functions written for it compile unchanged.
+    #[allow(non_snake_case)]
+    pub fn Error(message: impl Into<String>) -> Self {
+        Self::Host(message.into())
+    }
+
     /// Whether this error left the sandbox poisoned.
     pub fn poisons(&self) -> bool {
         matches!(

@@ -153,6 +153,18 @@ fn snapshots_restore_by_arc_by_reference_or_by_value() -> Result<()> {
 /// A monitor that cannot start, failing as hyperlight-js monitors do.
 struct Unavailable;
 
+/// Another, failing through hyperlight-js's generic error constructor.
+struct Broken;
+
+impl ExecutionMonitor for Broken {
+    fn get_monitor(&self) -> Result<impl Future<Output = ()> + Send + 'static> {
+        Err::<std::future::Ready<()>, _>(HyperlightError::Error("broken clock".to_string()))
+    }
+    fn name(&self) -> &'static str {
+        "broken"
+    }
+}
+
 impl ExecutionMonitor for Unavailable {
     fn get_monitor(&self) -> Result<impl Future<Output = ()> + Send + 'static> {
         Err::<std::future::Pending<()>, _>(new_error!("no clock on this host"))
@@ -174,6 +186,12 @@ fn a_monitor_that_cannot_start_fails_with_its_own_message() -> Result<()> {
         Err(HyperlightError::MonitorFailed { name, reason }) => {
             assert_eq!(name, "unavailable");
             assert_eq!(reason, "no clock on this host");
+        }
+        other => panic!("expected MonitorFailed, got {other:?}"),
+    }
+    match loaded.handle_event_with_monitor("handler", "{}", &Broken, None) {
+        Err(HyperlightError::MonitorFailed { name, reason }) => {
+            assert_eq!((name, reason.as_str()), ("broken", "broken clock"));
         }
         other => panic!("expected MonitorFailed, got {other:?}"),
     }
