@@ -1,6 +1,7 @@
 //! What handlers import: host modules and user modules.
 //!
-//! * Host modules: `import * as m from "host:name"`. The host declares its
+//! * Host modules: `import * as m from "host:name"`, or `"name"` alone when
+//!   a host module of that name is declared. The host declares its
 //!   functions before handlers are added; the loader builds a native module
 //!   whose exports forward their arguments, as a JSON array, to
 //!   [`Host::call`]. Only declared modules resolve.
@@ -126,6 +127,12 @@ impl Resolver for HostModuleLoader {
                 Some(_) => Ok(name.to_owned()),
                 None => refuse("no host module of that name was declared".into()),
             };
+        }
+        // A bare name of a declared host module names it, as in
+        // hyperlight-js: `import * as math from "math"`.
+        let host_module = format!("{HOST_MODULE_PREFIX}{name}");
+        if bridge.functions(&host_module).is_some() {
+            return Ok(host_module);
         }
         bridge.resolve_user(base, name).or_else(refuse)
     }

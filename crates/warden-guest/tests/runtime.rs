@@ -728,3 +728,21 @@ fn a_user_module_that_throws_fails_the_load_with_its_error() {
         .unwrap_err();
     assert!(err.detail.contains("bad module"), "{}", err.detail);
 }
+
+#[test]
+fn a_bare_name_of_a_declared_host_module_imports_it() {
+    let (host, mut rt) = with_modules(&[("/other", "export const add = () => 'user module';")]);
+    rt.declare_host_function("math", "add");
+    rt.add_handler(
+        "h",
+        "import { add } from 'math'; import * as other from 'other';
+         function handler(e) { return [add(e.a, e.b), other.add()]; }",
+    )
+    .unwrap();
+    assert_eq!(
+        call(&mut rt, r#"{"a":2,"b":3}"#).unwrap(),
+        r#"[5,"user module"]"#
+    );
+    // The host module never reached the module loader.
+    assert_eq!(*host.asked.borrow(), ["/other"]);
+}

@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 /// `function handler(event)` (no `export` needed) or exports `handler`.
 ///
 /// Handlers are evaluated as modules, so they are in strict mode and may
-/// import host modules (`import * as math from "host:math"`) and user
+/// import host modules (`import * as math from "host:math"`, or `"math"`
+/// alone) and user
 /// modules (`import { add } from "./math.js"`, see [`ModuleLoader`](crate::ModuleLoader)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Script {
