@@ -82,7 +82,7 @@ test('host function names are validated when registered', async () => {
   const proto = await new warden.SandboxBuilder().build();
   const module = proto.hostModule('m');
   module.register('ok', () => 1);
-  for (const bad of ['', 'with space', '9lives', 'ok']) {
+  for (const bad of ['', 'line\nbreak', 'ok']) {
     assert.throws(() => module.register(bad, () => 1), (e) => e.code === ErrorCode.INVALID_ARG);
   }
   // A module name is checked when the module is asked for.

@@ -338,3 +338,23 @@ fn raw_host_functions_use_question_marks_on_json_errors() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn host_functions_may_have_any_name_and_modules_import_by_bare_name() -> Result<()> {
+    let mut proto = SandboxBuilder::new().build()?;
+    proto.register("host", "no-op", || 0)?;
+    proto.register("host", "scoped/add/😊", |a: i32, b: i32| a + b)?;
+    let mut sandbox = proto.load_runtime()?;
+    sandbox.add_handler(
+        owned("handler"),
+        Script::from_content(
+            r#"import * as host from "host";
+            function handler() { return [host["scoped/add/😊"](40, 2), host["no-op"](), Object.keys(host)]; }"#,
+        ),
+    )?;
+    let result = sandbox
+        .get_loaded_sandbox()?
+        .handle_event(owned("handler"), owned("{}"), None)?;
+    assert_eq!(result, r#"[42,0,["no-op","scoped/add/😊"]]"#);
+    Ok(())
+}
