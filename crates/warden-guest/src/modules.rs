@@ -1,9 +1,10 @@
 //! Host modules: `import * as m from "host:name"` inside a handler.
 //!
 //! The host declares its functions before handlers are added. The resolver
-//! accepts only `host:` specifiers of declared modules (handlers cannot import
-//! each other or anything else); the loader builds a native module whose
-//! exports forward their arguments, as a JSON array, to [`Host::call`].
+//! accepts only the built-in modules (see [`builtins`](crate::builtins)) and
+//! `host:` specifiers of declared modules (handlers cannot import each other
+//! or anything else); for a host module the loader builds a native module
+//! whose exports forward their arguments, as a JSON array, to [`Host::call`].
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use rquickjs::module::{Declarations, Declared, Exports, ModuleDef};
 use rquickjs::{Ctx, Exception, Function, JsLifetime, Module, Value};
 use warden_abi::HOST_MODULE_PREFIX;
 
+use crate::builtins;
 use crate::host::Host;
 
 /// The host and the functions it declared, shared by the loader and the
@@ -62,7 +64,8 @@ impl HostBridge {
     }
 }
 
-/// Resolves and loads `host:` modules; refuses every other import.
+/// Resolves and loads built-in and `host:` modules; refuses every other
+/// import.
 pub(crate) struct HostModuleLoader;
 
 impl Resolver for HostModuleLoader {
@@ -73,6 +76,9 @@ impl Resolver for HostModuleLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
+        if let Some(module) = builtins::resolve(name) {
+            return Ok(module);
+        }
         let known = ctx
             .userdata::<HostBridge>()
             .is_some_and(|bridge| bridge.functions(name).is_some());
@@ -83,7 +89,9 @@ impl Resolver for HostModuleLoader {
                 base,
                 name,
                 format!(
-                    "only declared host modules can be imported (\"{HOST_MODULE_PREFIX}<name>\")"
+                    "only the built-in modules ({}) and declared host modules \
+                     (\"{HOST_MODULE_PREFIX}<name>\") can be imported",
+                    builtins::NAMES.join(", ")
                 ),
             ))
         }
@@ -97,6 +105,9 @@ impl Loader for HostModuleLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, Declared>> {
+        if builtins::is_builtin(name) {
+            return builtins::declare(ctx, name);
+        }
         Module::declare_def::<HostModule, _>(ctx.clone(), name)
     }
 }
