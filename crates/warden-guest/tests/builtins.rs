@@ -1,9 +1,10 @@
-//! The built-in modules, exercised natively.
+//! The built-in modules (`crypto`, `io`, `console`) and the global `print`,
+//! exercised natively.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use warden_abi::{LogLevel, Status};
+use warden_abi::{LogLevel, Status, MAX_PRINT_LINE};
 use warden_guest::{GuestError, GuestRuntime, Host, Limits};
 
 /// Records console output; `math.add` adds.
@@ -276,6 +277,63 @@ fn the_crypto_module_has_named_and_default_exports() {
             ["Hash", "Hmac", "createHash", "createHmac"],
             "ba7816bf"
         ])
+    );
+}
+
+#[test]
+fn print_writes_one_log_line_without_its_trailing_newline() {
+    let (host, result) = run("import { print, flush } from 'io';
+         import * as io from 'io';
+         export function handler() {
+             print('one\\n');
+             io.print('two\\n\\n');
+             globalThis.print('three');
+             print(4);
+             flush();
+             print('x'.repeat(100000) + '\\n');
+             return 0;
+         }");
+    result.unwrap();
+    let printed = host.printed.borrow();
+    let lines: Vec<&str> = printed.iter().map(|(_, line)| line.as_str()).collect();
+    assert_eq!(&lines[..4], ["one", "two\n", "three", "4"]);
+    assert!(printed.iter().all(|(level, _)| *level == LogLevel::Log));
+    assert_eq!(printed.len(), 5);
+    assert!(lines[4].len() <= MAX_PRINT_LINE, "{}", lines[4].len());
+    assert!(
+        lines[4].ends_with("… [cut from 100001 bytes]"),
+        "{}",
+        lines[4]
+    );
+}
+
+#[test]
+fn a_line_that_fits_once_its_newline_is_dropped_is_whole() {
+    let (host, result) = run(&format!(
+        "function handler() {{ print('y'.repeat({MAX_PRINT_LINE}) + '\\n'); return 0; }}"
+    ));
+    result.unwrap();
+    assert_eq!(host.printed.borrow()[0].1, "y".repeat(MAX_PRINT_LINE));
+}
+
+#[test]
+fn the_console_module_prints_at_each_level() {
+    let (host, result) = run("import { log, warn, error } from 'console';
+         import console from 'console';
+         export function handler() {
+             log('a', 1); warn('w'); error('e'); console.info({ i: 1 }); console.debug('d');
+             return 0;
+         }");
+    result.unwrap();
+    assert_eq!(
+        *host.printed.borrow(),
+        [
+            (LogLevel::Log, "a 1".to_owned()),
+            (LogLevel::Warn, "w".to_owned()),
+            (LogLevel::Error, "e".to_owned()),
+            (LogLevel::Info, r#"{"i":1}"#.to_owned()),
+            (LogLevel::Debug, "d".to_owned()),
+        ]
     );
 }
 

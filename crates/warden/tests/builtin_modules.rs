@@ -1,9 +1,10 @@
-//! The built-in modules, through the public API: `crypto` against
-//! published test vectors, and the limits that still hold.
+//! The built-in modules and globals, through the public API: `crypto`
+//! against published test vectors, `print` and `io` reaching the print
+//! function, and the limits that still hold.
 
 mod common;
 
-use common::{loaded, loaded_with};
+use common::{collecting, loaded, loaded_with};
 use serde_json::{json, Value};
 use warden::{Error, SandboxBuilder};
 
@@ -117,6 +118,62 @@ fn an_unknown_algorithm_makes_the_handler_throw_a_type_error() {
     assert!(
         error.message.contains("unsupported hash algorithm \"md5\""),
         "{error:?}"
+    );
+}
+
+#[test]
+fn print_and_io_print_reach_the_print_function() {
+    let (builder, lines) = collecting();
+    let mut sandbox = loaded_with(
+        builder,
+        &[(
+            "printer",
+            "import { print as ioPrint, flush } from 'io';
+             function handler() {
+                 console.log('before');
+                 print('global\\n');
+                 ioPrint('module');
+                 flush();
+                 return typeof print;
+             }",
+        )],
+    );
+    assert_eq!(
+        sandbox.handle_event("printer", "{}", None).unwrap(),
+        "\"function\""
+    );
+    assert_eq!(*lines.lock().unwrap(), ["before", "global", "module"]);
+}
+
+#[test]
+fn printing_counts_against_the_console_budget() {
+    let (builder, lines) = collecting();
+    let mut sandbox = loaded_with(
+        builder.max_console_output(10),
+        &[(
+            "printer",
+            "function handler() { print('12345'); print('67890'); print('x'); return 0; }",
+        )],
+    );
+    sandbox.handle_event("printer", "{}", None).unwrap();
+    let lines = lines.lock().unwrap();
+    assert_eq!(lines[..2], ["12345", "67890"]);
+    assert!(lines[2].contains("1 console line(s)"), "{lines:?}");
+}
+
+#[test]
+fn a_handler_with_imports_needs_no_export() {
+    let mut sandbox = loaded(&[(
+        "plain",
+        "import { createHash } from 'crypto';
+         import { log } from 'console';
+         function handler(event) { log('hashing'); return createHash('sha1').update(event.s).digest('hex'); }",
+    )]);
+    assert_eq!(
+        sandbox
+            .handle_event("plain", r#"{"s":"abc"}"#, None)
+            .unwrap(),
+        "\"a9993e364706816aba3e25717850c26c9cd0d89d\""
     );
 }
 
