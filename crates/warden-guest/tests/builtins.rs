@@ -1,5 +1,5 @@
-//! The built-in modules (`crypto`, `io`, `console`) and the global `print`,
-//! exercised natively.
+//! The built-in modules (`crypto`, `io`, `console`, `require`) and globals
+//! (`print`, `require`), exercised natively.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -335,6 +335,78 @@ fn the_console_module_prints_at_each_level() {
             (LogLevel::Debug, "d".to_owned()),
         ]
     );
+}
+
+#[test]
+fn require_returns_built_in_and_host_module_namespaces() {
+    let out = result(
+        "import req, { require as named } from 'require';
+         function handler() {
+             const crypto = require('crypto');
+             const math = require('host:math');
+             return {
+                 hash: crypto.createHash('sha256').update('abc').digest('hex').slice(0, 8),
+                 sum: math.add(2, 3),
+                 same: require('crypto') === crypto && req('crypto') === crypto
+                     && named('io').print === require('io').print,
+                 globals: [typeof print, typeof require],
+             };
+         }",
+    );
+    assert_eq!(out["hash"], "ba7816bf");
+    assert_eq!(out["sum"], 5.0);
+    assert_eq!(out["same"], true);
+    assert_eq!(out["globals"], serde_json::json!(["function", "function"]));
+}
+
+#[test]
+fn require_of_an_unknown_module_throws_an_error_naming_it() {
+    for (call, needle) in [
+        ("require('nope')", "nope"),
+        ("require('host:nope')", "host:nope"),
+        ("require('fs')", "fs"),
+        ("require(42)", "string"),
+    ] {
+        let out = result(&format!(
+            "function handler() {{
+                 try {{ {call}; return 'loaded'; }}
+                 catch (e) {{ return [e instanceof Error, e.message]; }}
+             }}"
+        ));
+        assert_eq!(out[0], true, "{call}: {out}");
+        assert!(out[1].as_str().unwrap().contains(needle), "{call}: {out}");
+    }
+}
+
+#[test]
+fn require_works_in_top_level_code() {
+    let out = result(
+        "const order = [];
+         Promise.resolve().then(() => order.push('job'));
+         const { createHash } = require('crypto');
+         order.push('required');
+         function handler() {
+             return [order, createHash('sha1').update('abc').digest('hex').slice(0, 8)];
+         }",
+    );
+    assert_eq!(out[1], "a9993e36");
+    assert_eq!(out[0].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn refused_imports_say_that_built_in_modules_exist() {
+    let (_, mut rt) = runtime();
+    let error = rt
+        .add_handler(
+            "h",
+            "import * as fs from 'fs'; export function handler() {}",
+        )
+        .unwrap_err();
+    assert_eq!(error.status, Status::CompileFailed);
+    let message = error.info().unwrap().message;
+    for name in ["crypto", "io", "console", "require", "host:"] {
+        assert!(message.contains(name), "{message}");
+    }
 }
 
 #[test]

@@ -1,10 +1,11 @@
 //! The built-in modules and globals, through the public API: `crypto`
 //! against published test vectors, `print` and `io` reaching the print
-//! function, and the limits that still hold.
+//! function, `require` of built-in and host modules, and the limits that
+//! still hold.
 
 mod common;
 
-use common::{collecting, loaded, loaded_with};
+use common::{collecting, loaded, loaded_from, loaded_with};
 use serde_json::{json, Value};
 use warden::{Error, SandboxBuilder};
 
@@ -159,6 +160,40 @@ fn printing_counts_against_the_console_budget() {
     let lines = lines.lock().unwrap();
     assert_eq!(lines[..2], ["12345", "67890"]);
     assert!(lines[2].contains("1 console line(s)"), "{lines:?}");
+}
+
+#[test]
+fn require_loads_built_in_and_declared_host_modules_and_refuses_others() {
+    let mut proto = SandboxBuilder::new().build().unwrap();
+    proto
+        .register("math", "add", |a: i32, b: i32| a + b)
+        .unwrap();
+    let mut sandbox = loaded_from(
+        proto,
+        &[(
+            "req",
+            "function handler(e) {
+                 if (e.name) {
+                     try { require(e.name); return 'loaded'; }
+                     catch (err) { return err instanceof Error && err.message; }
+                 }
+                 const crypto = require('crypto');
+                 return [crypto.createHash('sha256').update('abc').digest('hex').slice(0, 8),
+                         require('host:math').add(2, 3)];
+             }",
+        )],
+    );
+    assert_eq!(
+        sandbox.handle_event("req", "{}", None).unwrap(),
+        r#"["ba7816bf",5]"#
+    );
+    for name in ["nope", "fs", "host:nope", "req"] {
+        let out = sandbox
+            .handle_event("req", json!({ "name": name }).to_string(), None)
+            .unwrap();
+        let message: String = serde_json::from_str(&out).unwrap();
+        assert!(message.contains(&format!("'{name}'")), "{name}: {message}");
+    }
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The built-in modules handlers import by bare name (`crypto`, `io`,
-//! `console`), and the global `print`.
+//! `console`, `require`), and the globals `print` and `require`.
 //!
 //! The resolver maps a built-in's name to a module name of its own, under
 //! the reserved `host:` prefix with a character no host module name has.
@@ -13,6 +13,7 @@ mod console;
 mod crypto;
 mod digest;
 mod io;
+mod require;
 
 use std::rc::Rc;
 
@@ -22,7 +23,7 @@ use rquickjs::{Ctx, Error, JsLifetime, Module, Result, Value};
 use crate::host::Host;
 
 /// The built-in modules, by the names handlers import them with.
-pub(crate) const NAMES: [&str; 3] = ["console", "crypto", "io"];
+pub(crate) const NAMES: [&str; 4] = ["console", "crypto", "io", "require"];
 
 /// What the module name of a built-in starts with.
 const PREFIX: &str = "host:builtin/";
@@ -48,16 +49,19 @@ pub(crate) fn declare<'js>(ctx: &Ctx<'js>, module: &str) -> Result<Module<'js, D
         Some("console") => Module::declare_def::<console::Console, _>(ctx, module),
         Some("crypto") => Module::declare_def::<crypto::Crypto, _>(ctx, module),
         Some("io") => Module::declare_def::<io::Io, _>(ctx, module),
+        Some("require") => Module::declare_def::<require::Require, _>(ctx, module),
         _ => Err(Error::new_loading(module)),
     }
 }
 
-/// Installs the global `print`, and keeps the host for the modules'
-/// functions.
+/// Installs the globals `print` and `require`, and keeps the host for the
+/// modules' functions.
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Rc<dyn Host>) -> Result<()> {
     ctx.store_userdata(BuiltinHost(host.clone()))
         .map_err(|e| Error::new_from_js_message("builtins", "host", e.to_string()))?;
-    ctx.globals().set("print", io::print(ctx, host.clone())?)
+    let globals = ctx.globals();
+    globals.set("print", io::print(ctx, host.clone())?)?;
+    globals.set("require", require::function(ctx)?)
 }
 
 /// The host, kept in the context's user data.
