@@ -133,7 +133,8 @@ fn hashes_take_text_buffers_and_views_of_them() {
          export function handler() {
              const raw = new Uint8Array([0, 0x61, 0x62, 0x63, 0]);
              const hex = (data) => createHash('sha256').update(data).digest('hex');
-             const bytes = createHash('sha256').update('abc').digest();
+             const bytes = createHash('sha256').update('abc', null).digest();
+             const same = (d) => Array.from(d).join() === Array.from(bytes).join();
              return {
                  text: hex('abc'),
                  view: hex(raw.subarray(1, 4)),
@@ -143,6 +144,8 @@ fn hashes_take_text_buffers_and_views_of_them() {
                  parts: createHash('sha256').update('a').update(new Uint8Array([0x62])).update('c').digest('hex'),
                  sha1: createHash('sha1').update('abc').digest('hex'),
                  bytes: [bytes instanceof Uint8Array, bytes.length, bytes[0], bytes[31]],
+                 buffers: [null, 'Buffer'].map((e) => createHash('sha256').update('abc', 'UTF-8').digest(e))
+                     .every((d) => d instanceof Uint8Array && same(d)),
                  surrogate: hex('a\\ud800b') === hex('a\\ufffdb'),
                  empty: [new ArrayBuffer(0), new Uint8Array(0), new DataView(new ArrayBuffer(0)), '']
                      .map(hex).every((h) => h === hex(raw.subarray(0, 0))),
@@ -157,6 +160,7 @@ fn hashes_take_text_buffers_and_views_of_them() {
     assert_eq!(wide, ab);
     assert_eq!(out["sha1"], "a9993e364706816aba3e25717850c26c9cd0d89d");
     assert_eq!(out["bytes"], serde_json::json!([true, 32, 0xba, 0xad]));
+    assert_eq!(out["buffers"], true);
     assert_eq!(out["surrogate"], true);
     assert_eq!(out["empty"], true);
 }

@@ -35,7 +35,8 @@ pub(super) fn name<'js>(ctx: &Ctx<'js>, value: &Value<'js>, what: &str) -> Resul
 
 /// What `role` (`"data"`, `"key"`) keeps of `value`: a string itself, the
 /// bytes of a buffer or view in a new `ArrayBuffer`. A string with an
-/// `encoding` other than UTF-8, or any other value, is a `TypeError`.
+/// `encoding` other than UTF-8 (undefined and null stand for it), or any
+/// other value, is a `TypeError`.
 pub(super) fn chunk<'js>(
     ctx: Ctx<'js>,
     value: Value<'js>,
@@ -43,7 +44,7 @@ pub(super) fn chunk<'js>(
     encoding: Opt<Value<'js>>,
 ) -> Result<Value<'js>> {
     if value.is_string() {
-        if let Some(encoding) = encoding.0.filter(|e| !e.is_undefined()) {
+        if let Some(encoding) = encoding.0.filter(|e| !e.is_undefined() && !e.is_null()) {
             let encoding = name(&ctx, &encoding, "crypto: the input encoding")?;
             if !matches!(encoding.as_str(), "utf8" | "utf-8") {
                 return Err(Exception::throw_type(

@@ -74,7 +74,8 @@ fn hash<'js>(
 }
 
 /// A digest in `encoding` (`hex`, `base64` or `base64url`, any case), or
-/// as a new `Uint8Array` when `encoding` is undefined.
+/// as a new `Uint8Array` when `encoding` is undefined, null or `buffer`
+/// (as Node.js has it).
 fn encode<'js>(
     ctx: Ctx<'js>,
     digest: ArrayBuffer<'js>,
@@ -85,11 +86,14 @@ fn encode<'js>(
     let digest = unsafe { digest.as_bytes() }
         .map(<[u8]>::to_vec)
         .ok_or_else(|| Exception::throw_type(&ctx, "crypto: the digest was detached"))?;
-    if encoding.is_undefined() {
-        return TypedArray::<u8>::new_copy(ctx, digest).map(TypedArray::into_value);
-    }
-    let encoding = bytes::name(&ctx, &encoding, "crypto: the digest encoding")?;
+    let encoding = match encoding.is_undefined() || encoding.is_null() {
+        true => "buffer".to_owned(),
+        false => bytes::name(&ctx, &encoding, "crypto: the digest encoding")?,
+    };
     let text = match encoding.as_str() {
+        "buffer" => {
+            return TypedArray::<u8>::new_copy(ctx, digest).map(TypedArray::into_value);
+        }
         "hex" => digest.iter().map(|byte| format!("{byte:02x}")).collect(),
         "base64" => STANDARD.encode(&digest),
         "base64url" => URL_SAFE_NO_PAD.encode(&digest),
