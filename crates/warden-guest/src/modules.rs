@@ -87,7 +87,7 @@ impl Resolver for HostModuleLoader {
         } else {
             Err(rquickjs::Error::new_resolving_message(
                 base,
-                name,
+                shown(name),
                 format!(
                     "only the built-in modules ({}) and declared host modules \
                      (\"{HOST_MODULE_PREFIX}<name>\") can be imported",
@@ -96,6 +96,20 @@ impl Resolver for HostModuleLoader {
             ))
         }
     }
+}
+
+/// The most of a refused specifier that its error shows, in bytes. The
+/// engine keeps only the first 255 bytes of the message anyway, so a huge
+/// specifier is never copied into memory the heap limit does not count.
+const SHOWN_SPECIFIER: usize = 256;
+
+/// The start of `name`, at most [`SHOWN_SPECIFIER`] bytes of it.
+fn shown(name: &str) -> &str {
+    let mut end = name.len().min(SHOWN_SPECIFIER);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
 }
 
 impl Loader for HostModuleLoader {
