@@ -7,7 +7,8 @@
 //! `[A-Za-z0-9_$]` not starting with a digit and unique in their module;
 //! handler names are 1 to 256 bytes without control characters and not
 //! starting with `host:`, unique in the sandbox; an import loads only when
-//! its specifier is exactly `host:` and a module with a registered function.
+//! its specifier is exactly `host:` and a module with a registered function,
+//! or the name of a built-in module (whatever handler has that name).
 //! Handlers return their own name or call a host function that reports its
 //! own module and name, so a call that reaches the wrong handler or function
 //! is caught.
@@ -84,15 +85,19 @@ fn valid_handler(name: &str) -> bool {
         && !name.starts_with("host:")
 }
 
-/// Whether importing `specifier` loads: it names a host module with a
-/// registered function. QuickJS hands specifiers to the resolver as C
-/// strings, so one holding U+0000 is cut there (a known limitation, see
-/// `docs/security.md`): `"host:m\u0000x"` loads `host:m`.
+/// The built-in modules, importable by these names.
+const BUILTINS: [&str; 4] = ["console", "crypto", "io", "require"];
+
+/// Whether importing `specifier` loads: it names a built-in module, or a
+/// host module with a registered function. QuickJS hands specifiers to the
+/// resolver as C strings, so one holding U+0000 is cut there (a known
+/// limitation, see `docs/security.md`): `"host:m\u0000x"` loads `host:m`.
 fn imports(functions: &[(String, String)], specifier: &str) -> bool {
     let resolved = specifier.split('\0').next().unwrap_or_default();
-    resolved
-        .strip_prefix("host:")
-        .is_some_and(|module| functions.iter().any(|(m, _)| m == module))
+    BUILTINS.contains(&resolved)
+        || resolved
+            .strip_prefix("host:")
+            .is_some_and(|module| functions.iter().any(|(m, _)| m == module))
 }
 
 /// What a handler returns when called with [`EVENT`].
@@ -222,7 +227,9 @@ fn add(
                     js_string(&target)
                 ),
                 Expect::Null,
-                false,
+                // Another handler never loads; the name of a built-in
+                // module loads the built-in, whatever handler has it.
+                imports(functions, &target),
             )
         }
     };

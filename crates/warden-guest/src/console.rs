@@ -12,24 +12,36 @@ use warden_abi::{LogLevel, MAX_PRINT_LINE};
 use crate::host::Host;
 use crate::text::{self, bounded, string_of, Read};
 
+/// The console's levels, each a method of `console`.
+pub(crate) const LEVELS: [LogLevel; 5] = [
+    LogLevel::Log,
+    LogLevel::Debug,
+    LogLevel::Info,
+    LogLevel::Warn,
+    LogLevel::Error,
+];
+
 /// Installs `globalThis.console`.
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Rc<dyn Host>) -> rquickjs::Result<()> {
     let console = Object::new(ctx.clone())?;
-    for level in [
-        LogLevel::Log,
-        LogLevel::Debug,
-        LogLevel::Info,
-        LogLevel::Warn,
-        LogLevel::Error,
-    ] {
-        let host = host.clone();
-        let method = Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
-            host.print(level, &format_args(&ctx, args.0));
-        })?
-        .with_name(level.as_str())?;
-        console.set(level.as_str(), method)?;
+    for level in LEVELS {
+        console.set(level.as_str(), method(ctx, host, level)?)?;
     }
     ctx.globals().set("console", console)
+}
+
+/// The console method of `level`: it formats its arguments and hands the
+/// line to the host.
+pub(crate) fn method<'js>(
+    ctx: &Ctx<'js>,
+    host: &Rc<dyn Host>,
+    level: LogLevel,
+) -> rquickjs::Result<Function<'js>> {
+    let host = host.clone();
+    Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
+        host.print(level, &format_args(&ctx, args.0));
+    })?
+    .with_name(level.as_str())
 }
 
 /// Joins the arguments with spaces, the way `console.log` prints them, cut

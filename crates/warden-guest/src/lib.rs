@@ -11,6 +11,7 @@
 //! reached through wasm imports (see the `wasm` module, compiled only for
 //! wasm32); natively, tests supply their own [`Host`].
 
+mod builtins;
 mod console;
 mod engine_patches;
 mod errors;

@@ -1,5 +1,7 @@
 //! What handlers import: host modules and user modules.
 //!
+//! * Built-in modules: `crypto`, `io`, `console`, `require` (see
+//!   [`builtins`](crate::builtins)), whatever else is declared.
 //! * Host modules: `import * as m from "host:name"`, or `"name"` alone when
 //!   a host module of that name is declared. The host declares its
 //!   functions before handlers are added; the loader builds a native module
@@ -22,6 +24,7 @@ use rquickjs::module::{Declarations, Declared, Exports, ModuleDef};
 use rquickjs::{Ctx, Exception, Function, JsLifetime, Module, Value};
 use warden_abi::HOST_MODULE_PREFIX;
 
+use crate::builtins;
 use crate::host::Host;
 
 /// The host and the functions it declared, shared by the loader and the
@@ -78,6 +81,12 @@ impl HostBridge {
 
     /// Resolves user module `name` imported from `base`, fetching its source.
     fn resolve_user(&self, base: &str, name: &str) -> Result<String, String> {
+        if name.len() > MAX_SPECIFIER {
+            return Err(format!(
+                "it is {} bytes long, over the limit of {MAX_SPECIFIER}",
+                name.len()
+            ));
+        }
         let path = warden_abi::join_module_path(&self.directory_of(base), name)
             .map_err(|reason| format!("it is not a module path: {reason}"))?;
         let (resolved, source) = self.host.load_module(&path)?;
@@ -106,7 +115,7 @@ impl HostBridge {
     }
 }
 
-/// Resolves and loads host modules and user modules.
+/// Resolves and loads built-in, host and user modules.
 pub(crate) struct HostModuleLoader;
 
 impl Resolver for HostModuleLoader {
@@ -117,15 +126,26 @@ impl Resolver for HostModuleLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
-        let refuse =
-            |message: String| Err(rquickjs::Error::new_resolving_message(base, name, message));
+        if let Some(module) = builtins::resolve(name) {
+            return Ok(module);
+        }
+        let refuse = |message: String| {
+            Err(rquickjs::Error::new_resolving_message(
+                base,
+                shown(name),
+                message,
+            ))
+        };
         let Some(bridge) = ctx.userdata::<HostBridge>() else {
             return refuse("the runtime has no module bridge".into());
         };
         if name.starts_with(HOST_MODULE_PREFIX) {
             return match bridge.functions(name) {
                 Some(_) => Ok(name.to_owned()),
-                None => refuse("no host module of that name was declared".into()),
+                None => refuse(format!(
+                    "no host module of that name was declared (the built-in modules are {})",
+                    builtins::NAMES.join(", ")
+                )),
             };
         }
         // A bare name of a declared host module names it, as in
@@ -138,6 +158,24 @@ impl Resolver for HostModuleLoader {
     }
 }
 
+/// The most of a refused specifier that its error shows, in bytes. The
+/// engine keeps only the first 255 bytes of the message anyway, so a huge
+/// specifier is never copied into memory the heap limit does not count.
+const SHOWN_SPECIFIER: usize = 256;
+
+/// The longest specifier of a user module (or name `require` takes), in
+/// bytes: longer ones are refused before the host is asked.
+pub(crate) const MAX_SPECIFIER: usize = 4096;
+
+/// The start of `name`, at most [`SHOWN_SPECIFIER`] bytes of it.
+fn shown(name: &str) -> &str {
+    let mut end = name.len().min(SHOWN_SPECIFIER);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 impl Loader for HostModuleLoader {
     fn load<'js>(
         &mut self,
@@ -145,6 +183,9 @@ impl Loader for HostModuleLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, Declared>> {
+        if builtins::is_builtin(name) {
+            return builtins::declare(ctx, name);
+        }
         if name.starts_with(HOST_MODULE_PREFIX) {
             return Module::declare_def::<HostModule, _>(ctx.clone(), name);
         }

@@ -7,7 +7,6 @@ use rquickjs::promise::PromiseState;
 use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
 use warden_abi::Status;
 
-use crate::console;
 use crate::errors::{Caught, GuestError};
 use crate::guards::Guards;
 use crate::handlers::{compile, drain_jobs};
@@ -16,6 +15,7 @@ use crate::memory::{HeapLimit, LimitedAllocator, ERROR_RESERVE};
 use crate::modules::{HostBridge, HostModuleLoader};
 use crate::random::SharedRng;
 use crate::text::{self, TextReader};
+use crate::{builtins, console};
 
 /// What a [`GuestRuntime`] may use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,6 +63,7 @@ impl GuestRuntime {
                 .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
             TextReader::install(&ctx).map_err(internal)?;
             console::install(&ctx, &host).map_err(internal)?;
+            builtins::install(&ctx, &host).map_err(internal)?;
             rng.install(&ctx).map_err(internal)?;
             Guards::install(&ctx)
                 .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))

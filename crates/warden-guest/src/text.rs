@@ -207,7 +207,11 @@ fn slice<'js>(
 /// Runs `f` on the UTF-8 form of a string value (with lone surrogates in
 /// their 3-byte form), or returns `None` when the engine cannot make it
 /// (out of memory). The bytes live in the engine's heap, which counts them.
-fn with_utf8<R>(ctx: &Ctx<'_>, value: qjs::JSValue, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+pub(crate) fn with_utf8<R>(
+    ctx: &Ctx<'_>,
+    value: qjs::JSValue,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Option<R> {
     let raw = ctx.as_raw().as_ptr();
     let mut len = std::mem::MaybeUninit::uninit();
     // SAFETY: a live context and value; the C string is freed below.
@@ -226,7 +230,7 @@ fn with_utf8<R>(ctx: &Ctx<'_>, value: qjs::JSValue, f: impl FnOnce(&[u8]) -> R) 
 
 /// Whether `bytes[at..at + 3]` encodes a surrogate whose second byte is in
 /// `second` (`A0..=AF` high, `B0..=BF` low).
-fn is_surrogate(bytes: &[u8], at: usize, second: std::ops::RangeInclusive<u8>) -> bool {
+pub(crate) fn is_surrogate(bytes: &[u8], at: usize, second: std::ops::RangeInclusive<u8>) -> bool {
     bytes.get(at) == Some(&0xED) && bytes.get(at + 1).is_some_and(|b| second.contains(b))
 }
 

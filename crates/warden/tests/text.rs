@@ -242,3 +242,28 @@ fn a_calls_console_output_is_bounded_and_the_drop_is_reported() {
     );
     assert_eq!(lines.lock().unwrap().len(), 3);
 }
+
+#[test]
+fn a_huge_module_name_is_refused_without_being_copied() {
+    let mut loaded = loaded(&[
+        ("echo", ECHO),
+        (
+            "import",
+            "async function handler(e) {
+                 const name = 'x'.repeat(e.n);
+                 try { e.require ? require(name) : await import(name); return 'loaded'; }
+                 catch (err) { return [err.name, err.message.slice(0, 40)]; }
+             }",
+        ),
+    ]);
+    for how in ["import", "require"] {
+        let event = format!(r#"{{"n":{},"require":{}}}"#, 20 * MIB, how == "require");
+        let out = loaded.handle_event("import", event, None).unwrap();
+        let (name, message): (String, String) = serde_json::from_str(&out).unwrap();
+        assert!(
+            name.ends_with("Error") && !message.is_empty(),
+            "{how}: {out}"
+        );
+        assert_eq!(loaded.handle_event("echo", "[1]", None).unwrap(), "[1]");
+    }
+}

@@ -12,7 +12,8 @@ function handler() {
   const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
   out.asyncFunctionCtor = typeof AsyncFunction("return 1");
   out.generatorCtor = typeof GeneratorFunction("yield 1");
-  out.evalSeesRequire = (0, eval)("typeof require");
+  // Warden's global `require` reaches only what `import` reaches.
+  out.evalRequiresFs = (0, eval)("try { require('fs'); 'REACHED' } catch (e) { e.name }");
   out.functionSeesProcess = Function("return typeof process")();
   out.functionSeesStd = Function("return typeof std + typeof os")();
   // Reaching `process` through the Function constructor throws a ReferenceError.
