@@ -2,7 +2,7 @@
 //!
 //! The classes mirror the Rust API: `SandboxBuilder` → `ProtoJSSandbox` →
 //! `JSSandbox` → `LoadedJSSandbox`. Everything that runs guest code returns
-//! a promise and runs on the sandbox's own thread (see [`lane`]), so the
+//! a promise and runs on the sandbox's own thread (see the `lane` module), so the
 //! event loop never waits for a handler. Load it through `index.js`, which
 //! hands over the JavaScript helpers this module needs.
 

@@ -154,7 +154,17 @@ impl Resolver for HostModuleLoader {
         if bridge.functions(&host_module).is_some() {
             return Ok(host_module);
         }
-        bridge.resolve_user(base, name).or_else(refuse)
+        bridge.resolve_user(base, name).or_else(|message| {
+            // A bare name may have meant a built-in or a host module.
+            if name.starts_with(['.', '/']) {
+                return refuse(message);
+            }
+            refuse(format!(
+                "{message}; the built-in modules are {}, and host modules are \
+                 imported as \"{HOST_MODULE_PREFIX}<name>\"",
+                builtins::NAMES.join(", ")
+            ))
+        })
     }
 }
 

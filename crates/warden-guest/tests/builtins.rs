@@ -27,6 +27,10 @@ impl Host for TestHost {
             _ => Err(format!("no such function {module}.{function}")),
         }
     }
+
+    fn load_module(&self, path: &str) -> Result<(String, String), String> {
+        Err(format!("there is no module at {path}"))
+    }
 }
 
 fn runtime() -> (Rc<TestHost>, GuestRuntime) {
