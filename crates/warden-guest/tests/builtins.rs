@@ -452,3 +452,52 @@ fn running_out_of_heap_while_hashing_is_out_of_memory_and_the_runtime_goes_on() 
     assert_eq!(error.status, Status::OutOfMemory, "{error:?}");
     assert_eq!(rt.call("h", br#"{"digest":true}"#, true).unwrap(), "128");
 }
+
+#[test]
+fn string_bytes_from_decodes_base64_in_either_alphabet() {
+    let decoded = result(
+        r#"function handler() {
+            return [
+                String.bytesFrom("eyJhbGciOiJIUzI1NiJ9", "base64url"),
+                String.bytesFrom("SGVsbG8gV29ybGQhIQo=", "base64url"),
+                String.bytesFrom("-_8", "base64url").length,
+                String.bytesFrom("+/8=", "base64"),
+            ];
+        }"#,
+    );
+    assert_eq!(
+        decoded,
+        serde_json::json!([
+            r#"{"alg":"HS256"}"#,
+            "Hello World!!\n",
+            2,
+            "\u{fffd}\u{fffd}"
+        ])
+    );
+    for (source, name, says) in [
+        (
+            "String.bytesFrom('abc', 'hex')",
+            "TypeError",
+            "unsupported encoding",
+        ),
+        (
+            "String.bytesFrom(7, 'base64url')",
+            "TypeError",
+            "must be a string",
+        ),
+        (
+            "String.bytesFrom('a', 'base64url')",
+            "TypeError",
+            "not base64",
+        ),
+        (
+            "String.bytesFrom('A'.repeat(2 << 20), 'base64url')",
+            "RangeError",
+            "over",
+        ),
+    ] {
+        let (thrown_name, message) = thrown(&format!("function handler() {{ {source}; }}"));
+        assert_eq!(thrown_name, name, "{source}: {message}");
+        assert!(message.contains(says), "{source}: {message}");
+    }
+}

@@ -1,5 +1,6 @@
 //! The built-in modules handlers import by bare name (`crypto`, `io`,
-//! `console`, `require`), and the globals `print` and `require`.
+//! `console`, `require`), the globals `print` and `require`, and
+//! `String.bytesFrom`.
 //!
 //! The resolver maps a built-in's name to a module name of its own, under
 //! the reserved `host:` prefix with a character no host module name has.
@@ -14,6 +15,7 @@ mod crypto;
 mod digest;
 mod io;
 mod require;
+mod string;
 
 use std::rc::Rc;
 
@@ -54,14 +56,15 @@ pub(crate) fn declare<'js>(ctx: &Ctx<'js>, module: &str) -> Result<Module<'js, D
     }
 }
 
-/// Installs the globals `print` and `require`, and keeps the host for the
-/// modules' functions.
+/// Installs the globals `print` and `require` and `String.bytesFrom`, and
+/// keeps the host for the modules' functions.
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Rc<dyn Host>) -> Result<()> {
     ctx.store_userdata(BuiltinHost(host.clone()))
         .map_err(|e| Error::new_from_js_message("builtins", "host", e.to_string()))?;
     let globals = ctx.globals();
     globals.set("print", io::print(ctx, host.clone())?)?;
-    globals.set("require", require::function(ctx)?)
+    globals.set("require", require::function(ctx)?)?;
+    string::install(ctx)
 }
 
 /// The host, kept in the context's user data.
