@@ -22,15 +22,25 @@ const MAX_NAME: usize = 64;
 /// `what` must be a string. Names longer than [`MAX_NAME`] come back cut,
 /// with a note of their length, so they match nothing.
 pub(super) fn name<'js>(ctx: &Ctx<'js>, value: &Value<'js>, what: &str) -> Result<String> {
-    match value.as_string() {
-        Some(string) => Ok(text::read(ctx, string, MAX_NAME)
-            .within(MAX_NAME)
-            .to_ascii_lowercase()),
-        None => Err(Exception::throw_type(
+    let string = string(ctx, value, what)?;
+    Ok(text::read(ctx, string, MAX_NAME)
+        .within(MAX_NAME)
+        .to_ascii_lowercase())
+}
+
+/// The string `value` holds, or a `TypeError` saying that `what` must be
+/// a string.
+pub(super) fn string<'a, 'js>(
+    ctx: &Ctx<'js>,
+    value: &'a Value<'js>,
+    what: &str,
+) -> Result<&'a rquickjs::String<'js>> {
+    value.as_string().ok_or_else(|| {
+        Exception::throw_type(
             ctx,
             &format!("{what} must be a string, not {}", type_of(value)),
-        )),
-    }
+        )
+    })
 }
 
 /// What `role` (`"data"`, `"key"`) keeps of `value`: a string itself, the

@@ -4,7 +4,7 @@
 use rquickjs::module::{Declarations, Exports, ModuleDef};
 use rquickjs::{Ctx, Exception, Function, Module, Result, Value};
 
-use super::type_of;
+use super::bytes;
 use crate::modules::MAX_SPECIFIER;
 use crate::text;
 
@@ -37,15 +37,7 @@ pub(super) fn function<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>> {
 /// namespace instead. Promise jobs queued before the call may run during
 /// it, since the engine hands over a namespace through its job queue.
 fn require<'js>(ctx: Ctx<'js>, name: Value<'js>) -> Result<Value<'js>> {
-    let Some(string) = name.as_string() else {
-        return Err(Exception::throw_type(
-            &ctx,
-            &format!(
-                "require: the module name must be a string, not {}",
-                type_of(&name)
-            ),
-        ));
-    };
+    let string = bytes::string(&ctx, &name, "require: the module name")?;
     let read = text::read(&ctx, string, MAX_SPECIFIER);
     if read.full_len > MAX_SPECIFIER {
         return Err(Exception::throw_message(

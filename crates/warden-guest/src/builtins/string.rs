@@ -6,7 +6,7 @@ use base64::Engine as _;
 use rquickjs::object::Property;
 use rquickjs::{Ctx, Exception, Function, Object, Result, Value};
 
-use super::{bytes, type_of};
+use super::bytes;
 use crate::text;
 
 /// The longest base64 text `String.bytesFrom` decodes, in bytes.
@@ -32,15 +32,7 @@ fn bytes_from<'js>(ctx: Ctx<'js>, data: Value<'js>, encoding: Value<'js>) -> Res
             &format!("String.bytesFrom: unsupported encoding {encoding:?} (supported: base64url, base64)"),
         ));
     }
-    let Some(string) = data.as_string() else {
-        return Err(Exception::throw_type(
-            &ctx,
-            &format!(
-                "String.bytesFrom: the data must be a string, not {}",
-                type_of(&data)
-            ),
-        ));
-    };
+    let string = bytes::string(&ctx, &data, "String.bytesFrom: the data")?;
     let read = text::read(&ctx, string, MAX_INPUT);
     if read.full_len > MAX_INPUT {
         return Err(Exception::throw_range(
