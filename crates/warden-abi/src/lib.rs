@@ -7,7 +7,7 @@
 //!   the host expands it into typed function handles. A signature that
 //!   changes on one side and not the other fails to compile.
 //! * [`host_imports!`] does the same for the functions the host provides to
-//!   the guest under the [`IMPORT_MODULE`] namespace.
+//!   the guest under the import module it names first (`"warden"`).
 //! * [`Status`] is the result code of every guest export, [`ErrorInfo`] the
 //!   payload describing a JavaScript exception, [`LogLevel`] the level of a
 //!   console message.
@@ -19,24 +19,15 @@
 
 #![forbid(unsafe_code)]
 
+mod log_level;
 mod module_path;
 mod status;
 
+pub use log_level::LogLevel;
 pub use module_path::{join_module_path, module_directory, MODULE_SEPARATOR};
 pub use status::Status;
 
 use serde::{Deserialize, Serialize};
-
-/// The wasm import module under which the host provides its functions.
-pub const IMPORT_MODULE: &str = host_imports!(import_module_name);
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! import_module_name {
-    ($module:literal; $($rest:tt)*) => {
-        $module
-    };
-}
 
 /// Prefix of the module specifiers that name host modules in JavaScript:
 /// `import * as m from "host:name"`.
@@ -96,7 +87,7 @@ macro_rules! guest_exports {
 
 /// Invokes the macro `$m` with the declaration of every host import.
 ///
-/// The first token is the import module name (also `IMPORT_MODULE`); the
+/// The first token is the wasm import module name; the
 /// entries follow the grammar of [`guest_exports!`].
 #[macro_export]
 macro_rules! host_imports {
@@ -128,46 +119,6 @@ macro_rules! host_imports {
             fn host_take(ptr: u32, len: u32) -> u32;
         }
     };
-}
-
-/// The level of a console message printed by the guest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u32)]
-pub enum LogLevel {
-    /// `console.log`
-    Log = 0,
-    /// `console.debug`
-    Debug = 1,
-    /// `console.info`
-    Info = 2,
-    /// `console.warn`
-    Warn = 3,
-    /// `console.error`
-    Error = 4,
-}
-
-impl LogLevel {
-    /// Decodes a level sent over the ABI; unknown values read as `Log`.
-    pub fn from_u32(value: u32) -> Self {
-        match value {
-            1 => Self::Debug,
-            2 => Self::Info,
-            3 => Self::Warn,
-            4 => Self::Error,
-            _ => Self::Log,
-        }
-    }
-
-    /// The `console` method that prints at this level.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Log => "log",
-            Self::Debug => "debug",
-            Self::Info => "info",
-            Self::Warn => "warn",
-            Self::Error => "error",
-        }
-    }
 }
 
 /// The most bytes the guest reports for each text field of an

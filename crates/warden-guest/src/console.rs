@@ -12,19 +12,11 @@ use warden_abi::{LogLevel, MAX_PRINT_LINE};
 use crate::host::Host;
 use crate::text::{self, bounded, string_of, Read};
 
-/// The console's levels, each a method of `console`.
-pub(crate) const LEVELS: [LogLevel; 5] = [
-    LogLevel::Log,
-    LogLevel::Debug,
-    LogLevel::Info,
-    LogLevel::Warn,
-    LogLevel::Error,
-];
-
 /// Installs `globalThis.console`.
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, host: &Rc<dyn Host>) -> rquickjs::Result<()> {
     let console = Object::new(ctx.clone())?;
-    for level in LEVELS {
+    // Each level is a method of `console`.
+    for level in LogLevel::ALL {
         console.set(level.as_str(), method(ctx, host, level)?)?;
     }
     ctx.globals().set("console", console)

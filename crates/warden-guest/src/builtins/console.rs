@@ -4,15 +4,16 @@
 
 use rquickjs::module::{Declarations, Exports, ModuleDef};
 use rquickjs::{Ctx, Object, Result};
+use warden_abi::LogLevel;
 
-use crate::console::{method, LEVELS};
+use crate::console::method;
 
 /// The `console` module.
 pub(super) struct Console;
 
 impl ModuleDef for Console {
     fn declare<'js>(decl: &Declarations<'js>) -> Result<()> {
-        for level in LEVELS {
+        for level in LogLevel::ALL {
             decl.declare(level.as_str())?;
         }
         decl.declare("default")?;
@@ -22,7 +23,7 @@ impl ModuleDef for Console {
     fn evaluate<'js>(ctx: &Ctx<'js>, exports: &Exports<'js>) -> Result<()> {
         let host = super::host(ctx)?;
         let console = Object::new(ctx.clone())?;
-        for level in LEVELS {
+        for level in LogLevel::ALL {
             let method = method(ctx, &host, level)?;
             console.set(level.as_str(), method.clone())?;
             exports.export(level.as_str(), method)?;
