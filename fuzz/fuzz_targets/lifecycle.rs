@@ -23,7 +23,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use warden::{
     CpuTimeMonitor, Error, ExecutionMonitor, InterruptHandle, JSSandbox, Killer, LoadedJSSandbox,
-    SandboxBuilder, Script, Snapshot, WallClockMonitor, KILLED_BY_HANDLE,
+    SandboxBuilder, Script, Snapshot, WallClockMonitor,
 };
 use warden_fuzz::{check_error, Watchdog};
 
@@ -121,7 +121,7 @@ impl State {
         check_error(error);
         assert_eq!(
             self.sb().last_call_stats().unwrap().terminated_by,
-            Some(killer.monitor_name().unwrap_or(KILLED_BY_HANDLE))
+            Some(*killer)
         );
         self.poisoned = true;
         killer.clone()

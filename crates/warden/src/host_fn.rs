@@ -74,14 +74,13 @@ macro_rules! impl_host_functions {
             R: Serialize,
             $($arg: DeserializeOwned,)*
         {
-            #[allow(non_snake_case, unused_mut, unused_variables)]
+            #[allow(non_snake_case, reason = "the type parameters name the arguments")]
             fn into_raw(self) -> RawHostFn {
-                Arc::new(move |json: &str| {
-                    let arity = <[&str]>::len(&[$(stringify!($arg)),*]);
-                    let mut values = split_args(json, arity)?.into_iter().enumerate();
-                    $(let (i, v) = values.next().unwrap(); let $arg: $arg = arg(v, i)?;)*
-                    to_json(&self($($arg),*))
-                })
+                // An infallible function is a fallible one that never fails.
+                let fallible = move |$($arg: $arg),*| {
+                    Ok::<R, std::convert::Infallible>(self($($arg),*))
+                };
+                FallibleHostFunction::<($($arg,)*)>::into_raw(fallible)
             }
         }
 
@@ -92,7 +91,12 @@ macro_rules! impl_host_functions {
             E: Display,
             $($arg: DeserializeOwned,)*
         {
-            #[allow(non_snake_case, unused_mut, unused_variables)]
+            #[allow(
+                non_snake_case,
+                unused_mut,
+                unused_variables,
+                reason = "the type parameters name the arguments, of which there may be none"
+            )]
             fn into_raw(self) -> RawHostFn {
                 Arc::new(move |json: &str| {
                     let arity = <[&str]>::len(&[$(stringify!($arg)),*]);

@@ -40,8 +40,6 @@ pub mod monitor;
 mod sandbox;
 mod script;
 
-use std::sync::Arc;
-
 pub use error::{Error, ErrorCategory, JsError, Killer, Result};
 
 /// [`Error`] under the name hyperlight-js gives its error type, so that code
@@ -59,9 +57,6 @@ pub use monitor::{ExecutionMonitor, MonitorSet};
 pub use sandbox::*;
 pub use script::Script;
 pub use warden_abi::{LogLevel, MAX_ERROR_TEXT, MAX_PRINT_LINE};
-
-/// Receives the lines the guest prints with `console.*`.
-pub type PrintFn = Arc<dyn Fn(LogLevel, &str) + Send + Sync>;
 
 /// The README's Rust example, compiled and run as a doc test.
 #[doc = include_str!("../../../README.md")]

@@ -308,7 +308,11 @@ fn assert_killed_within_budget(arena: &Arena, outcome: Outcome, what: &str) {
         outcome.elapsed
     );
     let stats = arena.loaded.last_call_stats().unwrap();
-    assert_eq!(stats.terminated_by, Some("cpu-time"), "{what}");
+    assert_eq!(
+        stats.terminated_by.and_then(|k| k.monitor_name()),
+        Some("cpu-time"),
+        "{what}"
+    );
     let cpu = stats.guest_cpu_time.unwrap();
     assert!(cpu >= BUDGET, "{what}: killed after only {cpu:?} of CPU");
     println!(

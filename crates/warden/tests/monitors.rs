@@ -13,7 +13,6 @@ use common::{loaded, ECHO, SPIN};
 use warden::monitor::{active_monitors, sleep};
 use warden::{
     CpuTimeMonitor, Error, ExecutionMonitor, Killer, SandboxBuilder, Script, WallClockMonitor,
-    KILLED_BY_HANDLE,
 };
 
 const MS: Duration = Duration::from_millis(1);
@@ -99,7 +98,13 @@ fn the_wall_clock_monitor_kills_a_runaway_handler_and_names_itself() {
     );
     assert!(loaded.poisoned());
     let stats = loaded.last_call_stats().unwrap();
-    assert_eq!(stats.terminated_by, Some("wall-clock"));
+    assert_eq!(
+        stats.terminated_by,
+        Some(Killer::Monitor {
+            name: "wall-clock",
+            budget: Some(50 * MS)
+        })
+    );
     assert!(
         stats.wall_time >= 50 * MS && stats.wall_time < Duration::from_secs(20),
         "{stats:?}"
@@ -113,7 +118,13 @@ fn the_cpu_time_monitor_kills_a_runaway_handler_after_its_cpu_budget() {
     let killer = killer_of(loaded.handle_event_with_monitor("spin", "{}", &monitor, None));
     assert_eq!(killer.monitor_name(), Some("cpu-time"));
     let stats = loaded.last_call_stats().unwrap();
-    assert_eq!(stats.terminated_by, Some("cpu-time"));
+    assert_eq!(
+        stats.terminated_by,
+        Some(Killer::Monitor {
+            name: "cpu-time",
+            budget: Some(50 * MS)
+        })
+    );
     let cpu = stats.guest_cpu_time.unwrap();
     assert!(cpu >= 50 * MS && cpu < Duration::from_secs(20), "{stats:?}");
 }
@@ -446,7 +457,7 @@ fn manual_kills_are_reported_in_the_stats() {
     assert!(matches!(err, Error::Killed(Killer::Handle)));
     assert_eq!(
         loaded.last_call_stats().unwrap().terminated_by,
-        Some(KILLED_BY_HANDLE)
+        Some(Killer::Handle)
     );
 }
 

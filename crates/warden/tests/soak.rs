@@ -387,7 +387,10 @@ impl Worker {
                 "runaway {name} under {guard:?} {budget:?} gave {other:?}"
             )),
         }
-        assert_eq!(stats.terminated_by, Some(guard.expected()));
+        assert_eq!(
+            stats.terminated_by.and_then(|k| k.monitor_name()),
+            Some(guard.expected())
+        );
         match guard.expected() {
             "cpu-time" => {
                 let cpu = stats.guest_cpu_time.unwrap();

@@ -1,4 +1,12 @@
-//! [`ConsoleBudget`]: how much console output one call may print.
+//! The guest's console: where its lines go ([`PrintFn`]) and how much one
+//! call may print ([`ConsoleBudget`]).
+
+use std::sync::Arc;
+
+use warden_abi::LogLevel;
+
+/// Receives the lines the guest prints with `console.*` (and `print`).
+pub(crate) type PrintFn = Arc<dyn Fn(LogLevel, &str) + Send + Sync>;
 
 /// The console output of the running call, against its budget.
 #[derive(Debug)]

@@ -3,15 +3,15 @@
 use std::sync::Arc;
 
 use warden_abi::{unpack_region, Status, CALL_FLAG_GC};
-use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, UpdateDeadline, Val};
+use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, Val};
 
 use super::abi::GuestExports;
-use super::gate::CallGate;
+use super::console::PrintFn;
+use super::kill::{self, KillSwitch};
 use super::wasi::ProcExit;
 use super::{SharedEngine, StoreData};
 use crate::host_fn::HostFunctions;
 use crate::modules::Modules;
-use crate::PrintFn;
 
 /// Why a guest call did not succeed.
 #[derive(Debug)]
@@ -96,7 +96,7 @@ pub(crate) struct GuestInstance {
     memory: Memory,
     stack_pointer: Global,
     exports: GuestExports,
-    gate: Arc<CallGate>,
+    gate: Arc<KillSwitch>,
     limits: InstanceLimits,
     /// The stack pointer of a fresh instance: the top of the shadow stack.
     stack_top: u32,
@@ -109,7 +109,7 @@ impl GuestInstance {
         host: Arc<HostFunctions>,
         modules: Arc<Modules>,
         print: PrintFn,
-        gate: Arc<CallGate>,
+        gate: Arc<KillSwitch>,
         limits: InstanceLimits,
     ) -> wasmtime::Result<Self> {
         let store_limits = StoreLimitsBuilder::new()
@@ -130,15 +130,7 @@ impl GuestInstance {
         };
         let mut store = Store::new(&engine.engine, data);
         store.limiter(|data| &mut data.limits);
-        let callback_gate = gate.clone();
-        store.epoch_deadline_callback(move |_| {
-            if callback_gate.is_killed() {
-                Err(wasmtime::Error::msg("killed"))
-            } else {
-                Ok(UpdateDeadline::Continue(1))
-            }
-        });
-        store.set_epoch_deadline(1);
+        kill::arm(&mut store, gate.clone());
         let instance = engine.pre.instantiate(&mut store)?;
         let memory = instance
             .get_memory(&mut store, "memory")
@@ -178,7 +170,9 @@ impl GuestInstance {
     }
 
     fn classify(&mut self, error: wasmtime::Error) -> TrapKind {
-        if self.gate.is_killed() {
+        // A kill that lands while the guest traps for another reason still
+        // counts as the kill: the caller asked for it.
+        if error.is::<kill::Killed>() || self.gate.is_killed() {
             return TrapKind::Killed;
         }
         if let Some(exit) = error.downcast_ref::<ProcExit>() {

@@ -4,9 +4,9 @@
 mod abi;
 mod cache;
 mod console;
-mod gate;
 mod imports;
 mod instance;
+mod kill;
 mod stack;
 mod wasi;
 
@@ -15,16 +15,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Memory, OptLevel, StoreLimits};
 
-pub(crate) use console::Dropped;
-pub(crate) use gate::CallGate;
+pub(crate) use console::{Dropped, PrintFn};
 pub(crate) use instance::{
     GuestFailure, GuestInstance, InstanceLimits, MemoryImage, RuntimeLimits, TrapKind,
 };
+pub(crate) use kill::KillSwitch;
 
 use crate::error::{Error, Result};
 use crate::host_fn::HostFunctions;
 use crate::modules::Modules;
-use crate::PrintFn;
 
 /// The guest runtime, built by `build.rs`.
 static GUEST_WASM: &[u8] = include_bytes!(env!("WARDEN_GUEST_WASM_PATH"));
@@ -115,7 +114,7 @@ impl SharedEngine {
                 "cannot initialise the guest runtime ({what}): {e:?}"
             ))
         };
-        let gate = Arc::new(CallGate::new(self.engine.clone()));
+        let gate = Arc::new(KillSwitch::new(self.engine.clone()));
         let print: PrintFn = Arc::new(|_, _| {});
         let mut instance = GuestInstance::instantiate(
             self.clone(),

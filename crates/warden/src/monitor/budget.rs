@@ -78,7 +78,10 @@ impl sealed::Sealed for Budget {
             (Some(wall), Some(cpu)) => {
                 // Both start on this thread before either runs.
                 let (wall, cpu) = (start_one(wall)?, start_one(cpu)?);
-                let shortest_budget = [wall.1.budget, cpu.1.budget].into_iter().flatten().min();
+                let shortest_budget = [wall.1.budget(), cpu.1.budget()]
+                    .into_iter()
+                    .flatten()
+                    .min();
                 Ok(Some(Race {
                     shortest_budget,
                     future: Box::pin(async move {

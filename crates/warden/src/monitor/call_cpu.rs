@@ -12,7 +12,7 @@ mod imp {
     use std::cell::Cell;
     use std::time::Duration;
 
-    use crate::monitor::ThreadCpuClock;
+    use crate::monitor::thread_clock::ThreadCpuClock;
 
     /// The calling thread's CPU time at the start of a call.
     pub(crate) struct CallCpu(Duration);

@@ -43,6 +43,8 @@ mod call_cpu;
 mod cpu_time;
 mod runtime;
 mod set;
+#[cfg(feature = "monitor-cpu-time")]
+mod thread_clock;
 mod timer;
 #[cfg(feature = "monitor-wall-clock")]
 mod wall_clock;
@@ -56,11 +58,9 @@ pub use budget::Budget;
 pub(crate) use call_cpu::CallCpu;
 #[cfg(feature = "monitor-cpu-time")]
 pub use cpu_time::CpuTimeMonitor;
-#[cfg(feature = "monitor-cpu-time")]
-pub(crate) use cpu_time::ThreadCpuClock;
 pub use runtime::MONITOR_THREADS_ENV;
+pub(crate) use set::sealed::Sealed;
 pub use set::MonitorSet;
-pub(crate) use set::MonitorStarter;
 #[cfg(feature = "monitor-wall-clock")]
 pub use wall_clock::WallClockMonitor;
 pub use watch::active_monitors;

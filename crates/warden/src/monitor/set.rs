@@ -2,40 +2,25 @@
 //! other.
 
 use std::future::Future;
-use std::pin::Pin;
-use std::time::Duration;
 
 use super::ExecutionMonitor;
-use crate::error::{Error, Result};
+use crate::error::{Error, Killer, Result};
 
-/// The monitor that fired, and its budget.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[doc(hidden)]
-pub struct Fired {
-    pub(crate) name: &'static str,
-    pub(crate) budget: Option<Duration>,
-}
-
-impl Fired {
-    /// The kill this firing stands for.
-    pub(crate) fn killer(self) -> crate::error::Killer {
-        crate::error::Killer::Monitor {
-            name: self.name,
-            budget: self.budget,
-        }
-    }
-}
-
-/// The future that watches a call, completing with the monitor that fired,
-/// and the shortest budget among its monitors.
-#[doc(hidden)]
-pub struct Race {
-    pub(crate) future: Pin<Box<dyn Future<Output = Fired> + Send + 'static>>,
-    pub(crate) shortest_budget: Option<Duration>,
-}
-
+/// The seal of [`MonitorSet`]: public items in a private module, so that
+/// no other crate can name them (and so implement the trait).
 pub(crate) mod sealed {
-    use super::{Race, Result};
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::time::Duration;
+
+    use crate::error::{Killer, Result};
+
+    /// The future that watches a call, completing with the kill by the
+    /// monitor that fired, and the shortest budget among its monitors.
+    pub struct Race {
+        pub(crate) future: Pin<Box<dyn Future<Output = Killer> + Send + 'static>>,
+        pub(crate) shortest_budget: Option<Duration>,
+    }
 
     /// The hidden part of [`MonitorSet`](super::MonitorSet).
     pub trait Sealed {
@@ -53,25 +38,7 @@ pub(crate) mod sealed {
     }
 }
 
-/// Object-safe access to [`sealed::Sealed::start`], so one code path serves
-/// every monitor set and unmonitored work.
-pub(crate) trait MonitorStarter {
-    /// Starts the monitors; see [`sealed::Sealed::start`].
-    fn start(&self) -> Result<Option<Race>>;
-
-    /// Whether there is nothing to start; see [`sealed::Sealed::is_empty`].
-    fn is_empty(&self) -> bool;
-}
-
-impl<M: MonitorSet> MonitorStarter for M {
-    fn start(&self) -> Result<Option<Race>> {
-        sealed::Sealed::start(self)
-    }
-
-    fn is_empty(&self) -> bool {
-        sealed::Sealed::is_empty(self)
-    }
-}
+pub(crate) use sealed::Race;
 
 /// What `handle_event_with_monitor` accepts: any [`ExecutionMonitor`], or a
 /// tuple of 1 to 5 of them, where the first to fire kills the call.
@@ -87,7 +54,7 @@ pub(crate) fn start_one<M: ExecutionMonitor>(
     monitor: &M,
 ) -> Result<(
     impl Future<Output = ()> + Send + 'static + use<'_, M>,
-    Fired,
+    Killer,
 )> {
     let watch = monitor.get_monitor().map_err(|error| match error {
         Error::MonitorFailed { .. } => error,
@@ -96,7 +63,7 @@ pub(crate) fn start_one<M: ExecutionMonitor>(
             reason: other.to_string(),
         },
     })?;
-    let fired = Fired {
+    let fired = Killer::Monitor {
         name: monitor.name(),
         budget: monitor.budget(),
     };
@@ -109,7 +76,7 @@ impl<M: ExecutionMonitor> sealed::Sealed for M {
     fn start(&self) -> Result<Option<Race>> {
         let (watch, fired) = start_one(self)?;
         Ok(Some(Race {
-            shortest_budget: fired.budget,
+            shortest_budget: fired.budget(),
             future: Box::pin(async move {
                 watch.await;
                 fired
@@ -128,7 +95,7 @@ macro_rules! impl_monitor_tuple {
                 // Every member starts on the calling thread before any
                 // future runs; one failure fails the whole set.
                 $(let $m = start_one(&self.$i)?;)+
-                let shortest_budget = [$($m.1.budget),+].into_iter().flatten().min();
+                let shortest_budget = [$($m.1.budget()),+].into_iter().flatten().min();
                 Ok(Some(Race {
                     shortest_budget,
                     future: Box::pin(async move {

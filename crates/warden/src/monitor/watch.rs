@@ -33,9 +33,9 @@ use tokio::runtime::Runtime;
 use tokio::task::AbortHandle;
 
 use super::runtime::monitor_runtime;
-use super::set::{Fired, Race};
-use crate::engine::CallGate;
-use crate::error::{Error, Result};
+use super::set::Race;
+use crate::engine::KillSwitch;
+use crate::error::{Error, Killer, Result};
 
 /// How often the arming thread looks at the queue while calls are watched.
 const TICK: Duration = Duration::from_micros(500);
@@ -63,7 +63,7 @@ enum Stage {
     /// Not yet handed to the runtime.
     Waiting {
         race: Race,
-        gate: Arc<CallGate>,
+        gate: Arc<KillSwitch>,
         seq: u64,
     },
     /// Running on the runtime, which polls the race through `Shared`.
@@ -78,7 +78,7 @@ struct Shared(Mutex<Option<Race>>);
 
 impl Shared {
     /// Polls the race, if it is still here; `Ready` takes it out.
-    fn poll(&self, cx: &mut Context<'_>) -> Poll<Option<Fired>> {
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<Option<Killer>> {
         let mut race = lock(&self.0);
         let Some(inner) = race.as_mut() else {
             return Poll::Ready(None);
@@ -166,12 +166,12 @@ impl Arming {
         }
     }
 
-    fn spawn(&self, race: Race, gate: Arc<CallGate>, seq: u64) -> Stage {
+    fn spawn(&self, race: Race, gate: Arc<KillSwitch>, seq: u64) -> Stage {
         let shared = Arc::new(Shared(Mutex::new(Some(race))));
         let polled = shared.clone();
         let task = self.runtime.spawn(async move {
             if let Some(fired) = std::future::poll_fn(|cx| polled.poll(cx)).await {
-                gate.kill_call(seq, fired.killer());
+                gate.kill_call(seq, fired);
             }
         });
         Stage::Armed(task.abort_handle(), shared)
@@ -196,7 +196,7 @@ impl Watch {
     pub(crate) fn start(
         arming: &'static Arming,
         race: Race,
-        gate: Arc<CallGate>,
+        gate: Arc<KillSwitch>,
         seq: u64,
     ) -> Self {
         let budget = race.shortest_budget;
@@ -220,7 +220,7 @@ impl Watch {
     /// if one would fire now but its kill has not reached the call. Past
     /// the shortest budget, the race is polled once on this thread, inside
     /// the monitor runtime (so that monitors built on its timers work).
-    pub(crate) fn finish(self) -> Option<Fired> {
+    pub(crate) fn finish(self) -> Option<Killer> {
         if self.due.is_none_or(|due| Instant::now() < due) {
             return None;
         }

@@ -62,13 +62,27 @@ impl SandboxBuilder {
     /// lets the guest grow past it; the JavaScript heap gets what remains
     /// after the runtime's needs, and exhausting it is a catchable
     /// `InternalError` in JavaScript.
+    ///
+    /// Default [`DEFAULT_GUEST_MEMORY_LIMIT`](crate::DEFAULT_GUEST_MEMORY_LIMIT)
+    /// (64 MiB). Range: enough to parse any event of
+    /// [`max_event_size`](Self::max_event_size) and hold a result of
+    /// [`max_result_size`](Self::max_result_size) (42 bytes per byte of the
+    /// event limit, 2 per byte of the result limit, and 7 MiB: 51 MiB with
+    /// the default sizes), up to
+    /// [`MAX_GUEST_MEMORY_LIMIT`](crate::MAX_GUEST_MEMORY_LIMIT) (4080 MiB).
+    /// Outside it, [`build`](Self::build) fails with
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig), naming the
+    /// smallest limit that would do.
     pub fn guest_memory_limit(mut self, bytes: usize) -> Self {
         self.config.memory_limit = bytes;
         self
     }
 
-    /// The native stack a guest call may use, in bytes: 1 MiB to 256 MiB,
-    /// default [`DEFAULT_MAX_WASM_STACK`](crate::DEFAULT_MAX_WASM_STACK)
+    /// The native stack a guest call may use, in bytes: within
+    /// [`WASM_STACK_RANGE`](crate::WASM_STACK_RANGE) (1 MiB to 256 MiB, or
+    /// [`build`](Self::build) fails with
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig)), default
+    /// [`DEFAULT_MAX_WASM_STACK`](crate::DEFAULT_MAX_WASM_STACK)
     /// (64 MiB). It is address space, not memory: calls run on a stack
     /// segment of their own (one per calling thread, reused), whose pages
     /// become resident only as deep calls touch them, so the calling
@@ -84,7 +98,17 @@ impl SandboxBuilder {
         self
     }
 
-    /// The largest event `handle_event` accepts, in bytes.
+    /// The largest event `handle_event` accepts, in bytes; a larger one is
+    /// [`Error::EventTooLarge`](crate::Error::EventTooLarge) and never
+    /// reaches the guest.
+    ///
+    /// Default [`DEFAULT_MAX_EVENT_SIZE`](crate::DEFAULT_MAX_EVENT_SIZE)
+    /// (1 MiB). Range: [`MESSAGE_SIZE_RANGE`](crate::MESSAGE_SIZE_RANGE)
+    /// (1 byte to just under 2 GiB), and the guest memory limit must leave
+    /// room to parse an event this large (see
+    /// [`guest_memory_limit`](Self::guest_memory_limit)); otherwise
+    /// [`build`](Self::build) fails with
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig).
     pub fn max_event_size(mut self, bytes: usize) -> Self {
         self.config.max_event_size = bytes;
         self
@@ -93,7 +117,14 @@ impl SandboxBuilder {
     /// The largest result a handler may return, in bytes of JSON. It also
     /// bounds what a handler may pass to one host-function call: larger
     /// arguments throw a catchable `Error` in the handler, and the host
-    /// function does not run.
+    /// function does not run. A larger result is
+    /// [`Error::ResultTooLarge`](crate::Error::ResultTooLarge).
+    ///
+    /// Default [`DEFAULT_MAX_RESULT_SIZE`](crate::DEFAULT_MAX_RESULT_SIZE)
+    /// (1 MiB). Range: [`MESSAGE_SIZE_RANGE`](crate::MESSAGE_SIZE_RANGE)
+    /// (1 byte to just under 2 GiB), within the guest memory limit;
+    /// otherwise [`build`](Self::build) fails with
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig).
     pub fn max_result_size(mut self, bytes: usize) -> Self {
         self.config.max_result_size = bytes;
         self
@@ -101,15 +132,22 @@ impl SandboxBuilder {
 
     /// The most console output one call may print, in bytes (default
     /// [`DEFAULT_MAX_CONSOLE_OUTPUT`](crate::DEFAULT_MAX_CONSOLE_OUTPUT),
-    /// 1 MiB; 0 drops every line). Past it, lines are dropped, and when the
-    /// call ends one line at level `warn` says how many were.
+    /// 1 MiB). Any value is valid: 0 drops every line. Past it, lines are
+    /// dropped, and when the call ends one line at level `warn` says how
+    /// many were.
     pub fn max_console_output(mut self, bytes: usize) -> Self {
         self.config.max_console_output = bytes;
         self
     }
 
-    /// Receives every line the guest prints with `console.*`, each at most
-    /// [`MAX_PRINT_LINE`](crate::MAX_PRINT_LINE) bytes (longer lines are cut).
+    /// Receives every line the guest prints with `console.*` (and `print`),
+    /// each at most [`MAX_PRINT_LINE`](crate::MAX_PRINT_LINE) bytes (longer
+    /// lines are cut). It runs on the thread that makes the call, while the
+    /// call waits.
+    ///
+    /// Default: each line becomes a `tracing` event with target
+    /// `warden::guest`, at the level's matching `tracing` level
+    /// (`console.log` at `INFO`).
     pub fn print_fn(mut self, print: impl Fn(LogLevel, &str) + Send + Sync + 'static) -> Self {
         self.config.print = Arc::new(print);
         self

@@ -2,12 +2,13 @@
 //! their ranges, and the limits derived from them. The builder only fills
 //! it in.
 
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 use warden_abi::{LogLevel, GUEST_STACK_REGION};
 
+use crate::engine::PrintFn;
 use crate::error::{Error, Result};
-use crate::PrintFn;
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * KIB;
@@ -24,8 +25,18 @@ pub const DEFAULT_MAX_RESULT_SIZE: usize = MIB;
 /// Default console output one call may print: 1 MiB.
 pub const DEFAULT_MAX_CONSOLE_OUTPUT: usize = MIB;
 
-/// The accepted range of `max_wasm_stack`.
-pub(crate) const WASM_STACK_RANGE: std::ops::RangeInclusive<usize> = MIB..=256 * MIB;
+/// The accepted range of
+/// [`SandboxBuilder::max_wasm_stack`](crate::SandboxBuilder::max_wasm_stack):
+/// 1 MiB to 256 MiB.
+pub const WASM_STACK_RANGE: RangeInclusive<usize> = MIB..=256 * MIB;
+/// The largest [`guest_memory_limit`](crate::SandboxBuilder::guest_memory_limit):
+/// the 4 GiB of wasm32 less the guest's 16 MiB stack region.
+pub const MAX_GUEST_MEMORY_LIMIT: usize = 4096 * MIB - GUEST_STACK_REGION;
+/// The accepted range of
+/// [`max_event_size`](crate::SandboxBuilder::max_event_size) and
+/// [`max_result_size`](crate::SandboxBuilder::max_result_size): 1 byte to
+/// just under 2 GiB.
+pub const MESSAGE_SIZE_RANGE: RangeInclusive<usize> = 1..=u32::MAX as usize / 2;
 
 /// Guest memory the runtime itself needs besides the JavaScript heap: static
 /// data, the runtime's own buffers, and room for the engine to report
@@ -112,7 +123,7 @@ impl SandboxConfig {
 
     pub(crate) fn validate(&self) -> Result<()> {
         let invalid = |msg: String| Err(Error::InvalidConfig(msg));
-        if self.memory_limit > 4096 * MIB - GUEST_STACK_REGION {
+        if self.memory_limit > MAX_GUEST_MEMORY_LIMIT {
             return invalid(format!(
                 "guest memory limit {} and the {} MiB stack region exceed the 4 GiB of wasm32",
                 self.memory_limit,
@@ -125,13 +136,13 @@ impl SandboxConfig {
                 self.max_wasm_stack
             ));
         }
-        if self.max_event_size == 0 || self.max_result_size == 0 {
-            return invalid("event and result size limits must be at least 1 byte".into());
-        }
-        if self.max_event_size > u32::MAX as usize / 2
-            || self.max_result_size > u32::MAX as usize / 2
-        {
-            return invalid("event and result size limits must be below 2 GiB".into());
+        for size in [self.max_event_size, self.max_result_size] {
+            if size < *MESSAGE_SIZE_RANGE.start() {
+                return invalid("event and result size limits must be at least 1 byte".into());
+            }
+            if size > *MESSAGE_SIZE_RANGE.end() {
+                return invalid("event and result size limits must be below 2 GiB".into());
+            }
         }
         let needed = self.smallest_memory_limit();
         if self.memory_limit < needed {
@@ -187,7 +198,8 @@ mod tests {
     fn out_of_range_settings_are_rejected() {
         for config in [
             with(|c| c.memory_limit = MIB),
-            with(|c| c.memory_limit = 4096 * MIB),
+            with(|c| c.memory_limit = MAX_GUEST_MEMORY_LIMIT + 1),
+            with(|c| c.max_result_size = *MESSAGE_SIZE_RANGE.end() + 1),
             with(|c| c.max_wasm_stack = MIB - 1),
             with(|c| c.max_wasm_stack = 256 * MIB + 1),
             with(|c| c.max_event_size = 0),

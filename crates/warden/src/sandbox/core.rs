@@ -1,26 +1,28 @@
 //! [`SandboxCore`]: a guest instance with its configuration, and the one
-//! place where guest failures become [`Error`]s.
+//! place where guest failures become [`Error`]s (a failure status through
+//! [`Error::from_status`](crate::error::Error)).
 
 use std::sync::Arc;
 
-use warden_abi::{ErrorInfo, LogLevel, Status};
+use warden_abi::LogLevel;
 
 use super::config::SandboxConfig;
+use super::snapshot::Compatibility;
 use crate::engine::{
-    CallGate, GuestFailure, GuestInstance, InstanceLimits, MemoryImage, RuntimeLimits,
+    GuestFailure, GuestInstance, InstanceLimits, KillSwitch, MemoryImage, RuntimeLimits,
     SharedEngine, TrapKind,
 };
 use crate::entropy;
-use crate::error::{Error, JsError, Killer, Result};
+use crate::error::{Error, Killer, Limits, Result};
 use crate::host_fn::HostFunctions;
 use crate::metrics::SandboxGauge;
 use crate::modules::Modules;
-use crate::monitor::{Arming, CallCpu, MonitorStarter, Watch};
+use crate::monitor::{Arming, CallCpu, Sealed, Watch};
 
 /// A live guest: what `JSSandbox` and `LoadedJSSandbox` are made of.
 pub(crate) struct SandboxCore {
     instance: GuestInstance,
-    gate: Arc<CallGate>,
+    gate: Arc<KillSwitch>,
     config: Arc<SandboxConfig>,
     host: Arc<HostFunctions>,
     modules: Arc<Modules>,
@@ -37,7 +39,7 @@ impl SandboxCore {
         host: Arc<HostFunctions>,
         modules: Arc<Modules>,
     ) -> Result<Self> {
-        let gate = Arc::new(CallGate::new(engine.engine().clone()));
+        let gate = Arc::new(KillSwitch::new(engine.engine().clone()));
         Self::create_with_gate(config, engine, host, modules, gate)
     }
 
@@ -46,7 +48,7 @@ impl SandboxCore {
         engine: Arc<SharedEngine>,
         host: Arc<HostFunctions>,
         modules: Arc<Modules>,
-        gate: Arc<CallGate>,
+        gate: Arc<KillSwitch>,
     ) -> Result<Self> {
         gate.cure();
         let template = engine.template()?;
@@ -134,7 +136,7 @@ impl SandboxCore {
     pub(crate) fn monitored<R>(
         &mut self,
         handler: &str,
-        monitors: Option<&dyn MonitorStarter>,
+        monitors: Option<&dyn Sealed>,
         op: impl FnOnce(&mut GuestInstance) -> std::result::Result<R, GuestFailure>,
     ) -> (Result<R>, Option<CallCpu>) {
         let mut cpu = None;
@@ -162,7 +164,7 @@ impl SandboxCore {
                 // reach the guest in time (its threads ran late): the call
                 // still counts as killed.
                 Some(fired) if !matches!(outcome, Err(GuestFailure::Trap(_))) => {
-                    gate.kill_call(seq, fired.killer());
+                    gate.kill_call(seq, fired);
                     Err(GuestFailure::Trap(TrapKind::Killed))
                 }
                 _ => outcome,
@@ -190,7 +192,6 @@ impl SandboxCore {
         handler: &str,
         killer: Option<Killer>,
     ) -> Error {
-        let handler = handler.to_owned();
         match failure {
             GuestFailure::Trap(kind) => {
                 self.gate.poison();
@@ -208,49 +209,15 @@ impl SandboxCore {
                 size,
                 limit: self.config.max_result_size,
             },
-            GuestFailure::Status(status, detail) => {
-                let text = String::from_utf8_lossy(&detail).into_owned();
-                let js_error = || {
-                    JsError::from(
-                        serde_json::from_str::<ErrorInfo>(&text).unwrap_or(ErrorInfo {
-                            message: text.clone(),
-                            ..ErrorInfo::default()
-                        }),
-                    )
-                };
-                match status {
-                    Status::UnknownHandler => Error::UnknownHandler(handler),
-                    Status::HandlerExists => Error::DuplicateHandler(handler),
-                    Status::InvalidEvent => Error::InvalidEvent(text),
-                    Status::Threw => Error::HandlerThrew {
-                        handler,
-                        error: js_error(),
-                    },
-                    Status::CompileFailed => Error::Compile {
-                        handler,
-                        error: js_error(),
-                    },
-                    Status::InvalidResult => Error::InvalidResult {
-                        handler,
-                        reason: text,
-                    },
-                    Status::PromisePending => Error::PromiseNeverSettled { handler },
-                    Status::ResultTooLarge => Error::ResultTooLarge {
-                        size: text.parse().unwrap_or(usize::MAX),
-                        limit: self.config.max_result_size,
-                    },
-                    Status::OutOfMemory => Error::OutOfMemory {
-                        limit: self.config.memory_limit,
-                        poisoned: false,
-                    },
-                    Status::Ok
-                    | Status::InvalidUtf8
-                    | Status::NotInitialized
-                    | Status::Internal => {
-                        Error::Internal(format!("guest reported {status:?}: {text}"))
-                    }
-                }
-            }
+            GuestFailure::Status(status, detail) => Error::from_status(
+                status,
+                &detail,
+                handler,
+                Limits {
+                    memory: self.config.memory_limit,
+                    result: self.config.max_result_size,
+                },
+            ),
         }
     }
 
@@ -281,7 +248,7 @@ impl SandboxCore {
     }
 
     /// The call gate (for interrupt handles and monitors).
-    pub(crate) fn gate(&self) -> &Arc<CallGate> {
+    pub(crate) fn gate(&self) -> &Arc<KillSwitch> {
         &self.gate
     }
 
@@ -294,32 +261,5 @@ impl SandboxCore {
     /// stack region (which is address space; see `GUEST_STACK_REGION`).
     pub(crate) fn memory_size(&self) -> usize {
         self.instance.memory_size()
-    }
-}
-
-/// The properties of a sandbox that its snapshots depend on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Compatibility {
-    engine: usize,
-    host_functions: u64,
-    memory_limit: usize,
-    js_heap_limit: usize,
-}
-
-impl Compatibility {
-    /// Why a snapshot taken with `self` cannot go into a sandbox with
-    /// `other`, if it cannot.
-    pub(crate) fn mismatch(&self, other: &Self) -> Option<&'static str> {
-        if self.engine != other.engine {
-            Some("it was taken from a sandbox with a different max wasm stack")
-        } else if self.host_functions != other.host_functions {
-            Some("it was taken from a sandbox with different host functions")
-        } else if self.memory_limit != other.memory_limit
-            || self.js_heap_limit != other.js_heap_limit
-        {
-            Some("it was taken from a sandbox with different memory limits")
-        } else {
-            None
-        }
     }
 }

@@ -3,14 +3,16 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::engine::CallGate;
+use crate::engine::KillSwitch;
 
 /// Kills the call running in a sandbox, from any thread.
 ///
 /// Cheap to clone, `Send` and `Sync`. A kill stops the guest at its next
-/// epoch check, which wasm code reaches within microseconds wherever it is,
-/// including inside the engine's own C code (regular expressions, JSON,
-/// sorting). The killed call returns [`Error::Killed`](crate::Error::Killed)
+/// epoch check: wasm code checks at every function entry and loop
+/// iteration, including inside the engine's own C code (regular
+/// expressions, JSON, sorting); one bulk-memory instruction (`memory.copy`,
+/// `memory.fill`) runs to its end first, so a kill may wait for it. The
+/// killed call returns [`Error::Killed`](crate::Error::Killed)
 /// and leaves the sandbox poisoned until it is restored.
 ///
 /// A kill aims at the call running at that moment: when no call runs it
@@ -18,11 +20,11 @@ use crate::engine::CallGate;
 /// call started but before the guest was entered still stops that call.
 #[derive(Clone)]
 pub struct InterruptHandle {
-    gate: Arc<CallGate>,
+    gate: Arc<KillSwitch>,
 }
 
 impl InterruptHandle {
-    pub(crate) fn new(gate: Arc<CallGate>) -> Self {
+    pub(crate) fn new(gate: Arc<KillSwitch>) -> Self {
         Self { gate }
     }
 

@@ -10,7 +10,7 @@ use super::loaded::LoadedJSSandbox;
 use super::stats::CallStats;
 use crate::engine::MemoryImage;
 use crate::error::{Error, Result};
-use crate::monitor::{MonitorSet, MonitorStarter};
+use crate::monitor::{MonitorSet, Sealed};
 use crate::script::Script;
 
 /// Longest accepted handler name, in bytes.
@@ -83,12 +83,7 @@ impl JSSandbox {
         self.load(name.as_ref(), &script, Some(monitors))
     }
 
-    fn load(
-        &mut self,
-        name: &str,
-        script: &Script,
-        monitors: Option<&dyn MonitorStarter>,
-    ) -> Result<()> {
+    fn load(&mut self, name: &str, script: &Script, monitors: Option<&dyn Sealed>) -> Result<()> {
         let _span = tracing::info_span!(
             "warden.add_handler",
             handler = name,

@@ -10,7 +10,7 @@ use super::js::JSSandbox;
 use super::snapshot::Snapshot;
 use super::stats::CallStats;
 use crate::error::{Error, Result};
-use crate::monitor::{CallCpu, MonitorSet, MonitorStarter};
+use crate::monitor::{CallCpu, MonitorSet, Sealed};
 
 /// A sandbox with its handlers loaded.
 ///
@@ -60,14 +60,7 @@ impl LoadedJSSandbox {
         event: impl AsRef<str>,
         gc: Option<bool>,
     ) -> Result<String> {
-        let (name, event) = (name.as_ref(), event.as_ref());
-        let _span = tracing::info_span!(
-            "warden.handle_event",
-            handler = name,
-            event_bytes = event.len()
-        )
-        .entered();
-        self.observed(name, event, gc, None)
+        self.observed(name.as_ref(), event.as_ref(), gc, None)
     }
 
     /// Like [`handle_event`](Self::handle_event), watched by `monitors`: a
@@ -88,15 +81,12 @@ impl LoadedJSSandbox {
         monitors: &M,
         gc: Option<bool>,
     ) -> Result<String> {
-        let (name, event) = (name.as_ref(), event.as_ref());
-        let _span = tracing::info_span!(
-            "warden.handle_event",
-            handler = name,
-            event_bytes = event.len(),
-            monitored = true
+        self.observed(
+            name.as_ref(),
+            event.as_ref(),
+            gc,
+            Some(monitors as &dyn Sealed),
         )
-        .entered();
-        self.observed(name, event, gc, Some(monitors as &dyn MonitorStarter))
     }
 
     /// Statistics of the last call, or `None` before the first one.
@@ -104,14 +94,25 @@ impl LoadedJSSandbox {
         self.last_call
     }
 
-    /// Runs a call and records its metrics, logs and statistics.
+    /// Runs a call in its `warden.handle_event` span (marked `monitored`
+    /// when it has monitors) and records its metrics, logs and statistics.
     fn observed(
         &mut self,
         name: &str,
         event: &str,
         gc: Option<bool>,
-        monitors: Option<&dyn MonitorStarter>,
+        monitors: Option<&dyn Sealed>,
     ) -> Result<String> {
+        let span = tracing::info_span!(
+            "warden.handle_event",
+            handler = name,
+            event_bytes = event.len(),
+            monitored = tracing::field::Empty
+        );
+        if monitors.is_some() {
+            span.record("monitored", true);
+        }
+        let _span = span.entered();
         let start = Instant::now();
         let (result, cpu) = self.call(name, event, gc.unwrap_or(true), monitors);
         let stats = CallStats::of(start, cpu, &result);
@@ -128,7 +129,7 @@ impl LoadedJSSandbox {
         name: &str,
         event: &str,
         gc: bool,
-        monitors: Option<&dyn MonitorStarter>,
+        monitors: Option<&dyn Sealed>,
     ) -> (Result<String>, Option<CallCpu>) {
         self.calls += 1;
         if let Err(error) = super::js::validate_handler_name(name) {
@@ -223,29 +224,24 @@ mod tests {
     use crate::{Error, Killer, SandboxBuilder, Script};
 
     #[test]
-    fn a_kill_between_call_start_and_guest_entry_stops_the_call() {
-        let mut sandbox = SandboxBuilder::new()
-            .build()
-            .unwrap()
-            .load_runtime()
-            .unwrap();
-        sandbox
-            .add_handler(
-                "echo",
-                Script::from_content("function handler(e) { return e; }"),
-            )
-            .unwrap();
-        let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+    fn a_kill_between_call_start_and_guest_entry_stops_the_call() -> crate::Result<()> {
+        let mut sandbox = SandboxBuilder::new().build()?.load_runtime()?;
+        sandbox.add_handler(
+            "h",
+            Script::from_content("function handler(e) { return e; }"),
+        )?;
+        let mut loaded = sandbox.get_loaded_sandbox()?;
         let handle = loaded.interrupt_handle();
         let err = loaded
             .core
-            .guarded("echo", |guest, _| {
+            .guarded("h", |guest, _| {
                 // The call is marked running but the guest not yet entered.
                 assert!(handle.kill());
-                guest.call("echo", b"{}", false, usize::MAX)
+                guest.call("h", b"{}", false, usize::MAX)
             })
             .unwrap_err();
         assert!(matches!(err, Error::Killed(Killer::Handle)), "{err}");
         assert!(loaded.poisoned());
+        Ok(())
     }
 }

@@ -17,11 +17,12 @@ pub use aliases::HostPrintFn;
 pub use builder::SandboxBuilder;
 pub use config::{
     DEFAULT_GUEST_MEMORY_LIMIT, DEFAULT_MAX_CONSOLE_OUTPUT, DEFAULT_MAX_EVENT_SIZE,
-    DEFAULT_MAX_RESULT_SIZE, DEFAULT_MAX_WASM_STACK,
+    DEFAULT_MAX_RESULT_SIZE, DEFAULT_MAX_WASM_STACK, MAX_GUEST_MEMORY_LIMIT, MESSAGE_SIZE_RANGE,
+    WASM_STACK_RANGE,
 };
 pub use interrupt::InterruptHandle;
 pub use js::{JSSandbox, MAX_HANDLER_NAME_LEN};
 pub use loaded::{LoadedJSSandbox, SandboxStatus};
 pub use proto::ProtoJSSandbox;
 pub use snapshot::Snapshot;
-pub use stats::{CallStats, KILLED_BY_HANDLE};
+pub use stats::CallStats;

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::core::Compatibility;
 use crate::engine::MemoryImage;
 
 /// The complete state of a sandbox's guest at one moment: its JavaScript
@@ -46,5 +45,32 @@ impl fmt::Debug for Snapshot {
             .field("size", &self.size())
             .field("memory_size", &self.memory_size())
             .finish()
+    }
+}
+
+/// The properties of a sandbox that its snapshots depend on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Compatibility {
+    pub(super) engine: usize,
+    pub(super) host_functions: u64,
+    pub(super) memory_limit: usize,
+    pub(super) js_heap_limit: usize,
+}
+
+impl Compatibility {
+    /// Why a snapshot taken with `self` cannot go into a sandbox with
+    /// `other`, if it cannot.
+    pub(crate) fn mismatch(&self, other: &Self) -> Option<&'static str> {
+        if self.engine != other.engine {
+            Some("it was taken from a sandbox with a different max wasm stack")
+        } else if self.host_functions != other.host_functions {
+            Some("it was taken from a sandbox with different host functions")
+        } else if self.memory_limit != other.memory_limit
+            || self.js_heap_limit != other.js_heap_limit
+        {
+            Some("it was taken from a sandbox with different memory limits")
+        } else {
+            None
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Killer, Result};
 use crate::monitor::CallCpu;
 
 /// Statistics of one handler call, from
@@ -17,21 +17,18 @@ pub struct CallStats {
     /// about half a microsecond, which plain calls do not pay); `None` on
     /// plain calls, or where the `monitor-cpu-time` feature is off.
     pub guest_cpu_time: Option<Duration>,
-    /// What killed the call: the name of the monitor that fired, or
-    /// [`KILLED_BY_HANDLE`] for an [`InterruptHandle`](crate::InterruptHandle)
-    /// kill. `None` when the call was not killed.
-    pub terminated_by: Option<&'static str>,
+    /// What killed the call: the monitor that fired (with its budget), or
+    /// an [`InterruptHandle`](crate::InterruptHandle). `None` when the call
+    /// was not killed.
+    pub terminated_by: Option<Killer>,
 }
-
-/// [`CallStats::terminated_by`] of a call killed through an interrupt handle.
-pub const KILLED_BY_HANDLE: &str = "interrupt-handle";
 
 impl CallStats {
     /// The statistics of a call that started at `start`, whose CPU time was
     /// measured from `cpu`, and that ended with `result`.
     pub(crate) fn of<T>(start: Instant, cpu: Option<CallCpu>, result: &Result<T>) -> Self {
         let terminated_by = match result {
-            Err(Error::Killed(killer)) => Some(killer.monitor_name().unwrap_or(KILLED_BY_HANDLE)),
+            Err(Error::Killed(killer)) => Some(*killer),
             _ => None,
         };
         Self {

@@ -1,14 +1,10 @@
 //! [`CpuTimeMonitor`]: a CPU-time budget.
 
-mod clock;
-
 use std::future::Future;
 use std::time::Duration;
 
-pub(crate) use clock::ThreadCpuClock;
-
 use super::call_cpu::call_start;
-
+use super::thread_clock::ThreadCpuClock;
 use super::{check_budget, sleep, ExecutionMonitor};
 use crate::error::{Error, Result};
 

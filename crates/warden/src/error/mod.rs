@@ -1,8 +1,12 @@
 //! The error type of every Warden operation.
 
+mod status;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
+
+pub(crate) use status::Limits;
 
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -51,8 +55,8 @@ impl From<warden_abi::ErrorInfo> for JsError {
     }
 }
 
-/// What killed a call.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What killed a call, with the budget of the monitor that fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Killer {
     /// [`InterruptHandle::kill`](crate::InterruptHandle::kill) was called.
     Handle,
@@ -67,11 +71,30 @@ pub enum Killer {
 }
 
 impl Killer {
+    /// The [`name`](Self::name) of [`Killer::Handle`].
+    pub const HANDLE_NAME: &'static str = "interrupt-handle";
+
+    /// The name a kill is reported under (a metric label, the `monitor`
+    /// field of a JavaScript error): the monitor's name, or
+    /// [`HANDLE_NAME`](Self::HANDLE_NAME) for a manual kill.
+    pub fn name(&self) -> &'static str {
+        self.monitor_name().unwrap_or(Self::HANDLE_NAME)
+    }
+
     /// The monitor's name, or `None` for a manual kill.
     pub fn monitor_name(&self) -> Option<&'static str> {
         match self {
             Self::Handle => None,
             Self::Monitor { name, .. } => Some(name),
+        }
+    }
+
+    /// The budget of the monitor that fired, if it has one; `None` for a
+    /// manual kill.
+    pub fn budget(&self) -> Option<Duration> {
+        match self {
+            Self::Handle => None,
+            Self::Monitor { budget, .. } => *budget,
         }
     }
 }

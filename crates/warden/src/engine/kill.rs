@@ -1,14 +1,24 @@
-//! [`CallGate`]: which guest call is running, and whether it must stop.
+//! Killing a guest call: the [`KillSwitch`] that says which call runs and
+//! whether it must stop, and the epoch callback that stops it.
+//!
+//! A kill (from an `InterruptHandle`, or from a monitor's watch) flips the
+//! switch and bumps the engine's epoch. Guest code checks the epoch at every
+//! function entry and loop back-edge (one bulk-memory instruction, such as
+//! `memory.copy` or `memory.fill`, runs to its end first, so a kill can wait
+//! for it); the bump makes that check call [`arm`]'s callback, which finds the switch
+//! flipped and traps with the [`Killed`] payload. The instance then reports
+//! the trap as a kill.
 //!
 //! A kill is aimed at a call, never at a sandbox in general: a kill that
 //! arrives while no call runs does nothing, and a monitor can only kill the
 //! call it was started for. The state is one atomic word so the epoch
 //! callback (which runs inside the guest) reads it without locking.
 
+use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use wasmtime::Engine;
+use wasmtime::{Engine, Store, UpdateDeadline};
 
 use crate::error::Killer;
 
@@ -17,8 +27,33 @@ const KILLED: u64 = 2;
 const BY_MONITOR: u64 = 4;
 const SEQ_SHIFT: u32 = 3;
 
+/// The trap payload of a killed call: the error the epoch callback returns.
+#[derive(Debug)]
+pub(crate) struct Killed;
+
+impl fmt::Display for Killed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the call was killed")
+    }
+}
+
+impl std::error::Error for Killed {}
+
+/// Makes `store`'s guest stop with [`Killed`] at its next epoch check once
+/// `switch` is flipped; until then each check lets it run on.
+pub(crate) fn arm<T: 'static>(store: &mut Store<T>, switch: Arc<KillSwitch>) {
+    store.epoch_deadline_callback(move |_| {
+        if switch.is_killed() {
+            Err(Killed.into())
+        } else {
+            Ok(UpdateDeadline::Continue(1))
+        }
+    });
+    store.set_epoch_deadline(1);
+}
+
 /// The call state of one sandbox, shared with its interrupt handles.
-pub(crate) struct CallGate {
+pub(crate) struct KillSwitch {
     /// `seq << SEQ_SHIFT | flags`: the number of the current (or last) call
     /// and whether it runs, was killed, and was killed by a monitor.
     word: AtomicU64,
@@ -29,7 +64,7 @@ pub(crate) struct CallGate {
     engine: Engine,
 }
 
-impl CallGate {
+impl KillSwitch {
     pub(crate) fn new(engine: Engine) -> Self {
         Self {
             word: AtomicU64::new(0),
@@ -59,7 +94,7 @@ impl CallGate {
             let slot = self.monitor_kill.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((killed_seq, killer)) = slot.as_ref() {
                 if *killed_seq == seq {
-                    return Some(killer.clone());
+                    return Some(*killer);
                 }
             }
         }
@@ -139,8 +174,8 @@ impl CallGate {
 mod tests {
     use super::*;
 
-    fn gate() -> CallGate {
-        CallGate::new(Engine::default())
+    fn gate() -> KillSwitch {
+        KillSwitch::new(Engine::default())
     }
 
     #[test]
@@ -175,9 +210,9 @@ mod tests {
             name: "wall-clock",
             budget: None,
         };
-        assert!(!gate.kill_call(first, killer.clone()));
+        assert!(!gate.kill_call(first, killer));
         assert!(!gate.is_killed());
-        assert!(gate.kill_call(second, killer.clone()));
+        assert!(gate.kill_call(second, killer));
         assert_eq!(gate.end(), Some(killer));
         // The record of that kill does not leak into the next call.
         gate.begin();
