@@ -71,15 +71,8 @@ pub(crate) fn from_warden<'env>(env: &'env Env, error: &Error) -> napi::Result<O
     };
     match error {
         Error::Killed(killer) => {
-            object.set_named_property(
-                "monitor",
-                killer.monitor_name().unwrap_or(warden::KILLED_BY_HANDLE),
-            )?;
-            if let warden::Killer::Monitor {
-                budget: Some(budget),
-                ..
-            } = killer
-            {
+            object.set_named_property("monitor", killer.name())?;
+            if let Some(budget) = killer.budget() {
                 object.set_named_property("budgetMs", budget.as_secs_f64() * 1e3)?;
             }
         }

@@ -163,9 +163,9 @@ impl LoadedJSSandbox {
                 Either::A(CallStats {
                     wall_time_ms: wall_ms,
                     guest_cpu_time_ms: cpu_ms(),
-                    terminated_by: stats
-                        .terminated_by
-                        .map_or(Either::B(Null), |t| Either::A(t.to_owned())),
+                    terminated_by: stats.terminated_by.map_or(Either::B(Null), |killer| {
+                        Either::A(killer.name().to_owned())
+                    }),
                     wall_clock_ms: wall_ms,
                     cpu_time_ms: cpu_ms(),
                 })

@@ -31,7 +31,13 @@ thread_local! {
 
 /// Opens (or closes) the reserve for the engine's out-of-memory error
 /// (called by the patched engine, so only in the wasm build).
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(
+        dead_code,
+        reason = "only the patched engine of the wasm build calls it"
+    )
+)]
 pub(crate) fn open_error_reserve(open: bool) {
     ERROR_RESERVE_OPEN.set(open);
 }
@@ -154,29 +160,39 @@ unsafe impl Allocator for LimitedAllocator {
     }
 
     unsafe fn dealloc(&mut self, ptr: *mut u8) {
-        self.used -= RustAllocator::usable_size(ptr);
-        RustAllocator.dealloc(ptr);
+        // SAFETY: the engine hands back a block this allocator (so
+        // `RustAllocator`) gave it, once, as `dealloc`'s contract requires.
+        unsafe {
+            self.used -= RustAllocator::usable_size(ptr);
+            RustAllocator.dealloc(ptr);
+        }
     }
 
     unsafe fn realloc(&mut self, ptr: *mut u8, new_size: usize) -> *mut u8 {
         if ptr.is_null() {
             return self.alloc(new_size);
         }
-        let old = RustAllocator::usable_size(ptr);
+        // SAFETY: `ptr` is a live block from `RustAllocator`, as
+        // `realloc`'s contract requires.
+        let old = unsafe { RustAllocator::usable_size(ptr) };
         if new_size > old && !self.admits(new_size - old) {
             return self.refuse();
         }
-        let moved = RustAllocator.realloc(ptr, new_size);
+        // SAFETY: as above; on success `ptr` is not used again.
+        let moved = unsafe { RustAllocator.realloc(ptr, new_size) };
         if moved.is_null() {
             // The old block is still allocated and still counted.
             return self.refuse();
         }
-        self.used = self.used - old + RustAllocator::usable_size(moved);
+        // SAFETY: `moved` is the live block `realloc` just returned.
+        self.used = self.used - old + unsafe { RustAllocator::usable_size(moved) };
         moved
     }
 
     unsafe fn usable_size(ptr: *mut u8) -> usize {
-        RustAllocator::usable_size(ptr)
+        // SAFETY: `ptr` is a live block from `RustAllocator`, as
+        // `usable_size`'s contract requires.
+        unsafe { RustAllocator::usable_size(ptr) }
     }
 }
 
@@ -197,10 +213,13 @@ mod tests {
         state.clear();
         // Growing past the limit is refused too, and the old block stays
         // valid and counted.
+        // SAFETY: `a` is live, from `alloc`; a refused realloc keeps it.
         assert!(unsafe { alloc.realloc(a, 4096) }.is_null());
         assert!(state.exhausted());
+        // SAFETY: `a` is still live; it is not used after the move.
         let b = unsafe { alloc.realloc(a, 256) };
         assert!(!b.is_null());
+        // SAFETY: `b` is live, from `alloc`, and freed once.
         unsafe { alloc.dealloc(b) };
         assert_eq!(alloc.used, 0);
         assert!(alloc.calloc(usize::MAX, 2).is_null());
@@ -210,6 +229,7 @@ mod tests {
         state.with_extra(1024, || {
             let d = alloc.alloc(1536);
             assert!(!d.is_null());
+            // SAFETY: `d` is live, from `alloc`, and freed once.
             unsafe { alloc.dealloc(d) };
         });
         assert!(alloc.alloc(1536).is_null());
@@ -218,11 +238,13 @@ mod tests {
         open_error_reserve(false);
         assert!(!e.is_null());
         assert!(alloc.alloc(16).is_null());
+        // SAFETY: `e` is live, from `alloc`, and freed once.
         unsafe { alloc.dealloc(e) };
         // Raising the limit takes effect at once.
         state.set(8192);
         let c = alloc.alloc(4096);
         assert!(!c.is_null());
+        // SAFETY: `c` is live, from `alloc`, and freed once.
         unsafe { alloc.dealloc(c) };
     }
 }

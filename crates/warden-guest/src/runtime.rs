@@ -1,6 +1,7 @@
 //! [`GuestRuntime`]: one QuickJS runtime and context with its handlers.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::rc::Rc;
 
 use rquickjs::promise::PromiseState;
@@ -43,6 +44,17 @@ pub struct GuestRuntime {
     rng: SharedRng,
     heap: HeapLimit,
     limits: Limits,
+}
+
+impl fmt::Debug for GuestRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<_> = self.handlers.keys().collect();
+        names.sort();
+        f.debug_struct("GuestRuntime")
+            .field("handlers", &names)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GuestRuntime {

@@ -53,7 +53,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 
 /// Set to the real compiler when this build script runs as the shim.
-pub const SHIM_ENV: &str = "WARDEN_QUICKJS_CC";
+pub(crate) const SHIM_ENV: &str = "WARDEN_QUICKJS_CC";
 
 /// The file the edits apply to.
 const TARGET_FILE: &str = "quickjs.c";
@@ -170,7 +170,7 @@ const EDITS: &[Edit] = &[
 
 /// A fingerprint of the edits, passed to the C build as a define so that a
 /// change to them rebuilds QuickJS.
-pub fn fingerprint() -> String {
+pub(crate) fn fingerprint() -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for edit in EDITS {
         (edit.find, edit.replace, edit.count).hash(&mut hasher);
@@ -180,7 +180,7 @@ pub fn fingerprint() -> String {
 
 /// Runs as the C compiler: `real` is the compiler, the arguments are its
 /// arguments. `quickjs.c` is swapped for its edited copy.
-pub fn run_shim(real: OsString) -> ExitCode {
+pub(crate) fn run_shim(real: OsString) -> ExitCode {
     let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
     for arg in &mut args {
         let path = Path::new(arg.as_os_str());

@@ -7,7 +7,7 @@
 //! `Serialize` value; raw closures see the JSON text itself.
 
 use std::collections::BTreeMap;
-use std::fmt::Display;
+use std::fmt::{self, Display};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -192,6 +192,14 @@ fn check_name(name: &str, what: &str, allowed: impl Fn(char) -> bool) -> Result<
 pub struct HostModule<'a> {
     functions: &'a mut HostFunctions,
     module: String,
+}
+
+impl fmt::Debug for HostModule<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostModule")
+            .field("module", &self.module)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> HostModule<'a> {

@@ -28,8 +28,6 @@
 //! [`JSSandbox`] (add handlers) → [`LoadedJSSandbox`] (handle events,
 //! snapshot, restore, kill through an [`InterruptHandle`]).
 
-#![warn(missing_docs)]
-
 mod engine;
 mod entropy;
 mod error;

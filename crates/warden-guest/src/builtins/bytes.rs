@@ -135,11 +135,11 @@ pub(super) fn pieces<'js>(
         .as_object()
         .filter(|object| is_buffer(object))
         .and_then(|object| ArrayBuffer::from_object(object.clone()));
-    // SAFETY: no JavaScript runs while the slice is alive.
-    match buffer
-        .as_ref()
-        .and_then(|buffer| unsafe { buffer.as_bytes() })
-    {
+    match buffer.as_ref().and_then(|buffer| {
+        // SAFETY: no JavaScript runs while the slice is alive, so nothing
+        // can detach or resize the buffer under it.
+        unsafe { buffer.as_bytes() }
+    }) {
         Some(bytes) => {
             sink(bytes);
             Ok(())

@@ -369,7 +369,7 @@ impl Error {
     /// hyperlight-js's generic error constructor, `HyperlightError::Error(message)`:
     /// the same as [`Error::Host`] with `message`, so custom monitors and
     /// host functions written for it compile unchanged.
-    #[allow(non_snake_case)]
+    #[allow(non_snake_case, reason = "hyperlight-js's name for it")]
     pub fn Error(message: impl Into<String>) -> Self {
         Self::Host(message.into())
     }

@@ -17,6 +17,10 @@ pub(crate) mod sealed {
 
     /// The future that watches a call, completing with the kill by the
     /// monitor that fired, and the shortest budget among its monitors.
+    #[expect(
+        missing_debug_implementations,
+        reason = "a future has nothing to show, and no other crate can name it"
+    )]
     pub struct Race {
         pub(crate) future: Pin<Box<dyn Future<Output = Killer> + Send + 'static>>,
         pub(crate) shortest_budget: Option<Duration>,
@@ -90,7 +94,7 @@ macro_rules! impl_monitor_tuple {
         impl<$($m: ExecutionMonitor),+> MonitorSet for ($($m,)+) {}
 
         impl<$($m: ExecutionMonitor),+> sealed::Sealed for ($($m,)+) {
-            #[allow(non_snake_case)]
+            #[allow(non_snake_case, reason = "the type parameters name the members")]
             fn start(&self) -> Result<Option<Race>> {
                 // Every member starts on the calling thread before any
                 // future runs; one failure fails the whole set.

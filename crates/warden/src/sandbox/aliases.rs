@@ -14,6 +14,12 @@ use super::builder::SandboxBuilder;
 #[derive(Clone)]
 pub struct HostPrintFn(Arc<dyn Fn(String) -> i32 + Send + Sync>);
 
+impl std::fmt::Debug for HostPrintFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostPrintFn(..)")
+    }
+}
+
 impl<F: Fn(String) -> i32 + Send + Sync + 'static> From<F> for HostPrintFn {
     fn from(print: F) -> Self {
         Self(Arc::new(print))
