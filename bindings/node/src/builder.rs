@@ -244,7 +244,7 @@ impl SandboxBuilder {
 
     /// Validates the settings and prepares the engine; resolves with the
     /// ProtoJSSandbox, or rejects with what is wrong. Consumes the builder.
-    #[napi(ts_return_type = "Promise<ProtoJSSandbox>")]
+    #[napi]
     pub fn build(&mut self, env: &Env) -> napi::Result<Promise> {
         let proto = self.make(env);
         submit::settled(env, proto)
@@ -355,7 +355,7 @@ impl ProtoJSSandbox {
     /// in a newline, before the call's promise settles; what it returns is
     /// ignored. Replaces the builder's `print` callback and any earlier
     /// host print function. Only before `loadRuntime()`.
-    #[napi(ts_args_type = "callback: (line: string) => unknown")]
+    #[napi]
     pub fn set_host_print_fn(&self, env: &Env, callback: Unknown<'_>) -> napi::Result<()> {
         if self.shared.proto.borrow().is_none() {
             return Err(self.shared.consumed(env));
@@ -367,7 +367,7 @@ impl ProtoJSSandbox {
 
     /// Starts the JavaScript runtime on a thread of its own; resolves with
     /// the JSSandbox. Consumes this object.
-    #[napi(ts_return_type = "Promise<JSSandbox>")]
+    #[napi]
     pub fn load_runtime(&self, env: &Env) -> napi::Result<Promise> {
         let sandbox = self.start(env);
         submit::settled(env, sandbox)

@@ -50,7 +50,7 @@ impl JSSandbox {
     /// and `cpuTimeoutMs` watch the top-level code as they watch a call; a
     /// load that fails leaves the sandbox as it was. Throws on a wrong
     /// argument; the promise settles when the script has been evaluated.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn add_handler(
         &self,
         env: &Env,
@@ -70,14 +70,14 @@ impl JSSandbox {
 
     /// Unregisters handler `name`, after the changes queued before. Throws
     /// on a wrong argument.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn remove_handler(&self, env: &Env, name: Unknown<'_>) -> napi::Result<Promise> {
         let name = args::handler_name(env, name)?;
         self.edit(env, move |sandbox| sandbox.remove_handler(&name))
     }
 
     /// Unregisters every handler, after the changes queued before.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn clear_handlers(&self, env: &Env) -> napi::Result<Promise> {
         self.edit(env, warden::JSSandbox::clear_handlers)
     }
@@ -88,7 +88,7 @@ impl JSSandbox {
     /// comes before modules of other sources and replaces one added under
     /// the same name. Throws on a wrong argument; the promise rejects with
     /// `ERR_INVALID_ARG` for an unusable name or source.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn add_module(
         &self,
         env: &Env,
@@ -103,14 +103,14 @@ impl JSSandbox {
     /// Removes user module `name`, after the changes queued before; a
     /// handler that already imported it keeps it. Throws on a wrong
     /// argument; the promise rejects when no such module was added.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn remove_module(&self, env: &Env, name: Unknown<'_>) -> napi::Result<Promise> {
         let name = args::module_name(env, name)?;
         self.edit(env, move |sandbox| sandbox.remove_module(&name))
     }
 
     /// Removes every added user module, after the changes queued before.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn clear_modules(&self, env: &Env) -> napi::Result<Promise> {
         self.edit(env, |sandbox| {
             sandbox.clear_modules();
@@ -120,7 +120,7 @@ impl JSSandbox {
 
     /// Finishes loading, once the handlers added before have been; resolves
     /// with the LoadedJSSandbox. Consumes this object.
-    #[napi(ts_return_type = "Promise<LoadedJSSandbox>")]
+    #[napi]
     pub fn get_loaded_sandbox(&mut self, env: &Env) -> napi::Result<Promise> {
         let interrupt = self.interrupt.clone();
         let job = submit::transition_job(Stage::take_js, |sandbox| {

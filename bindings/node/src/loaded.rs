@@ -65,7 +65,7 @@ impl LoadedJSSandbox {
     /// resolves with its result. `wallClockTimeoutMs` and `cpuTimeoutMs`
     /// watch the call with those budgets (both: first to fire wins); `gc`
     /// (default true) collects garbage after the call.
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi]
     pub fn call_handler(
         &self,
         env: &Env,
@@ -97,7 +97,7 @@ impl LoadedJSSandbox {
     }
 
     /// Saves the sandbox's state.
-    #[napi(ts_return_type = "Promise<Snapshot>")]
+    #[napi]
     pub fn snapshot(&self, env: &Env) -> napi::Result<Promise> {
         self.with_loaded(env, |sandbox| match sandbox.snapshot() {
             Ok(snapshot) => Reply::Snapshot(snapshot),
@@ -106,7 +106,7 @@ impl LoadedJSSandbox {
     }
 
     /// Returns to `snapshot`, clearing poison.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn restore(&self, env: &Env, snapshot: &Snapshot) -> napi::Result<Promise> {
         let snapshot = snapshot.inner.clone();
         self.with_loaded(env, move |sandbox| sandbox.restore(&snapshot).into())
@@ -114,7 +114,7 @@ impl LoadedJSSandbox {
 
     /// Unloads every handler; resolves with a JSSandbox with a fresh
     /// runtime. Consumes this object.
-    #[napi(ts_return_type = "Promise<JSSandbox>")]
+    #[napi]
     pub fn unload(&mut self, env: &Env) -> napi::Result<Promise> {
         let interrupt = self.interrupt.clone();
         let job = submit::transition_job(Stage::take_loaded, |sandbox| {
