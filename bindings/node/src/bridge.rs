@@ -10,6 +10,7 @@ use crate::errors;
 use crate::host::HostRequest;
 use crate::js::{self, FnRef};
 use crate::lane::Deliver;
+use crate::promise::Deferred;
 use crate::reply::Reply;
 use crate::snapshot::Snapshot;
 
@@ -91,7 +92,7 @@ impl Deliver for Bridge {
         }
     }
 
-    fn settle(&self, env: &Env, deferred: sys::napi_deferred, reply: Reply) {
+    fn settle(&self, env: &Env, deferred: Deferred, reply: Reply) {
         let (ok, value) = match outcome_value(env, reply) {
             Ok(pair) => pair,
             Err(e) => match errors::plain(env, errors::INTERNAL, "internal", &e.to_string()) {
@@ -99,14 +100,10 @@ impl Deliver for Bridge {
                 Err(_) => return,
             },
         };
-        // SAFETY: main thread; each deferred is settled exactly once.
-        unsafe {
-            if ok {
-                sys::napi_resolve_deferred(env.raw(), deferred, value);
-            } else {
-                sys::napi_reject_deferred(env.raw(), deferred, value);
-            }
-        }
+        // Ignored: it fails only when JavaScript cannot run (the
+        // environment is closing) or an exception is pending (which
+        // `js::call` never leaves); nothing could settle it then.
+        let _ = deferred.settle(env, ok, value);
     }
 }
 

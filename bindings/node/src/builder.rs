@@ -16,7 +16,7 @@ use crate::host;
 use crate::js::FnRef;
 use crate::js_sandbox::JSSandbox;
 use crate::lane::{Lane, Message, Outbox, Stage};
-use crate::submit::{self, Promise};
+use crate::promise::{self, Promise};
 
 /// Configures sandboxes: limits, and where the guest's console goes.
 #[napi]
@@ -247,7 +247,7 @@ impl SandboxBuilder {
     #[napi]
     pub fn build(&mut self, env: &Env) -> napi::Result<Promise> {
         let proto = self.make(env);
-        submit::settled(env, proto)
+        promise::settled(env, proto)
     }
 }
 
@@ -370,7 +370,7 @@ impl ProtoJSSandbox {
     #[napi]
     pub fn load_runtime(&self, env: &Env) -> napi::Result<Promise> {
         let sandbox = self.start(env);
-        submit::settled(env, sandbox)
+        promise::settled(env, sandbox)
     }
 
     /// Frees the prototype (its engine reference and host functions) now;

@@ -12,7 +12,8 @@ use crate::handle::InterruptHandle;
 use crate::lane::{Lane, Stage};
 use crate::loaded::LoadedJSSandbox;
 use crate::options::{self, Takes};
-use crate::submit::{self, Held, Promise};
+use crate::promise::Promise;
+use crate::submit::{self, Held};
 
 /// A sandbox with its JavaScript runtime started: add handlers, then call
 /// `getLoadedSandbox()`.

@@ -18,6 +18,7 @@ mod js_sandbox;
 mod lane;
 mod loaded;
 mod options;
+mod promise;
 mod reply;
 mod snapshot;
 mod submit;

@@ -12,9 +12,10 @@ use crate::handle::InterruptHandle;
 use crate::js_sandbox::JSSandbox;
 use crate::lane::{Lane, Stage};
 use crate::options::{self, Takes};
+use crate::promise::{self, Promise};
 use crate::reply::Reply;
 use crate::snapshot::Snapshot;
-use crate::submit::{self, Held, Promise};
+use crate::submit::{self, Held};
 
 /// Statistics of the last handler call.
 #[napi(object)]
@@ -78,11 +79,11 @@ impl LoadedJSSandbox {
         }
         let options = match options::read(options, Takes::Call) {
             Ok(options) => options,
-            Err(message) => return submit::invalid(env, &message),
+            Err(message) => return promise::invalid(env, &message),
         };
         let json = match event::json(env, event) {
             Ok(json) => json,
-            Err(message) => return submit::invalid(env, &message),
+            Err(message) => return promise::invalid(env, &message),
         };
         let stats = self.stats.clone();
         self.with_loaded(env, move |sandbox| {

@@ -4,49 +4,12 @@
 use std::rc::Rc;
 
 use napi::bindgen_prelude::ToNapiValue;
-use napi::{sys, Env};
+use napi::Env;
 
 use crate::errors;
 use crate::lane::{Job, Lane, Stage, Successor};
+use crate::promise::{self, Promise};
 use crate::reply::Reply;
-
-/// A promise made by the lane, returned to JavaScript as is.
-pub struct Promise(sys::napi_value);
-
-impl ToNapiValue for Promise {
-    unsafe fn to_napi_value(_env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
-        Ok(value.0)
-    }
-}
-
-/// A promise already settled with `outcome`: resolved with its value, or
-/// rejected with its error.
-pub(crate) fn settled<T: ToNapiValue>(
-    env: &Env,
-    outcome: napi::Result<T>,
-) -> napi::Result<Promise> {
-    let (mut deferred, mut promise) = (std::ptr::null_mut(), std::ptr::null_mut());
-    // SAFETY: main thread.
-    unsafe {
-        let status = sys::napi_create_promise(env.raw(), &mut deferred, &mut promise);
-        if status != sys::Status::napi_ok {
-            return Err(napi::Error::from_reason("cannot create a promise"));
-        }
-        match outcome.and_then(|value| T::to_napi_value(env.raw(), value)) {
-            Ok(value) => sys::napi_resolve_deferred(env.raw(), deferred, value),
-            Err(error) => {
-                let error = ToNapiValue::to_napi_value(env.raw(), error)?;
-                sys::napi_reject_deferred(env.raw(), deferred, error)
-            }
-        };
-    }
-    Ok(Promise(promise))
-}
-
-/// A promise already rejected with `ERR_INVALID_ARG` and `message`.
-pub(crate) fn invalid(env: &Env, message: &str) -> napi::Result<Promise> {
-    settled::<()>(env, Err(errors::invalid(env, message)))
-}
 
 /// The job of a transition, which nothing can undo: `step` turns the
 /// sandbox that `take` takes out of its stage into the next stage. When it
@@ -115,10 +78,10 @@ impl Held {
         job: impl FnOnce(&mut T) -> Reply + Send + 'static,
     ) -> napi::Result<Promise> {
         let Some(lane) = &self.lane else {
-            return settled::<()>(env, Err(self.consumed(env)));
+            return promise::settled::<()>(env, Err(self.consumed(env)));
         };
         let job: Job = Box::new(move |stage| pick(stage).map_or_else(unexpected, job));
-        lane.submit(env, job, None).map(Promise)
+        lane.submit(env, job, None)
     }
 
     /// Consumes the object for `by()`: runs `job`, which takes the sandbox
@@ -134,12 +97,12 @@ impl Held {
         next: impl FnOnce(Rc<Lane>) -> T,
     ) -> napi::Result<Promise> {
         let Some(lane) = self.lane.take() else {
-            return settled::<()>(env, Err(self.consumed(env)));
+            return promise::settled::<()>(env, Err(self.consumed(env)));
         };
         self.consumed_by = by;
         // SAFETY: main thread.
         let object = unsafe { T::to_napi_value(env.raw(), next(lane.clone()))? };
         let successor = Successor::new(env, object)?;
-        lane.submit(env, job, Some(successor)).map(Promise)
+        lane.submit(env, job, Some(successor))
     }
 }
