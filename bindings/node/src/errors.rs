@@ -99,7 +99,7 @@ pub(crate) fn from_warden<'env>(env: &'env Env, error: &Error) -> napi::Result<O
 }
 
 /// A plain error object with a code and a kind, as an error to throw (or
-/// to reject a promise with, see [`crate::submit::settled`]).
+/// to reject a promise with, see [`crate::promise::settled`]).
 pub(crate) fn throw(env: &Env, code: &str, kind: &str, message: &str) -> napi::Error {
     match plain(env, code, kind, message) {
         Ok(object) => napi::Error::from(object.to_unknown()),

@@ -8,26 +8,26 @@ use napi_derive::napi;
 
 use crate::args;
 use crate::errors;
-use crate::handle::InterruptHandle;
+use crate::held::{self, Held};
 use crate::lane::{Lane, Stage};
 use crate::loaded::LoadedJSSandbox;
 use crate::options::{self, Takes};
 use crate::promise::Promise;
-use crate::submit::{self, Held};
 
 /// A sandbox with its JavaScript runtime started: add handlers, then call
 /// `getLoadedSandbox()`.
 #[napi(js_name = "JSSandbox")]
+#[derive(Debug)]
 pub struct JSSandbox {
+    /// Its lane and interrupt handle.
     held: Held,
-    interrupt: warden::InterruptHandle,
 }
 
 impl JSSandbox {
+    /// The object of a sandbox, on `lane`, whose handlers are being added.
     pub(crate) fn new(lane: Rc<Lane>, interrupt: warden::InterruptHandle) -> Self {
         Self {
-            held: Held::new(lane, "JSSandbox"),
-            interrupt,
+            held: Held::new(lane, interrupt, "JSSandbox"),
         }
     }
 
@@ -123,34 +123,14 @@ impl JSSandbox {
     /// with the LoadedJSSandbox. Consumes this object.
     #[napi]
     pub fn get_loaded_sandbox(&mut self, env: &Env) -> napi::Result<Promise> {
-        let interrupt = self.interrupt.clone();
-        let job = submit::transition_job(Stage::take_js, |sandbox| {
+        let interrupt = self.held.interrupt();
+        let job = held::transition_job(Stage::take_js, |sandbox| {
             sandbox.get_loaded_sandbox().map(Stage::Loaded)
         });
         self.held.transition(env, "getLoadedSandbox", job, |lane| {
             LoadedJSSandbox::new(lane, interrupt)
         })
     }
-
-    /// Frees the sandbox and its thread now: kills the code running in it,
-    /// refuses the jobs not yet started (their promises reject with
-    /// `ERR_CONSUMED`), and makes every later use throw or reject with
-    /// `ERR_CONSUMED`. Calling it again does nothing.
-    #[napi]
-    pub fn dispose(&mut self) {
-        self.interrupt.kill();
-        self.held.dispose();
-    }
-
-    /// Kills the code running in this sandbox, from anywhere.
-    #[napi(getter)]
-    pub fn interrupt_handle(&self) -> InterruptHandle {
-        InterruptHandle::new(self.interrupt.clone())
-    }
-
-    /// Whether the sandbox is poisoned.
-    #[napi(getter)]
-    pub fn poisoned(&self) -> bool {
-        self.interrupt.is_poisoned()
-    }
 }
+
+held::held_methods!(JSSandbox);

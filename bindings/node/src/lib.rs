@@ -12,6 +12,7 @@ mod builder;
 mod errors;
 mod event;
 mod handle;
+mod held;
 mod host;
 mod host_module;
 mod js;
@@ -23,7 +24,7 @@ mod promise;
 mod proto;
 mod reply;
 mod snapshot;
-mod submit;
+mod stats;
 
 use napi::bindgen_prelude::{Function, Unknown};
 use napi_derive::napi;

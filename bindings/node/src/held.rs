@@ -1,5 +1,6 @@
-//! How a JavaScript object reaches its sandbox: the lane it holds (until a
-//! call consumes it), and the promises its jobs return.
+//! How a sandbox object reaches its sandbox: the lane it holds (until a
+//! call consumes it) and the sandbox's interrupt handle, and the methods
+//! every sandbox object has because of them.
 
 use std::rc::Rc;
 
@@ -7,6 +8,8 @@ use napi::bindgen_prelude::ToNapiValue;
 use napi::Env;
 
 use crate::errors;
+use crate::handle::InterruptHandle;
+use crate::js;
 use crate::lane::{Job, Lane, Stage, Successor};
 use crate::promise::{self, Promise};
 use crate::reply::Reply;
@@ -33,18 +36,30 @@ fn unexpected() -> Reply {
     Reply::Internal("the sandbox is not in the expected state".into())
 }
 
-/// The lane a JavaScript object (a `what`) holds, or which call consumed
-/// it.
+/// What a JavaScript sandbox object (a `what`) holds: its lane, or which
+/// call consumed it, and the sandbox's interrupt handle.
+#[derive(Debug)]
 pub(crate) struct Held {
+    /// The lane, until a call consumes the object.
     lane: Option<Rc<Lane>>,
+    /// Kills the code running in the sandbox.
+    interrupt: warden::InterruptHandle,
+    /// The class of the object, for errors.
     what: &'static str,
+    /// The call that consumed the object.
     consumed_by: &'static str,
 }
 
 impl Held {
-    pub(crate) fn new(lane: Rc<Lane>, what: &'static str) -> Self {
+    /// What a new `what` of `lane` holds.
+    pub(crate) fn new(
+        lane: Rc<Lane>,
+        interrupt: warden::InterruptHandle,
+        what: &'static str,
+    ) -> Self {
         Self {
             lane: Some(lane),
+            interrupt,
             what,
             consumed_by: "",
         }
@@ -55,16 +70,34 @@ impl Held {
         self.lane.as_ref().ok_or_else(|| self.consumed(env))
     }
 
-    /// Lets go of the lane for `dispose()`: the jobs not yet started are
-    /// refused, and the sandbox and its thread are freed once the running
-    /// one ends. Does nothing when already consumed.
+    /// The sandbox's interrupt handle, for the object of the next stage.
+    pub(crate) fn interrupt(&self) -> warden::InterruptHandle {
+        self.interrupt.clone()
+    }
+
+    /// `dispose()`: kills the code running in the sandbox and lets go of
+    /// the lane: the jobs not yet started are refused, and the sandbox and
+    /// its thread are freed once the running one ends. Only kills when
+    /// already consumed.
     pub(crate) fn dispose(&mut self) {
+        self.interrupt.kill();
         if let Some(lane) = self.lane.take() {
             lane.dispose();
             self.consumed_by = "dispose";
         }
     }
 
+    /// The `interruptHandle` getter.
+    pub(crate) fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle::new(self.interrupt.clone())
+    }
+
+    /// The `poisoned` getter.
+    pub(crate) fn poisoned(&self) -> bool {
+        self.interrupt.is_poisoned()
+    }
+
+    /// The error for using the consumed object.
     fn consumed(&self, env: &Env) -> napi::Error {
         errors::consumed(env, self.what, self.consumed_by)
     }
@@ -100,9 +133,40 @@ impl Held {
             return promise::settled::<()>(env, Err(self.consumed(env)));
         };
         self.consumed_by = by;
-        // SAFETY: main thread.
-        let object = unsafe { T::to_napi_value(env.raw(), next(lane.clone()))? };
+        let object = js::value(env, next(lane.clone()))?;
         let successor = Successor::new(env, object)?;
         lane.submit(env, job, Some(successor))
     }
 }
+
+/// The methods every sandbox class (a struct with a `held: Held` field)
+/// exports: `dispose()` and the `interruptHandle` and `poisoned` getters.
+macro_rules! held_methods {
+    ($class:ident) => {
+        #[napi_derive::napi]
+        impl $class {
+            /// Frees the sandbox and its thread now: kills the code running
+            /// in it, refuses the jobs not yet started (their promises
+            /// reject with `ERR_CONSUMED`), and makes every later use throw
+            /// or reject with `ERR_CONSUMED`. Calling it again does nothing.
+            #[napi]
+            pub fn dispose(&mut self) {
+                self.held.dispose();
+            }
+
+            /// Kills the code running in this sandbox, from anywhere.
+            #[napi(getter)]
+            pub fn interrupt_handle(&self) -> $crate::handle::InterruptHandle {
+                self.held.interrupt_handle()
+            }
+
+            /// Whether a killed or trapped call left the sandbox poisoned.
+            /// Answers at once, even while a call runs.
+            #[napi(getter)]
+            pub fn poisoned(&self) -> bool {
+                self.held.poisoned()
+            }
+        }
+    };
+}
+pub(crate) use held_methods;
