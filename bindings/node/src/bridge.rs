@@ -6,6 +6,7 @@ use std::rc::Rc;
 use napi::bindgen_prelude::{JsValue, ToNapiValue, Unknown};
 use napi::{sys, Env};
 
+use crate::code::ErrorCode;
 use crate::errors;
 use crate::host::HostRequest;
 use crate::js::{self, FnRef};
@@ -95,7 +96,7 @@ impl Deliver for Bridge {
     fn settle(&self, env: &Env, deferred: Deferred, reply: Reply) {
         let (ok, value) = match outcome_value(env, reply) {
             Ok(pair) => pair,
-            Err(e) => match errors::plain(env, errors::INTERNAL, "internal", &e.to_string()) {
+            Err(e) => match errors::plain(env, ErrorCode::INTERNAL, "internal", &e.to_string()) {
                 Ok(error) => (false, error.raw()),
                 Err(_) => return,
             },
@@ -117,8 +118,13 @@ fn outcome_value(env: &Env, reply: Reply) -> napi::Result<(bool, sys::napi_value
                 Ok(value) => (true, value),
                 Err(_) => (
                     false,
-                    errors::plain(env, errors::INTERNAL, "internal", "the result is not JSON")?
-                        .raw(),
+                    errors::plain(
+                        env,
+                        ErrorCode::INTERNAL,
+                        "internal",
+                        "the result is not JSON",
+                    )?
+                    .raw(),
                 ),
             }
         }
@@ -131,13 +137,13 @@ fn outcome_value(env: &Env, reply: Reply) -> napi::Result<(bool, sys::napi_value
         Reply::Warden(error) => (false, errors::from_warden(env, &error)?.raw()),
         Reply::Internal(message) => (
             false,
-            errors::plain(env, errors::INTERNAL, "internal", &message)?.raw(),
+            errors::plain(env, ErrorCode::INTERNAL, "internal", &message)?.raw(),
         ),
         Reply::Disposed => (
             false,
             errors::plain(
                 env,
-                errors::CONSUMED,
+                ErrorCode::CONSUMED,
                 "consumed",
                 "the sandbox was disposed before this job could run",
             )?

@@ -9,6 +9,7 @@
 mod args;
 mod bridge;
 mod builder;
+mod code;
 mod errors;
 mod event;
 mod handle;
