@@ -14,6 +14,7 @@ mod errors;
 mod event;
 mod handle;
 mod held;
+mod helpers;
 mod host;
 mod host_module;
 mod js;
@@ -40,7 +41,7 @@ pub fn init(
     dispatch: Function<'_, Unknown<'static>, Unknown<'static>>,
 ) -> napi::Result<()> {
     lane::install_doorbell(env)?;
-    js::install(js::Helpers {
+    helpers::install(helpers::Helpers {
         parse: parse.create_ref()?,
         stringify: stringify.create_ref()?,
         dispatch: dispatch.create_ref()?,
