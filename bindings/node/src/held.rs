@@ -77,8 +77,8 @@ impl Held {
 
     /// `dispose()`: kills the code running in the sandbox and lets go of
     /// the lane: the jobs not yet started are refused, and the sandbox and
-    /// its thread are freed once the running one ends. Only kills when
-    /// already consumed.
+    /// its thread are freed once the running one ends. When the object was
+    /// already consumed, it only kills.
     pub(crate) fn dispose(&mut self) {
         self.interrupt.kill();
         if let Some(lane) = self.lane.take() {
