@@ -1,3 +1,5 @@
+//! Sets up linking of the Node.js addon (napi-rs).
+
 fn main() {
     napi_build::setup();
 }

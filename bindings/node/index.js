@@ -54,16 +54,8 @@ function dispatch(fn, argsJson, settle) {
 
 native.__init(JSON.parse, JSON.stringify, dispatch);
 
-/** The `code` of every error Warden throws or rejects with. */
-const ErrorCode = Object.freeze({
-  CANCELLED: 'ERR_CANCELLED',
-  POISONED: 'ERR_POISONED',
-  HANDLER: 'ERR_HANDLER',
-  GUEST_ABORT: 'ERR_GUEST_ABORT',
-  INVALID_ARG: 'ERR_INVALID_ARG',
-  CONSUMED: 'ERR_CONSUMED',
-  INTERNAL: 'ERR_INTERNAL',
-});
+/** The `code` of every error Warden throws or rejects with (the native module's list). */
+const ErrorCode = Object.freeze({ ...native.ErrorCode });
 
 /** Promises of handler edits that someone awaited or called `then` on. */
 const observed = new WeakSet();

@@ -27,6 +27,7 @@ pub(crate) fn module_name(env: &Env, value: Unknown<'_>) -> napi::Result<String>
     name(env, "the module name", value)
 }
 
+/// Argument `what`, a name: a string that is not empty.
 fn name(env: &Env, what: &str, value: Unknown<'_>) -> napi::Result<String> {
     let name = string(env, what, value)?;
     if name.is_empty() {

@@ -3,15 +3,17 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use napi::bindgen_prelude::{JsValue, ToNapiValue, Unknown};
-use napi::{sys, Env};
+use napi::bindgen_prelude::{JsValue, Unknown};
+use napi::Env;
 
+use crate::code::ErrorCode;
 use crate::errors;
+use crate::helpers;
 use crate::host::HostRequest;
 use crate::js::{self, FnRef};
 use crate::lane::Deliver;
+use crate::promise::Deferred;
 use crate::reply::Reply;
-use crate::snapshot::Snapshot;
 
 /// Where a sandbox's console lines go.
 pub(crate) enum Printer {
@@ -40,7 +42,9 @@ impl Printer {
 /// The JavaScript side of one sandbox: its print callback and host
 /// functions.
 pub(crate) struct Bridge {
+    /// Where console lines go, if anywhere.
     pub(crate) print: Option<Printer>,
+    /// The host functions, by index.
     pub(crate) functions: Rc<RefCell<Vec<FnRef>>>,
 }
 
@@ -79,7 +83,7 @@ impl Deliver for Bridge {
                 let _ = reply.send(if ok { Ok(payload) } else { Err(payload) });
                 Ok(())
             });
-        let outcome = js::with_helpers(|helpers| {
+        let outcome = helpers::with_helpers(|helpers| {
             let settle = settle?.raw();
             let args = js::value(env, args)?;
             Ok(js::call(env, &helpers.dispatch, &[target, args, settle]))
@@ -91,60 +95,17 @@ impl Deliver for Bridge {
         }
     }
 
-    fn settle(&self, env: &Env, deferred: sys::napi_deferred, reply: Reply) {
-        let (ok, value) = match outcome_value(env, reply) {
+    fn settle(&self, env: &Env, deferred: Deferred, reply: Reply) {
+        let (ok, value) = match reply.into_js(env) {
             Ok(pair) => pair,
-            Err(e) => match errors::plain(env, errors::INTERNAL, "internal", &e.to_string()) {
+            Err(e) => match errors::plain(env, ErrorCode::INTERNAL, "internal", &e.to_string()) {
                 Ok(error) => (false, error.raw()),
                 Err(_) => return,
             },
         };
-        // SAFETY: main thread; each deferred is settled exactly once.
-        unsafe {
-            if ok {
-                sys::napi_resolve_deferred(env.raw(), deferred, value);
-            } else {
-                sys::napi_reject_deferred(env.raw(), deferred, value);
-            }
-        }
+        // Ignored: it fails only when JavaScript cannot run (the
+        // environment is closing) or an exception is pending (which
+        // `js::call` never leaves); nothing could settle it then.
+        let _ = deferred.settle(env, ok, value);
     }
-}
-
-/// The value a reply settles its promise with, and whether it resolves.
-fn outcome_value(env: &Env, reply: Reply) -> napi::Result<(bool, sys::napi_value)> {
-    Ok(match reply {
-        Reply::Unit => (true, js::value(env, ())?),
-        Reply::Json(json) => {
-            let text = js::value(env, json)?;
-            match js::with_helpers(|helpers| Ok(js::call(env, &helpers.parse, &[text])))? {
-                Ok(value) => (true, value),
-                Err(_) => (
-                    false,
-                    errors::plain(env, errors::INTERNAL, "internal", "the result is not JSON")?
-                        .raw(),
-                ),
-            }
-        }
-        Reply::Snapshot(snapshot) => {
-            // SAFETY: main thread.
-            let instance =
-                unsafe { ToNapiValue::to_napi_value(env.raw(), Snapshot::new(snapshot))? };
-            (true, instance)
-        }
-        Reply::Warden(error) => (false, errors::from_warden(env, &error)?.raw()),
-        Reply::Internal(message) => (
-            false,
-            errors::plain(env, errors::INTERNAL, "internal", &message)?.raw(),
-        ),
-        Reply::Disposed => (
-            false,
-            errors::plain(
-                env,
-                errors::CONSUMED,
-                "consumed",
-                "the sandbox was disposed before this job could run",
-            )?
-            .raw(),
-        ),
-    })
 }

@@ -1,49 +1,15 @@
-//! JavaScript errors with stable codes.
+//! JavaScript errors with stable codes (see [`ErrorCode`]).
 
 use napi::bindgen_prelude::{JsObjectValue, JsValue, Object};
 use napi::Env;
-use warden::{Error, ErrorCategory};
+use warden::Error;
 
-/// A call was killed, by a monitor or through an interrupt handle.
-pub(crate) const CANCELLED: &str = "ERR_CANCELLED";
-/// The sandbox is poisoned by an earlier killed or trapped call.
-pub(crate) const POISONED: &str = "ERR_POISONED";
-/// The guest code failed: it threw, did not compile, returned no JSON, or
-/// ran out of memory or stack.
-pub(crate) const HANDLER: &str = "ERR_HANDLER";
-/// The guest aborted: a trap (not a kill, and not running out of memory
-/// or stack) poisoned the sandbox.
-pub(crate) const GUEST_ABORT: &str = "ERR_GUEST_ABORT";
-/// An argument is invalid.
-pub(crate) const INVALID_ARG: &str = "ERR_INVALID_ARG";
-/// The object was consumed by an earlier call.
-pub(crate) const CONSUMED: &str = "ERR_CONSUMED";
-/// Warden itself failed.
-pub(crate) const INTERNAL: &str = "ERR_INTERNAL";
-
-/// The code of a Warden error, from the library's own classification.
-pub(crate) fn code_of(error: &Error) -> &'static str {
-    match error.category() {
-        ErrorCategory::Killed => CANCELLED,
-        ErrorCategory::GuestAbort => GUEST_ABORT,
-        ErrorCategory::Poisoned => POISONED,
-        ErrorCategory::Handler
-        | ErrorCategory::Script
-        | ErrorCategory::Result
-        | ErrorCategory::ResourceLimit => HANDLER,
-        ErrorCategory::Config
-        | ErrorCategory::Name
-        | ErrorCategory::Event
-        | ErrorCategory::Snapshot => INVALID_ARG,
-        // Host errors are made by Rust embedder code, which Node never runs.
-        ErrorCategory::Monitor | ErrorCategory::Internal | ErrorCategory::Host => INTERNAL,
-    }
-}
+use crate::code::{code_of, ErrorCode};
 
 /// A plain error with a code and a kind.
 pub(crate) fn plain<'env>(
     env: &'env Env,
-    code: &str,
+    code: ErrorCode,
     kind: &str,
     message: &str,
 ) -> napi::Result<Object<'env>> {
@@ -51,7 +17,7 @@ pub(crate) fn plain<'env>(
         napi::Status::GenericFailure,
         message.to_owned(),
     ))?;
-    error.set_named_property("code", code)?;
+    error.set_named_property("code", code.as_str())?;
     error.set_named_property("kind", kind)?;
     Ok(error)
 }
@@ -60,40 +26,42 @@ pub(crate) fn plain<'env>(
 /// `monitor` that fired (`"interrupt-handle"` for a manual kill) and its
 /// `budgetMs`, for guest exceptions a `guestError` with `name`, `message`,
 /// `stack`, `line` and `column`.
+///
+/// The code comes from [`code_of`], which covers every category. The
+/// details are properties that only some errors have; `Error` is
+/// `#[non_exhaustive]`, so they are looked up by the variants that carry
+/// them, and a new variant gets none until it is added here.
 pub(crate) fn from_warden<'env>(env: &'env Env, error: &Error) -> napi::Result<Object<'env>> {
     let mut object = plain(env, code_of(error), error.kind(), &error.to_string())?;
     if let Error::LoadAborted { handler, .. } = error {
         object.set_named_property("handler", handler.as_str())?;
     }
+    if let Some(killer) = error.killer() {
+        object.set_named_property("monitor", killer.name())?;
+        if let Some(budget) = killer.budget() {
+            object.set_named_property("budgetMs", budget.as_secs_f64() * 1e3)?;
+        }
+    }
     let error = match error {
         Error::LoadAborted { cause, .. } => cause,
         error => error,
     };
-    match error {
-        Error::Killed(killer) => {
-            object.set_named_property("monitor", killer.name())?;
-            if let Some(budget) = killer.budget() {
-                object.set_named_property("budgetMs", budget.as_secs_f64() * 1e3)?;
-            }
-        }
-        Error::HandlerThrew { handler, error } | Error::Compile { handler, error } => {
-            object.set_named_property("handler", handler.as_str())?;
-            let mut guest = Object::new(env)?;
-            guest.set_named_property("name", error.name.as_str())?;
-            guest.set_named_property("message", error.message.as_str())?;
-            guest.set_named_property("stack", error.stack.as_deref())?;
-            guest.set_named_property("line", error.line)?;
-            guest.set_named_property("column", error.column)?;
-            object.set_named_property("guestError", guest)?;
-        }
-        _ => {}
+    if let Error::HandlerThrew { handler, error } | Error::Compile { handler, error } = error {
+        object.set_named_property("handler", handler.as_str())?;
+        let mut guest = Object::new(env)?;
+        guest.set_named_property("name", error.name.as_str())?;
+        guest.set_named_property("message", error.message.as_str())?;
+        guest.set_named_property("stack", error.stack.as_deref())?;
+        guest.set_named_property("line", error.line)?;
+        guest.set_named_property("column", error.column)?;
+        object.set_named_property("guestError", guest)?;
     }
     Ok(object)
 }
 
 /// A plain error object with a code and a kind, as an error to throw (or
-/// to reject a promise with, see [`crate::submit::settled`]).
-pub(crate) fn throw(env: &Env, code: &str, kind: &str, message: &str) -> napi::Error {
+/// to reject a promise with, see [`crate::promise::settled`]).
+pub(crate) fn throw(env: &Env, code: ErrorCode, kind: &str, message: &str) -> napi::Error {
     match plain(env, code, kind, message) {
         Ok(object) => napi::Error::from(object.to_unknown()),
         Err(e) => e,
@@ -112,7 +80,7 @@ pub(crate) fn throw_warden(env: &Env, error: &Error) -> napi::Error {
 pub(crate) fn consumed(env: &Env, what: &str, by: &str) -> napi::Error {
     throw(
         env,
-        CONSUMED,
+        ErrorCode::CONSUMED,
         "consumed",
         &format!("this {what} was consumed by {by}() and cannot be used any more"),
     )
@@ -120,24 +88,5 @@ pub(crate) fn consumed(env: &Env, what: &str, by: &str) -> napi::Error {
 
 /// The error for an invalid argument.
 pub(crate) fn invalid(env: &Env, message: &str) -> napi::Error {
-    throw(env, INVALID_ARG, "invalid_arg", message)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_guest_trap_is_a_guest_abort_even_when_it_aborts_a_load() {
-        let trap = || Error::GuestTrap("wasm trap: unreachable".into());
-        assert_eq!(code_of(&trap()), GUEST_ABORT);
-        assert_eq!(GUEST_ABORT, "ERR_GUEST_ABORT");
-        let aborted = Error::LoadAborted {
-            handler: "h".into(),
-            cause: Box::new(trap()),
-        };
-        assert_eq!(code_of(&aborted), GUEST_ABORT);
-        // Warden's own failures stay internal.
-        assert_eq!(code_of(&Error::Internal("bug".into())), INTERNAL);
-    }
+    throw(env, ErrorCode::INVALID_ARG, "invalid_arg", message)
 }

@@ -4,11 +4,14 @@ use napi_derive::napi;
 
 /// Kills the call running in a sandbox.
 #[napi]
+#[derive(Debug)]
 pub struct InterruptHandle {
+    /// The sandbox's own handle.
     inner: warden::InterruptHandle,
 }
 
 impl InterruptHandle {
+    /// The JavaScript object of `inner`.
     pub(crate) fn new(inner: warden::InterruptHandle) -> Self {
         Self { inner }
     }

@@ -22,7 +22,9 @@ pub(crate) struct HostRequest {
     pub(crate) answer: mpsc::Sender<Result<String, String>>,
 }
 
+/// How long the sandbox thread spins for an answer before it polls.
 const SPIN: Duration = Duration::from_micros(50);
+/// How often a waiting sandbox thread checks whether its call was killed.
 const POLL: Duration = Duration::from_millis(1);
 
 /// The Rust host function that forwards to JavaScript function `function`.

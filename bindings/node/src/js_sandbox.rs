@@ -8,25 +8,26 @@ use napi_derive::napi;
 
 use crate::args;
 use crate::errors;
-use crate::handle::InterruptHandle;
+use crate::held::{self, Held};
 use crate::lane::{Lane, Stage};
 use crate::loaded::LoadedJSSandbox;
 use crate::options::{self, Takes};
-use crate::submit::{self, Held, Promise};
+use crate::promise::Promise;
 
 /// A sandbox with its JavaScript runtime started: add handlers, then call
 /// `getLoadedSandbox()`.
 #[napi(js_name = "JSSandbox")]
+#[derive(Debug)]
 pub struct JSSandbox {
+    /// Its lane and interrupt handle.
     held: Held,
-    interrupt: warden::InterruptHandle,
 }
 
 impl JSSandbox {
+    /// The object of a sandbox, on `lane`, whose handlers are being added.
     pub(crate) fn new(lane: Rc<Lane>, interrupt: warden::InterruptHandle) -> Self {
         Self {
-            held: Held::new(lane, "JSSandbox"),
-            interrupt,
+            held: Held::new(lane, interrupt, "JSSandbox"),
         }
     }
 
@@ -50,7 +51,7 @@ impl JSSandbox {
     /// and `cpuTimeoutMs` watch the top-level code as they watch a call; a
     /// load that fails leaves the sandbox as it was. Throws on a wrong
     /// argument; the promise settles when the script has been evaluated.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn add_handler(
         &self,
         env: &Env,
@@ -70,14 +71,14 @@ impl JSSandbox {
 
     /// Unregisters handler `name`, after the changes queued before. Throws
     /// on a wrong argument.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn remove_handler(&self, env: &Env, name: Unknown<'_>) -> napi::Result<Promise> {
         let name = args::handler_name(env, name)?;
         self.edit(env, move |sandbox| sandbox.remove_handler(&name))
     }
 
     /// Unregisters every handler, after the changes queued before.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn clear_handlers(&self, env: &Env) -> napi::Result<Promise> {
         self.edit(env, warden::JSSandbox::clear_handlers)
     }
@@ -88,7 +89,7 @@ impl JSSandbox {
     /// comes before modules of other sources and replaces one added under
     /// the same name. Throws on a wrong argument; the promise rejects with
     /// `ERR_INVALID_ARG` for an unusable name or source.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn add_module(
         &self,
         env: &Env,
@@ -103,14 +104,14 @@ impl JSSandbox {
     /// Removes user module `name`, after the changes queued before; a
     /// handler that already imported it keeps it. Throws on a wrong
     /// argument; the promise rejects when no such module was added.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn remove_module(&self, env: &Env, name: Unknown<'_>) -> napi::Result<Promise> {
         let name = args::module_name(env, name)?;
         self.edit(env, move |sandbox| sandbox.remove_module(&name))
     }
 
     /// Removes every added user module, after the changes queued before.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi]
     pub fn clear_modules(&self, env: &Env) -> napi::Result<Promise> {
         self.edit(env, |sandbox| {
             sandbox.clear_modules();
@@ -120,36 +121,16 @@ impl JSSandbox {
 
     /// Finishes loading, once the handlers added before have been; resolves
     /// with the LoadedJSSandbox. Consumes this object.
-    #[napi(ts_return_type = "Promise<LoadedJSSandbox>")]
+    #[napi]
     pub fn get_loaded_sandbox(&mut self, env: &Env) -> napi::Result<Promise> {
-        let interrupt = self.interrupt.clone();
-        let job = submit::transition_job(Stage::take_js, |sandbox| {
+        let interrupt = self.held.interrupt();
+        let job = held::transition_job(Stage::take_js, |sandbox| {
             sandbox.get_loaded_sandbox().map(Stage::Loaded)
         });
         self.held.transition(env, "getLoadedSandbox", job, |lane| {
             LoadedJSSandbox::new(lane, interrupt)
         })
     }
-
-    /// Frees the sandbox and its thread now: kills the code running in it,
-    /// refuses the jobs not yet started (their promises reject with
-    /// `ERR_CONSUMED`), and makes every later use throw or reject with
-    /// `ERR_CONSUMED`. Calling it again does nothing.
-    #[napi]
-    pub fn dispose(&mut self) {
-        self.interrupt.kill();
-        self.held.dispose();
-    }
-
-    /// Kills the code running in this sandbox, from anywhere.
-    #[napi(getter)]
-    pub fn interrupt_handle(&self) -> InterruptHandle {
-        InterruptHandle::new(self.interrupt.clone())
-    }
-
-    /// Whether the sandbox is poisoned.
-    #[napi(getter)]
-    pub fn poisoned(&self) -> bool {
-        self.interrupt.is_poisoned()
-    }
 }
+
+held::held_methods!(JSSandbox);

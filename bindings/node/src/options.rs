@@ -17,7 +17,7 @@ pub(crate) struct Options {
 }
 
 /// Which options a method takes.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Takes {
     /// Timeouts and `gc`.
     Call,
@@ -47,6 +47,7 @@ pub(crate) fn read(options: Option<Unknown<'_>>, takes: Takes) -> Result<Options
         match value.get_type().map_err(|e| e.to_string())? {
             ValueType::Undefined => Ok(None),
             ValueType::Number => {
+                // SAFETY: the value was just checked to be a number.
                 let ms: f64 = unsafe { value.cast() }.map_err(|e: napi::Error| e.to_string())?;
                 if ms.fract() == 0.0 && (1.0..=MAX_TIMEOUT_MS).contains(&ms) {
                     Ok(Some(Duration::from_millis(ms as u64)))
@@ -65,6 +66,7 @@ pub(crate) fn read(options: Option<Unknown<'_>>, takes: Takes) -> Result<Options
     let gc = match (gc.get_type().map_err(|e| e.to_string())?, takes) {
         (ValueType::Undefined, _) => None,
         (ValueType::Boolean, Takes::Call) => {
+            // SAFETY: the value was just checked to be a boolean.
             Some(unsafe { gc.cast::<bool>() }.map_err(|e| e.to_string())?)
         }
         (_, Takes::Call) => return Err("gc must be a boolean".into()),

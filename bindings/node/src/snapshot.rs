@@ -4,11 +4,14 @@ use napi_derive::napi;
 
 /// A saved sandbox state.
 #[napi]
+#[derive(Debug)]
 pub struct Snapshot {
+    /// The saved state.
     pub(crate) inner: warden::Snapshot,
 }
 
 impl Snapshot {
+    /// The JavaScript object of `inner`.
     pub(crate) fn new(inner: warden::Snapshot) -> Self {
         Self { inner }
     }

@@ -1,0 +1,81 @@
+//! `HostModule`: the JavaScript host functions of one module.
+
+use std::fmt;
+use std::rc::Rc;
+
+use napi::bindgen_prelude::{Function, This, Unknown};
+use napi::Env;
+use napi_derive::napi;
+
+use crate::errors;
+use crate::host;
+use crate::proto::ProtoShared;
+
+/// The functions of one host module.
+#[napi]
+pub struct HostModule {
+    /// What it shares with its ProtoJSSandbox.
+    shared: Rc<ProtoShared>,
+    /// The module's name.
+    name: String,
+}
+
+impl HostModule {
+    /// Host module `name` of the prototype `shared` belongs to.
+    pub(crate) fn new(shared: Rc<ProtoShared>, name: String) -> Self {
+        Self { shared, name }
+    }
+
+    /// Registers `callback` as function `name` of this module.
+    pub(crate) fn add(
+        &self,
+        env: &Env,
+        name: &str,
+        callback: Function<'_, Unknown<'static>, Unknown<'static>>,
+    ) -> napi::Result<()> {
+        let mut proto = self.shared.proto.borrow_mut();
+        let proto = proto.as_mut().ok_or_else(|| self.shared.consumed(env))?;
+        let index = self.shared.functions.borrow().len();
+        let forward = host::forwarder(
+            index,
+            self.shared.outbox.clone(),
+            self.shared.interrupt.clone(),
+        );
+        proto
+            .host_module(&self.name)
+            .and_then(|mut module| module.register_raw(name, forward).map(|_| ()))
+            .map_err(|e| errors::throw_warden(env, &e))?;
+        self.shared
+            .functions
+            .borrow_mut()
+            .push(callback.create_ref()?);
+        Ok(())
+    }
+}
+
+impl fmt::Debug for HostModule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostModule")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+#[napi]
+impl HostModule {
+    /// Registers `callback` as function `name` of this module. It receives
+    /// the JSON-decoded arguments and may return a value or a promise; the
+    /// guest waits for the result. A throw or a rejection becomes an
+    /// `Error` in the guest.
+    #[napi]
+    pub fn register<'env>(
+        &self,
+        env: &Env,
+        this: This<'env>,
+        name: String,
+        callback: Function<'_, Unknown<'static>, Unknown<'static>>,
+    ) -> napi::Result<This<'env>> {
+        self.add(env, &name, callback)?;
+        Ok(this)
+    }
+}

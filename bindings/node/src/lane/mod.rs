@@ -1,0 +1,150 @@
+//! A lane: the thread a sandbox runs on, and the way back to JavaScript.
+//!
+//! Every sandbox lineage (JSSandbox → LoadedJSSandbox → JSSandbox ...) owns
+//! one worker thread ([`worker`]) that runs its jobs one at a time, so
+//! calls on one sandbox are serialized and the Node.js event loop never
+//! runs guest code. Everything the worker has for JavaScript goes through
+//! one ordered [`outbox`]; the main thread's [`registry`] delivers it.
+//!
+//! Waking a sleeping thread costs tens of microseconds on some machines,
+//! more than a whole small call. So both sides spin briefly before they
+//! sleep: the worker for its next job, and the main thread, inside an async
+//! method, for the job it just queued ([`Lane::submit`]). A call that
+//! finishes within that spin settles its promise without any thread being
+//! woken; a longer one is handed off, and the worker wakes the event loop
+//! through the environment's [`doorbell`] when it is done.
+
+mod doorbell;
+mod outbox;
+mod registry;
+mod stage;
+mod successor;
+mod worker;
+
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use napi::Env;
+
+pub(crate) use doorbell::install as install_doorbell;
+pub(crate) use outbox::{Message, Outbox};
+pub(crate) use registry::Deliver;
+pub(crate) use stage::{Job, Stage};
+pub(crate) use successor::Successor;
+
+use crate::promise::{self, Promise};
+use crate::reply::Reply;
+use registry::{Pending, Waiting};
+
+/// How long the main thread waits for a job it queued before handing it
+/// off to the event loop.
+const MAIN_SPIN: Duration = Duration::from_micros(50);
+
+/// A sandbox's worker thread and everything needed to talk to it.
+pub(crate) struct Lane {
+    /// The worker's job queue.
+    jobs: mpsc::Sender<worker::Ticketed>,
+    /// The lane's main-thread half.
+    waiting: Rc<Waiting>,
+    /// The ticket of the last job queued.
+    next_ticket: Cell<u64>,
+    /// Set by `dispose`: the worker refuses the jobs it has not started.
+    disposed: Arc<AtomicBool>,
+}
+
+impl Lane {
+    /// Starts the worker thread, owning `stage`.
+    pub(crate) fn start(
+        stage: Stage,
+        outbox: Arc<Outbox>,
+        deliver: Rc<dyn Deliver>,
+    ) -> napi::Result<Self> {
+        let waiting = registry::register(outbox.clone(), deliver);
+        let (jobs, inbox) = mpsc::channel();
+        let disposed = Arc::new(AtomicBool::new(false));
+        worker::spawn(stage, inbox, outbox, disposed.clone())?;
+        Ok(Self {
+            jobs,
+            waiting,
+            next_ticket: Cell::new(0),
+            disposed,
+        })
+    }
+
+    /// Queues `job` and returns a promise for its reply, or, for a
+    /// transition, of its `successor` once the job succeeded. Waits a
+    /// moment for the job to finish, delivering messages meanwhile, so
+    /// short jobs settle without waking any thread.
+    pub(crate) fn submit(
+        &self,
+        env: &Env,
+        job: Job,
+        successor: Option<Successor>,
+    ) -> napi::Result<Promise> {
+        let (deferred, promise) = promise::create(env)?;
+        let ticket = self.next_ticket.get() + 1;
+        self.next_ticket.set(ticket);
+        let waiting = &self.waiting;
+        let pending = Pending {
+            deferred,
+            handed_off: false,
+            successor,
+        };
+        waiting.pending.borrow_mut().insert(ticket, pending);
+        if self.jobs.send((ticket, job)).is_err() {
+            if let Some(pending) = waiting.pending.borrow_mut().remove(&ticket) {
+                let reply = Reply::Internal("the sandbox thread has stopped".into());
+                waiting.settle(env, pending, reply);
+            }
+            return Ok(promise);
+        }
+        let outbox = &waiting.outbox;
+        outbox.attended.store(true, Ordering::SeqCst);
+        let start = Instant::now();
+        loop {
+            waiting.drain(env);
+            let pending = waiting.pending.borrow().contains_key(&ticket);
+            if !pending || start.elapsed() > MAIN_SPIN {
+                break;
+            }
+            std::hint::spin_loop();
+        }
+        outbox.attended.store(false, Ordering::SeqCst);
+        // A message pushed while the flag was still set rang no bell.
+        waiting.drain(env);
+        if let Some(pending) = waiting.pending.borrow_mut().get_mut(&ticket) {
+            pending.handed_off = true;
+            doorbell::hand_off(env, 1);
+        }
+        Ok(promise)
+    }
+
+    /// Makes the worker refuse every job it has not started; it stops, and
+    /// frees the sandbox, once the lane is dropped.
+    pub(crate) fn dispose(&self) {
+        self.disposed.store(true, Ordering::SeqCst);
+    }
+}
+
+impl fmt::Debug for Lane {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lane")
+            .field("id", &self.waiting.outbox.id)
+            .field("next_ticket", &self.next_ticket)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        // The job channel closes with `self.jobs`: the worker finishes the
+        // queued jobs and stops. Their promises still settle: the lane stays
+        // registered until then. No N-API call here, so dropping is safe
+        // at any time, including while Node.js shuts down.
+        self.waiting.close();
+    }
+}
