@@ -13,6 +13,10 @@
 
 #![no_main]
 
+// The test monitors of the library's integration tests (`Never`).
+#[path = "../../crates/warden/tests/common/monitors.rs"]
+mod monitors;
+
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,6 +25,7 @@ use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
+use monitors::Never;
 use warden::{
     CpuTimeMonitor, Error, ExecutionMonitor, InterruptHandle, JSSandbox, Killer, LoadedJSSandbox,
     SandboxBuilder, Script, Snapshot, WallClockMonitor,
@@ -283,18 +288,6 @@ impl State {
             }
         }
         self.check();
-    }
-}
-
-/// Never fires.
-struct Never;
-
-impl ExecutionMonitor for Never {
-    fn get_monitor(&self) -> warden::Result<impl Future<Output = ()> + Send + 'static> {
-        Ok(std::future::pending())
-    }
-    fn name(&self) -> &'static str {
-        "never"
     }
 }
 

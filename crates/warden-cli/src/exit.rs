@@ -1,43 +1,47 @@
 //! Exit codes: one per class of failure, so scripts can tell them apart.
+//!
+//! [`CODES`] is the one list of them: `warden run --help` prints it, and a
+//! test holds the README's table to it.
 
 use warden::{Error, ErrorCategory};
 
-/// The handler ran and returned a result.
-pub const SUCCESS: u8 = 0;
-/// The handler threw, its promise rejected, or its promise never settled.
-pub const HANDLER_FAILED: u8 = 1;
-/// The command line is invalid (clap's own code).
-pub const USAGE: u8 = 2;
-/// The script could not be read, compiled or loaded.
-pub const SCRIPT: u8 = 3;
-/// The event could not be read, is not JSON, or is too large.
-pub const EVENT: u8 = 4;
-/// The handler's result is not JSON or is too large.
-pub const RESULT: u8 = 5;
-/// The guest hit a resource limit: memory or stack.
-pub const RESOURCE_LIMIT: u8 = 6;
-/// The call was killed by an execution monitor.
-pub const KILLED: u8 = 7;
-/// Warden itself failed (a bug, a guest trap, or an environment problem).
-pub const INTERNAL: u8 = 8;
-/// The result could not be written to stdout (closed or full).
-pub const OUTPUT: u8 = 9;
+/// Declares each exit code as a constant, documented by its meaning, and
+/// [`CODES`], every code with its meaning, in the order given.
+macro_rules! exit_codes {
+    ($($name:ident = $code:literal: $meaning:literal;)*) => {
+        $(
+            #[doc = concat!("Exit code ", $code, ": ", $meaning, ".")]
+            pub(crate) const $name: u8 = $code;
+        )*
+        /// Every exit code and its meaning, in order.
+        pub(crate) const CODES: &[(u8, &str)] = &[$(($code, $meaning)),*];
+    };
+}
+
+exit_codes! {
+    SUCCESS = 0: "success: the result is on stdout";
+    HANDLER_FAILED = 1: "the handler threw, or its promise rejected or never settled";
+    USAGE = 2: "invalid command line";
+    SCRIPT = 3: "the script could not be read, compiled or loaded";
+    EVENT = 4: "the event could not be read, is not JSON, or is too large";
+    RESULT = 5: "the result is not JSON, or is too large";
+    RESOURCE_LIMIT = 6: "the guest ran out of memory or stack";
+    KILLED = 7: "the run was killed by an execution monitor";
+    INTERNAL = 8: "internal error";
+    OUTPUT = 9: "the result could not be written to stdout";
+}
 
 /// The exit-code table shown by `warden run --help`.
-pub const EXIT_CODES_HELP: &str = "Exit codes:
-  0  success: the result is on stdout
-  1  the handler threw, or its promise rejected or never settled
-  2  invalid command line
-  3  the script could not be read, compiled or loaded
-  4  the event could not be read, is not JSON, or is too large
-  5  the result is not JSON, or is too large
-  6  the guest ran out of memory or stack
-  7  the run was killed by an execution monitor
-  8  internal error
-  9  the result could not be written to stdout";
+pub(crate) fn help() -> String {
+    let mut text = String::from("Exit codes:");
+    for (code, meaning) in CODES {
+        text.push_str(&format!("\n  {code}  {meaning}"));
+    }
+    text
+}
 
 /// The exit code for a failure, from the library's own classification.
-pub fn code(error: &Error) -> u8 {
+pub(crate) fn code(error: &Error) -> u8 {
     match error.category() {
         ErrorCategory::Handler => HANDLER_FAILED,
         ErrorCategory::Config => USAGE,
@@ -101,5 +105,53 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), count, "codes overlap");
+    }
+
+    #[test]
+    fn the_table_counts_up_from_zero() {
+        let numbers: Vec<u8> = CODES.iter().map(|(code, _)| *code).collect();
+        let expected: Vec<u8> = (0..).take(CODES.len()).collect();
+        assert_eq!(numbers, expected);
+    }
+
+    #[test]
+    fn the_help_lists_every_code() {
+        let help = help();
+        let mut lines = help.lines();
+        assert_eq!(lines.next(), Some("Exit codes:"));
+        for (code, meaning) in CODES {
+            assert_eq!(lines.next(), Some(format!("  {code}  {meaning}").as_str()));
+        }
+        assert_eq!(lines.next(), None);
+    }
+
+    /// The rows of the README's exit-code table, as (code, meaning).
+    fn readme_table() -> Vec<(u8, String)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+        let readme = std::fs::read_to_string(path).expect("the README");
+        let mut lines = readme
+            .lines()
+            .skip_while(|line| *line != "| exit code | meaning |");
+        assert!(lines.next().is_some(), "no exit-code table in the README");
+        assert_eq!(lines.next(), Some("|---|---|"));
+        lines
+            .take_while(|line| line.starts_with('|'))
+            .map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                match cells[..] {
+                    ["", code, meaning, ""] => (code.parse().expect(row), meaning.to_owned()),
+                    _ => panic!("not a row of two cells: {row}"),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_lists_exactly_these_codes() {
+        let table: Vec<(u8, String)> = CODES
+            .iter()
+            .map(|(code, meaning)| (*code, (*meaning).to_owned()))
+            .collect();
+        assert_eq!(readme_table(), table);
     }
 }

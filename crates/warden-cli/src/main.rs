@@ -20,7 +20,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a handler on one event and print its JSON result to stdout.
-    #[command(after_help = exit::EXIT_CODES_HELP)]
+    #[command(after_help = exit::help())]
     Run(run::RunArgs),
 }
 

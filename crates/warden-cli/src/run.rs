@@ -14,7 +14,7 @@ use crate::terminal::{guest_lines, printable};
 
 /// Arguments of `warden run`.
 #[derive(Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The handler script: defines `function handler(event)` or exports
     /// `handler`.
     script: PathBuf,
@@ -60,7 +60,7 @@ fn parse_budget(text: &str) -> Result<Duration, String> {
 }
 
 /// Runs the handler and prints the outcome; returns the exit code.
-pub fn run(args: RunArgs) -> ExitCode {
+pub(crate) fn run(args: RunArgs) -> ExitCode {
     match execute(&args) {
         Ok(result) => {
             let mut stdout = std::io::stdout().lock();
@@ -138,11 +138,11 @@ fn execute(args: &RunArgs) -> Result<String, Failure> {
         .unwrap_or_default();
     let wall_left = args.wall_clock.map(|b| b.saturating_sub(start.elapsed()));
     let cpu_left = args.cpu_time.map(|b| b.saturating_sub(spent));
-    let spent_by = [("wall-clock", wall_left), ("cpu-time", cpu_left)]
+    let spent_by = [(Limit::WallClock, wall_left), (Limit::CpuTime, cpu_left)]
         .into_iter()
         .find(|(_, left)| *left == Some(Duration::ZERO));
-    if let Some((monitor, _)) = spent_by {
-        return Err(spent_budget(args, monitor, "loading the script"));
+    if let Some((limit, _)) = spent_by {
+        return Err(spent_budget(args, limit, "loading the script"));
     }
     let rest = Budget::new(wall_left, cpu_left)?;
     let mut loaded = sandbox.get_loaded_sandbox()?;
@@ -151,21 +151,57 @@ fn execute(args: &RunArgs) -> Result<String, Failure> {
         .map_err(|error| whole_run(args, error, "calling the handler"))
 }
 
+/// The two limits of a run, each kept by a monitor.
+#[derive(Clone, Copy)]
+enum Limit {
+    WallClock,
+    CpuTime,
+}
+
+impl Limit {
+    /// The name of the monitor that keeps it, as its kills name it.
+    fn monitor(self) -> &'static str {
+        match self {
+            Self::WallClock => "wall-clock",
+            Self::CpuTime => "cpu-time",
+        }
+    }
+
+    /// The budget the user gave for it.
+    fn budget(self, args: &RunArgs) -> Option<Duration> {
+        match self {
+            Self::WallClock => args.wall_clock,
+            Self::CpuTime => args.cpu_time,
+        }
+    }
+
+    /// The limit kept by the monitor named `monitor`, if it is one of a
+    /// run's.
+    fn kept_by(monitor: &str) -> Option<Self> {
+        [Self::WallClock, Self::CpuTime]
+            .into_iter()
+            .find(|limit| limit.monitor() == monitor)
+    }
+}
+
 /// A kill reported against the budget of the whole run, which the user
 /// gave; other failures as they are.
 fn whole_run(args: &RunArgs, error: Error, phase: &str) -> Failure {
-    match error.killer().and_then(|killer| killer.monitor_name()) {
-        Some(monitor) => spent_budget(args, monitor, phase),
+    let limit = error
+        .killer()
+        .and_then(|killer| killer.monitor_name())
+        .and_then(Limit::kept_by);
+    match limit {
+        Some(limit) => spent_budget(args, limit, phase),
         None => error.into(),
     }
 }
 
-fn spent_budget(args: &RunArgs, monitor: &str, phase: &str) -> Failure {
-    let budget = match monitor {
-        "wall-clock" => args.wall_clock,
-        _ => args.cpu_time,
-    };
-    let budget = budget.map_or_else(String::new, |b| format!(" (budget {b:?})"));
+fn spent_budget(args: &RunArgs, limit: Limit, phase: &str) -> Failure {
+    let monitor = limit.monitor();
+    let budget = limit
+        .budget(args)
+        .map_or_else(String::new, |b| format!(" (budget {b:?})"));
     Failure {
         message: format!(
             "the run was killed by the {monitor} monitor{budget} while {phase}: \

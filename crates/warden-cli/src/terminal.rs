@@ -9,7 +9,7 @@
 
 /// `text` with every control character but tab and newline escaped, and
 /// every line after the first indented unless it is already.
-pub fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
@@ -25,7 +25,7 @@ pub fn printable(text: &str) -> String {
 
 /// The lines of a console message, each with its control characters
 /// escaped; the caller prefixes each one.
-pub fn guest_lines(text: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn guest_lines(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split('\n').map(|line| {
         let mut out = String::with_capacity(line.len());
         escape_into(&mut out, line);

@@ -3,14 +3,17 @@
 //!
 //! Run with `cargo bench -p warden --bench core`. Prints medians.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::hint::black_box;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::{ECHO, SPIN};
 use rquickjs::{Context, Function, Module, Runtime, Value};
-use warden::{LoadedJSSandbox, SandboxBuilder, Script};
+use warden::{Error, Killer, LoadedJSSandbox};
 
-const ECHO: &str = "function handler(event) { return event; }";
 const SMALL_EVENT: &str =
     r#"{"id":12345,"user":"alice","action":"login","ok":true,"tags":["a","b"]}"#;
 
@@ -80,16 +83,9 @@ fn report(
     );
 }
 
+/// A loaded sandbox with the echo handler.
 fn loaded_echo() -> LoadedJSSandbox {
-    let mut sandbox = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
-    sandbox
-        .add_handler("echo", Script::from_content(ECHO))
-        .unwrap();
-    sandbox.get_loaded_sandbox().unwrap()
+    common::loaded(&[("echo", ECHO)])
 }
 
 /// Native rquickjs running the same echo handler the same way: parse the
@@ -135,16 +131,6 @@ impl Native {
         }
         out
     }
-}
-
-fn rss_bytes() -> usize {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: usize = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
 }
 
 fn main() {
@@ -231,17 +217,7 @@ fn main() {
     report("10 KB echo + restore", cycle, "", None, "");
 
     // Kill latency: from kill() to handle_event returning.
-    let mut spin = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
-    spin.add_handler(
-        "spin",
-        Script::from_content("function handler() { for (;;) {} }"),
-    )
-    .unwrap();
-    let mut spin = spin.get_loaded_sandbox().unwrap();
+    let mut spin = common::loaded(&[("spin", SPIN)]);
     let spin_snapshot = spin.snapshot().unwrap();
     let mut latencies = Vec::new();
     for _ in 0..300 {
@@ -258,7 +234,10 @@ fn main() {
         let result = spin.handle_event("spin", "{}", None);
         let returned = Instant::now();
         let killed_at = killer.join().unwrap();
-        assert!(result.is_err());
+        assert!(
+            matches!(result, Err(Error::Killed(Killer::Handle))),
+            "{result:?}"
+        );
         latencies.push(returned.saturating_duration_since(killed_at));
         spin.restore(&spin_snapshot).unwrap();
     }
@@ -270,8 +249,12 @@ fn main() {
         "<= 200 µs",
     );
 
-    // Resident memory per idle loaded sandbox, 100 alive.
-    let before = rss_bytes();
+    // Resident memory per idle loaded sandbox, 100 alive (where the system
+    // tells this process's resident memory).
+    let Some(before) = common::process::rss_bytes() else {
+        println!("resident memory per idle sandbox: not measured on this system");
+        return;
+    };
     let sandboxes: Vec<LoadedJSSandbox> = (0..100)
         .map(|_| {
             let mut loaded = loaded_echo();
@@ -279,7 +262,8 @@ fn main() {
             loaded
         })
         .collect();
-    let per_sandbox = (rss_bytes().saturating_sub(before)) / sandboxes.len();
+    let after = common::process::rss_bytes().unwrap();
+    let per_sandbox = after.saturating_sub(before) / sandboxes.len() as u64;
     println!(
         "{:<44} {:>7} KiB   {:<24} {:>10} {:>7}   target <= 2048 KiB",
         "resident memory per idle sandbox (100 live)",

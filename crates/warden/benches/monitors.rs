@@ -5,10 +5,14 @@
 //! percentiles; the reference for the overhead is a plain `handle_event`
 //! measured in the same run.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use warden::{CpuTimeMonitor, LoadedJSSandbox, SandboxBuilder, Script, WallClockMonitor};
+use common::{loaded, ECHO, SPIN};
+use warden::{CpuTimeMonitor, Error, Killer, WallClockMonitor};
 
 const EVENT: &str = r#"{"id":12345,"user":"alice","action":"login","ok":true,"tags":["a","b"]}"#;
 
@@ -20,27 +24,6 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
-}
-
-fn sandbox() -> LoadedJSSandbox {
-    let mut sandbox = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
-    sandbox
-        .add_handler(
-            "echo",
-            Script::from_content("function handler(e) { return e; }"),
-        )
-        .unwrap();
-    sandbox
-        .add_handler(
-            "spin",
-            Script::from_content("function handler() { while (true) {} }"),
-        )
-        .unwrap();
-    sandbox.get_loaded_sandbox().unwrap()
 }
 
 /// Median per-call time of `f` over `rounds` rounds of `batch` calls.
@@ -58,7 +41,7 @@ fn per_call(rounds: usize, batch: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn main() {
-    let mut loaded = sandbox();
+    let mut loaded = loaded(&[("echo", ECHO), ("spin", SPIN)]);
     let snapshot = loaded.snapshot().unwrap();
     let tuple = (
         WallClockMonitor::new(Duration::from_secs(10)).unwrap(),
@@ -127,7 +110,10 @@ fn main() {
                         None,
                     )
                 };
-                assert!(result.is_err());
+                assert!(
+                    matches!(result, Err(Error::Killed(Killer::Monitor { .. }))),
+                    "{kind}: {result:?}"
+                );
                 let stats = loaded.last_call_stats().unwrap();
                 used.push(if kind == "cpu-time" {
                     stats.guest_cpu_time.unwrap()

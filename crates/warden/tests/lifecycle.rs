@@ -4,20 +4,15 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use common::{js_sandbox, loaded, loaded_from, ECHO};
+use common::{js_sandbox, load, loaded, loaded_from, ECHO};
 use warden::{Error, LogLevel, SandboxBuilder, Script};
+
+/// Counts its calls.
+const COUNT: &str = "let n = 0; function handler() { return ++n; }";
 
 #[test]
 fn builder_to_result() {
-    let mut sandbox = SandboxBuilder::new()
-        .build()
-        .unwrap()
-        .load_runtime()
-        .unwrap();
-    sandbox
-        .add_handler("echo", Script::from_content(ECHO))
-        .unwrap();
-    let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+    let mut loaded = loaded(&[("echo", ECHO)]);
     let event = r#"{"id":7,"tags":["a","b"],"nested":{"ok":true,"n":null}}"#;
     assert_eq!(loaded.handle_event("echo", event, None).unwrap(), event);
     // Owned strings work too, as in `handle_event(name, "{}".to_string(), None)`.
@@ -90,13 +85,7 @@ fn handlers_can_be_removed_and_cleared() {
     sandbox.clear_handlers().unwrap();
     assert_eq!(sandbox.handler_names().count(), 0);
     // A removed name can be used again.
-    sandbox
-        .add_handler(
-            "a",
-            Script::from_content("function handler() { return 'new'; }"),
-        )
-        .unwrap();
-    let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+    let mut loaded = load(sandbox, &[("a", "function handler() { return 'new'; }")]);
     assert_eq!(loaded.handle_event("a", "{}", None).unwrap(), "\"new\"");
     assert!(
         matches!(loaded.handle_event("b", "{}", None), Err(Error::UnknownHandler(n)) if n == "b")
@@ -310,23 +299,17 @@ fn host_function_arguments_are_bounded_by_the_result_size_limit() {
 
 #[test]
 fn unload_returns_a_fresh_runtime_without_handlers() {
-    let mut loaded = loaded(&[("count", "let n = 0; function handler() { return ++n; }")]);
+    let mut loaded = loaded(&[("count", COUNT)]);
     assert_eq!(loaded.handle_event("count", "{}", None).unwrap(), "1");
-    let mut sandbox = loaded.unload().unwrap();
+    let sandbox = loaded.unload().unwrap();
     assert_eq!(sandbox.handler_names().count(), 0);
-    sandbox
-        .add_handler(
-            "count",
-            Script::from_content("let n = 0; function handler() { return ++n; }"),
-        )
-        .unwrap();
-    let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+    let mut loaded = load(sandbox, &[("count", COUNT)]);
     assert_eq!(loaded.handle_event("count", "{}", None).unwrap(), "1");
 }
 
 #[test]
 fn state_persists_between_calls_until_restored() {
-    let mut loaded = loaded(&[("count", "let n = 0; function handler() { return ++n; }")]);
+    let mut loaded = loaded(&[("count", COUNT)]);
     let snapshot = loaded.snapshot().unwrap();
     assert_eq!(loaded.handle_event("count", "{}", None).unwrap(), "1");
     assert_eq!(loaded.handle_event("count", "{}", None).unwrap(), "2");

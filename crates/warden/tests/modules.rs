@@ -280,13 +280,18 @@ fn a_failed_load_undoes_the_modules_it_evaluated() {
     sandbox
         .add_handler("first", Script::from_content(common::ECHO))
         .unwrap();
-    let error = sandbox.add_handler(
-        "broken",
-        Script::from_content(
-            "import { log } from './state.js'; log.push('broken'); throw new Error('no');",
-        ),
+    let error = sandbox
+        .add_handler(
+            "broken",
+            Script::from_content(
+                "import { log } from './state.js'; log.push('broken'); throw new Error('no');",
+            ),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Compile { handler, .. } if handler == "broken"),
+        "{error}"
     );
-    assert!(error.is_err());
     sandbox
         .add_handler(
             "h",

@@ -1,5 +1,9 @@
 //! WARDEN_MONITOR_THREADS sets the size of the monitor runtime. Alone in
 //! its binary: the variable is read once per process.
+//!
+//! Linux only: the threads are counted by name, which only Linux's `/proc`
+//! tells.
+#![cfg(target_os = "linux")]
 
 mod common;
 
@@ -9,11 +13,7 @@ use common::{loaded, ECHO};
 use warden::WallClockMonitor;
 
 fn monitor_threads() -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .filter(|name| name.trim() == "warden-monitor")
-        .count()
+    common::process::threads_named("warden-monitor").expect("Linux has /proc")
 }
 
 #[test]

@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
+use common::monitors::Never;
+use common::process::thread_count;
 use common::{loaded, ECHO, SPIN};
 use warden::monitor::{active_monitors, sleep};
 use warden::{
@@ -26,18 +28,6 @@ impl ExecutionMonitor for After {
     }
     fn name(&self) -> &'static str {
         self.0
-    }
-}
-
-/// Never fires.
-struct Never;
-
-impl ExecutionMonitor for Never {
-    fn get_monitor(&self) -> warden::Result<impl Future<Output = ()> + Send + 'static> {
-        Ok(std::future::pending())
-    }
-    fn name(&self) -> &'static str {
-        "never"
     }
 }
 
@@ -261,7 +251,11 @@ fn one_monitor_value_serves_many_calls() {
                 .unwrap(),
             event
         );
-        assert!(loaded_call(&mut loaded, &monitors).is_err());
+        let result = loaded_call(&mut loaded, &monitors);
+        assert!(
+            matches!(result, Err(Error::Killed(Killer::Monitor { .. }))),
+            "round {round}: {result:?}"
+        );
         assert!(loaded.poisoned());
         assert!(matches!(
             loaded.handle_event_with_monitor("echo", "1", &monitors, None),
@@ -515,12 +509,6 @@ fn short_calls_never_reach_the_monitor_runtime_but_long_ones_do() {
     assert_eq!(active_monitors(), 0);
 }
 
-fn thread_count() -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
 #[test]
 fn a_thousand_monitored_calls_leave_no_threads_or_tasks_behind() {
     let (mut loaded, snapshot) = spin_sandbox();
@@ -539,9 +527,11 @@ fn a_thousand_monitored_calls_leave_no_threads_or_tasks_behind() {
                 WallClockMonitor::new(2 * MS).unwrap(),
                 CpuTimeMonitor::new(2 * MS).unwrap(),
             );
-            assert!(loaded
-                .handle_event_with_monitor("spin", "{}", &kill, None)
-                .is_err());
+            let result = loaded.handle_event_with_monitor("spin", "{}", &kill, None);
+            assert!(
+                matches!(result, Err(Error::Killed(Killer::Monitor { .. }))),
+                "call {i}: {result:?}"
+            );
             loaded.restore(&snapshot).unwrap();
         } else {
             loaded
@@ -549,10 +539,11 @@ fn a_thousand_monitored_calls_leave_no_threads_or_tasks_behind() {
                 .unwrap();
         }
     }
+    // Where threads cannot be counted (not Linux), both counts are `None`.
+    let after = thread_count();
     assert!(
-        thread_count() <= threads,
-        "threads grew from {threads} to {}",
-        thread_count()
+        after <= threads,
+        "threads grew from {threads:?} to {after:?}"
     );
     let deadline = Instant::now() + Duration::from_secs(10);
     while active_monitors() > 0 && Instant::now() < deadline {

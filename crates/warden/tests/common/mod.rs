@@ -1,30 +1,34 @@
-//! Helpers shared by the integration tests.
-#![allow(dead_code)]
+//! Helpers shared by the integration tests and the benchmarks.
+#![allow(
+    dead_code,
+    reason = "each test binary and benchmark uses only some of the helpers"
+)]
+
+pub(crate) mod monitors;
+pub(crate) mod process;
 
 use std::sync::{Arc, Mutex};
 
 use warden::{JSSandbox, LoadedJSSandbox, ProtoJSSandbox, SandboxBuilder, Script};
 
 /// Returns its event unchanged.
-pub const ECHO: &str = "function handler(event) { return event; }";
+pub(crate) const ECHO: &str = "function handler(event) { return event; }";
 
 /// Spins forever.
-pub const SPIN: &str = "function handler() { while (true) {} }";
+pub(crate) const SPIN: &str = "function handler() { while (true) {} }";
 
 /// A sandbox built with `builder`, its runtime started, no handlers yet.
-pub fn js_sandbox_with(builder: SandboxBuilder) -> JSSandbox {
+pub(crate) fn js_sandbox_with(builder: SandboxBuilder) -> JSSandbox {
     builder.build().unwrap().load_runtime().unwrap()
 }
 
 /// A sandbox with default limits, its runtime started, no handlers yet.
-pub fn js_sandbox() -> JSSandbox {
+pub(crate) fn js_sandbox() -> JSSandbox {
     js_sandbox_with(SandboxBuilder::new())
 }
 
-/// A loaded sandbox from `proto` (with its host modules) and the given
-/// handlers.
-pub fn loaded_from(proto: ProtoJSSandbox, handlers: &[(&str, &str)]) -> LoadedJSSandbox {
-    let mut sandbox = proto.load_runtime().unwrap();
+/// `sandbox` with the given handlers added, loaded.
+pub(crate) fn load(mut sandbox: JSSandbox, handlers: &[(&str, &str)]) -> LoadedJSSandbox {
     for (name, source) in handlers {
         sandbox
             .add_handler(name, Script::from_content(*source))
@@ -33,21 +37,27 @@ pub fn loaded_from(proto: ProtoJSSandbox, handlers: &[(&str, &str)]) -> LoadedJS
     sandbox.get_loaded_sandbox().unwrap()
 }
 
+/// A loaded sandbox from `proto` (with its host modules) and the given
+/// handlers.
+pub(crate) fn loaded_from(proto: ProtoJSSandbox, handlers: &[(&str, &str)]) -> LoadedJSSandbox {
+    load(proto.load_runtime().unwrap(), handlers)
+}
+
 /// A loaded sandbox built with `builder` and the given handlers.
-pub fn loaded_with(builder: SandboxBuilder, handlers: &[(&str, &str)]) -> LoadedJSSandbox {
+pub(crate) fn loaded_with(builder: SandboxBuilder, handlers: &[(&str, &str)]) -> LoadedJSSandbox {
     loaded_from(builder.build().unwrap(), handlers)
 }
 
 /// A loaded sandbox with default limits and the given handlers.
-pub fn loaded(handlers: &[(&str, &str)]) -> LoadedJSSandbox {
+pub(crate) fn loaded(handlers: &[(&str, &str)]) -> LoadedJSSandbox {
     loaded_with(SandboxBuilder::new(), handlers)
 }
 
 /// The console lines a sandbox printed.
-pub type Lines = Arc<Mutex<Vec<String>>>;
+pub(crate) type Lines = Arc<Mutex<Vec<String>>>;
 
 /// A builder whose guest console lines are collected.
-pub fn collecting() -> (SandboxBuilder, Lines) {
+pub(crate) fn collecting() -> (SandboxBuilder, Lines) {
     let lines: Lines = Arc::default();
     let sink = lines.clone();
     let builder =
