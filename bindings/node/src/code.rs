@@ -14,8 +14,11 @@ macro_rules! error_codes {
     ($($(#[doc = $doc:tt])* $key:ident = $code:tt,)*) => {
         /// The `code` of every error Warden throws or rejects with,
         /// exported as the object `ErrorCode` (`{ CANCELLED: "ERR_CANCELLED", ... }`).
-        // The variants are the keys JavaScript sees, in its style.
-        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[allow(
+            non_camel_case_types,
+            clippy::upper_case_acronyms,
+            reason = "the variants are the keys JavaScript sees, in its style"
+        )]
         #[napi(string_enum)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum ErrorCode {
