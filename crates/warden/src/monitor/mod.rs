@@ -133,7 +133,7 @@ pub const MAX_BUDGET: Duration = Duration::from_secs(366 * 24 * 60 * 60);
 /// [`MAX_BUDGET`].
 #[cfg_attr(
     not(any(feature = "monitor-wall-clock", feature = "monitor-cpu-time")),
-    allow(dead_code)
+    allow(dead_code, reason = "only the built-in monitors check budgets")
 )]
 pub(crate) fn check_budget(kind: &str, budget: Duration) -> Result<Duration> {
     if budget.is_zero() {
