@@ -1,7 +1,7 @@
 //! Build-time changes to QuickJS for the guest, applied by a compiler shim.
 //!
 //! `rquickjs-sys` compiles the QuickJS sources it ships, with settings meant
-//! for a generic WASI program. Three of them do not suit a sandbox, and no
+//! for a generic WASI program. Some of them do not suit a sandbox, and no
 //! build option reaches them, so the guest build points the C compiler for
 //! wasm32 at this build script itself: run with [`SHIM_ENV`] set, it acts as
 //! the compiler, applies the edits below to `quickjs.c`, writes the result
@@ -45,7 +45,17 @@
 //!    threw `null` (or nothing) instead. Creating that error may now use a
 //!    small reserve past the limit (`warden_oom_reserve`, in the guest's
 //!    allocator), and an error that cannot be created leaves the
-//!    out-of-memory error pending rather than replacing it with `null`.
+//!    out-of-memory error pending rather than replacing it with `null`. An
+//!    atom (property name) the atom table has no room for is that error
+//!    too, where the engine used to return no atom and throw nothing.
+//! 6. **A parse that runs out of stack says so.** The parser looks ahead
+//!    (to tell an arrow function or a destructuring assignment from an
+//!    expression) and then seeks back, reading the token it started from
+//!    again. When that read hits the stack limit, the engine ignores the
+//!    failure and parses on from the wrong place, so the program fails on
+//!    some token it misread and the syntax error replaces the `RangeError`.
+//!    The parser now remembers that it ran out of stack, and any syntax
+//!    error after that is reported as the stack overflow it is.
 
 use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
@@ -137,6 +147,24 @@ const EDITS: &[Edit] = &[
         count: 1,
     },
     Edit {
+        what: "a parse out of stack says so (state)",
+        find: "    bool allow_html_comments;\n} JSParseState;",
+        replace: "    bool allow_html_comments;\n    /* warden: set once the parser has hit the stack limit */\n    bool warden_out_of_stack;\n} JSParseState;",
+        count: 1,
+    },
+    Edit {
+        what: "a parse out of stack says so (noted)",
+        find: "    if (js_check_stack_overflow(s->ctx->rt, 1000)) {\n        JS_ThrowStackOverflow(s->ctx);\n        return -1;\n    }\n\n    free_token(s, &s->token);",
+        replace: "    if (js_check_stack_overflow(s->ctx->rt, 1000)) {\n        s->warden_out_of_stack = true;\n        JS_ThrowStackOverflow(s->ctx);\n        return -1;\n    }\n\n    free_token(s, &s->token);",
+        count: 1,
+    },
+    Edit {
+        what: "a parse out of stack says so (reported)",
+        find: "    va_list ap;\n    int backtrace_flags;\n\n    va_start(ap, fmt);\n    JS_ThrowError2(ctx, JS_SYNTAX_ERROR, false, fmt, ap);",
+        replace: "    va_list ap;\n    int backtrace_flags;\n\n    /* warden: after the stack ran out, the parser may have misread the\n       source; the overflow is the error */\n    if (s->warden_out_of_stack) {\n        JS_ThrowStackOverflow(ctx);\n        return -1;\n    }\n    va_start(ap, fmt);\n    JS_ThrowError2(ctx, JS_SYNTAX_ERROR, false, fmt, ap);",
+        count: 1,
+    },
+    Edit {
         what: "shape back on the collector's list before an out-of-memory error",
         find: "sh_alloc = js_realloc(ctx, get_alloc_from_shape(sh),",
         replace: "sh_alloc = js_realloc_rt(ctx->rt, get_alloc_from_shape(sh),",
@@ -164,6 +192,12 @@ const EDITS: &[Edit] = &[
         what: "keep the out-of-memory error instead of throwing null",
         find: "        /* out of memory: throw JS_NULL to avoid recursing */\n        obj = JS_NULL;",
         replace: "        /* warden: the allocation failure left its out-of-memory error */\n        if (JS_HasException(ctx))\n            return JS_EXCEPTION;\n        obj = JS_NULL;",
+        count: 1,
+    },
+    Edit {
+        what: "an atom that could not be made is an out-of-memory error",
+        find: "    /* XXX: should generate an exception */\n    return __JS_NewAtom(rt, p, JS_ATOM_TYPE_STRING);",
+        replace: "    /* warden: growing the atom table can fail, and must then throw */\n    JSAtom atom = __JS_NewAtom(rt, p, JS_ATOM_TYPE_STRING);\n    if (atom == JS_ATOM_NULL)\n        JS_ThrowOutOfMemory(ctx);\n    return atom;",
         count: 1,
     },
 ];
