@@ -107,10 +107,18 @@
       configurable: true,
     });
   }
+  // A web API's own `toJSON` (`URL.prototype.toJSON`) is kept as it is:
+  // it uses nothing a handler can change.
+  const kept = (proto) => {
+    const own = getOwnPropertyDescriptor(proto, "toJSON");
+    if (own === undefined || typeof own.value !== "function") return none;
+    const toJSON = own.value;
+    return () => toJSON;
+  };
   for (const proto of prototypes) {
     defineProperty(proto, "toJSON", {
       __proto__: null,
-      get: proto === Date.prototype ? dates : none,
+      get: proto === Date.prototype ? dates : kept(proto),
       set: setToJSON,
       enumerable: false,
       configurable: false,

@@ -25,6 +25,7 @@ mod runtime;
 mod text;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+mod web;
 
 pub use errors::GuestError;
 pub use host::Host;

@@ -16,7 +16,7 @@ use crate::memory::{HeapLimit, LimitedAllocator, ERROR_RESERVE};
 use crate::modules::{HostBridge, HostModuleLoader};
 use crate::random::SharedRng;
 use crate::text::{self, TextReader};
-use crate::{builtins, console};
+use crate::{builtins, console, web};
 
 /// What a [`GuestRuntime`] may use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -76,6 +76,8 @@ impl GuestRuntime {
             TextReader::install(&ctx).map_err(internal)?;
             console::install(&ctx, &host).map_err(internal)?;
             builtins::install(&ctx, &host).map_err(internal)?;
+            web::install(&ctx)
+                .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))?;
             rng.install(&ctx).map_err(internal)?;
             Guards::install(&ctx)
                 .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))

@@ -172,7 +172,7 @@ pub(crate) fn bounded(mut text: String, full_len: usize, limit: usize) -> String
 
 /// The length of `string` in UTF-16 units. `length` is an own property of
 /// every string value, which no handler can redefine.
-fn unit_len<'js>(ctx: &Ctx<'js>, string: &rquickjs::String<'js>) -> usize {
+pub(crate) fn unit_len<'js>(ctx: &Ctx<'js>, string: &rquickjs::String<'js>) -> usize {
     // SAFETY: a live context and string; the returned value is freed.
     unsafe {
         let length =
@@ -185,7 +185,7 @@ fn unit_len<'js>(ctx: &Ctx<'js>, string: &rquickjs::String<'js>) -> usize {
 }
 
 /// `string.slice(start, end)` with the original method.
-fn slice<'js>(
+pub(crate) fn slice<'js>(
     ctx: &Ctx<'js>,
     string: &rquickjs::String<'js>,
     start: usize,

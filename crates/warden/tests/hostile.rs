@@ -634,7 +634,9 @@ const FORBIDDEN_GLOBALS: &[&str] = &[
 /// (which Warden installs and routes to `print_fn`), `require` (which
 /// reaches only what `import` reaches), and QuickJS-ng's own pure
 /// extras (`InternalError`, `DOMException`, `atob`/`btoa`, `performance.now`,
-/// `queueMicrotask`), none of which does I/O. Anything else on the global
+/// `queueMicrotask`), none of which does I/O, and Warden's web globals
+/// (`crypto`, whose random values come from the host's WASI `random_get`,
+/// events, abort and `structuredClone`). Anything else on the global
 /// object fails the test, so a new global has to be looked at.
 const ALLOWED_GLOBALS: &[&str] = &[
     "AggregateError",
@@ -710,6 +712,18 @@ const ALLOWED_GLOBALS: &[&str] = &[
     "DOMException",
     "atob",
     "btoa",
+    "TextEncoder",
+    "TextDecoder",
+    "URL",
+    "URLSearchParams",
+    // Warden's web globals (crates/warden-guest/src/web).
+    "crypto",
+    "Event",
+    "CustomEvent",
+    "EventTarget",
+    "AbortController",
+    "AbortSignal",
+    "structuredClone",
 ];
 
 #[test]
