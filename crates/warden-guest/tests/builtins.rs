@@ -1,67 +1,11 @@
 //! The built-in modules (`crypto`, `io`, `console`, `require`) and globals
 //! (`print`, `require`), exercised natively.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod common;
 
+use common::{result, run, runtime, runtime_with_limits, thrown};
 use warden_abi::{LogLevel, Status, MAX_PRINT_LINE};
-use warden_guest::{GuestError, GuestRuntime, Host, Limits};
-
-/// Records console output; `math.add` adds.
-#[derive(Default)]
-struct TestHost {
-    printed: RefCell<Vec<(LogLevel, String)>>,
-}
-
-impl Host for TestHost {
-    fn print(&self, level: LogLevel, message: &str) {
-        self.printed.borrow_mut().push((level, message.to_owned()));
-    }
-
-    fn call(&self, module: &str, function: &str, args: &str) -> Result<String, String> {
-        match (module, function) {
-            ("math", "add") => {
-                let v: Vec<f64> = serde_json::from_str(args).map_err(|e| e.to_string())?;
-                Ok((v[0] + v[1]).to_string())
-            }
-            _ => Err(format!("no such function {module}.{function}")),
-        }
-    }
-
-    fn load_module(&self, path: &str) -> Result<(String, String), String> {
-        Err(format!("there is no module at {path}"))
-    }
-}
-
-fn runtime() -> (Rc<TestHost>, GuestRuntime) {
-    let host = Rc::new(TestHost::default());
-    let mut rt = GuestRuntime::new(host.clone(), 7).expect("runtime");
-    rt.declare_host_function("math", "add");
-    (host, rt)
-}
-
-/// Runs `source` as handler `h` with an empty event.
-fn run(source: &str) -> (Rc<TestHost>, Result<String, GuestError>) {
-    let (host, mut rt) = runtime();
-    rt.add_handler("h", source).expect("handler compiles");
-    let result = rt.call("h", b"{}", true);
-    (host, result)
-}
-
-/// The JSON result of `source`, which must not throw.
-fn result(source: &str) -> serde_json::Value {
-    let (_, result) = run(source);
-    serde_json::from_str(&result.expect("the handler returns")).unwrap()
-}
-
-/// The name and message of what `source` threw.
-fn thrown(source: &str) -> (String, String) {
-    let (_, result) = run(source);
-    let error = result.expect_err("the handler throws");
-    assert_eq!(error.status, Status::Threw, "{error:?}");
-    let info = error.info().unwrap();
-    (info.name, info.message)
-}
+use warden_guest::Limits;
 
 #[test]
 fn hmac_matches_rfc_4231_in_every_encoding() {
@@ -433,24 +377,21 @@ fn a_handler_named_like_a_built_in_module_neither_shadows_it_nor_leaks() {
 
 #[test]
 fn running_out_of_heap_while_hashing_is_out_of_memory_and_the_runtime_goes_on() {
-    let (_, mut rt) = runtime();
-    rt.set_limits(Limits {
-        heap: 8 << 20,
-        ..Limits::default()
-    });
-    rt.add_handler(
-        "h",
-        "import { createHmac } from 'crypto';
+    let (_, mut rt) = runtime_with_limits(
+        Limits {
+            heap: 8 << 20,
+            ..Limits::default()
+        },
+        &["import { createHmac } from 'crypto';
          function handler(e) {
              if (e.digest) return createHmac('sha512', 'k').update('x').digest('hex').length;
              const kept = [];
              for (;;) kept.push(createHmac('sha512', 'k').update('x'.repeat(64) + kept.length));
-         }",
-    )
-    .unwrap();
-    let error = rt.call("h", b"{}", true).unwrap_err();
+         }"],
+    );
+    let error = rt.call("h0", b"{}", true).unwrap_err();
     assert_eq!(error.status, Status::OutOfMemory, "{error:?}");
-    assert_eq!(rt.call("h", br#"{"digest":true}"#, true).unwrap(), "128");
+    assert_eq!(rt.call("h0", br#"{"digest":true}"#, true).unwrap(), "128");
 }
 
 #[test]

@@ -1,25 +1,30 @@
 //! The guest runtime, exercised natively (no wasm involved).
 
+mod common;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use common::TestHost;
 use warden_abi::{LogLevel, Status, MAX_ERROR_TEXT, MAX_PRINT_LINE};
 use warden_guest::{GuestError, GuestRuntime, Host, Limits};
 
-/// Records console output; `math.add` adds, `math.fail` fails, `math.nul`
-/// answers with a raw NUL byte in its JSON.
+/// A [`TestHost`] (which records console output and answers `math.add`)
+/// that also records host calls, answers `math.nul` with a raw NUL byte in
+/// its JSON, and serves user modules; any other function, `math.fail`
+/// among them, fails.
 #[derive(Default)]
-struct TestHost {
-    printed: RefCell<Vec<(LogLevel, String)>>,
+struct ModuleHost {
+    base: TestHost,
     calls: RefCell<Vec<(String, String, String)>>,
     /// User modules by module path, and the paths asked for.
     modules: RefCell<Vec<(String, String)>>,
     asked: RefCell<Vec<String>>,
 }
 
-impl Host for TestHost {
+impl Host for ModuleHost {
     fn print(&self, level: LogLevel, message: &str) {
-        self.printed.borrow_mut().push((level, message.to_owned()));
+        self.base.print(level, message);
     }
 
     fn call(&self, module: &str, function: &str, args: &str) -> Result<String, String> {
@@ -27,12 +32,8 @@ impl Host for TestHost {
             .borrow_mut()
             .push((module.into(), function.into(), args.into()));
         match (module, function) {
-            ("math", "add") => {
-                let v: Vec<f64> = serde_json::from_str(args).map_err(|e| e.to_string())?;
-                Ok((v[0] + v[1]).to_string())
-            }
             ("math", "nul") => Ok("\"a\0b\"".into()),
-            _ => Err(format!("no such function {module}.{function}")),
+            _ => self.base.call(module, function, args),
         }
     }
 
@@ -46,12 +47,12 @@ impl Host for TestHost {
     }
 }
 
-fn runtime() -> (Rc<TestHost>, GuestRuntime) {
+fn runtime() -> (Rc<ModuleHost>, GuestRuntime) {
     runtime_with_limit(0)
 }
 
-fn runtime_with_limit(limit: usize) -> (Rc<TestHost>, GuestRuntime) {
-    let host = Rc::new(TestHost::default());
+fn runtime_with_limit(limit: usize) -> (Rc<ModuleHost>, GuestRuntime) {
+    let host = Rc::new(ModuleHost::default());
     let mut rt = GuestRuntime::new(host.clone(), 42).expect("runtime");
     rt.set_limits(Limits {
         heap: limit,
@@ -60,7 +61,7 @@ fn runtime_with_limit(limit: usize) -> (Rc<TestHost>, GuestRuntime) {
     (host, rt)
 }
 
-fn with_handler(source: &str) -> (Rc<TestHost>, GuestRuntime) {
+fn with_handler(source: &str) -> (Rc<ModuleHost>, GuestRuntime) {
     let (host, mut rt) = runtime();
     rt.add_handler("h", source).expect("handler compiles");
     (host, rt)
@@ -234,7 +235,7 @@ fn console_lines_are_cut_to_their_limit() {
         "function handler(e) { console.log('x'.repeat(e.n)); console.warn('y'.repeat(e.n + 1)); return 0; }",
     );
     call(&mut rt, &format!(r#"{{"n":{MAX_PRINT_LINE}}}"#)).unwrap();
-    let printed = host.printed.borrow();
+    let printed = host.base.printed.borrow();
     assert_eq!(printed[0].1, "x".repeat(MAX_PRINT_LINE));
     assert_eq!(printed[1].0, LogLevel::Warn);
     assert_cut(&printed[1].1, MAX_PRINT_LINE + 1, 'y', MAX_PRINT_LINE);
@@ -281,7 +282,7 @@ fn invalid_events_are_rejected_before_the_handler_runs() {
         assert_eq!(err.status, Status::InvalidEvent, "{bad:?}");
         assert!(!err.detail.is_empty());
     }
-    assert!(host.printed.borrow().is_empty());
+    assert!(host.base.printed.borrow().is_empty());
     assert_eq!(call(&mut rt, "[1]").unwrap(), "[1]");
 }
 
@@ -359,7 +360,7 @@ fn console_methods_reach_the_host_with_their_level() {
         }",
     );
     call(&mut rt, "{}").unwrap();
-    let printed = host.printed.borrow();
+    let printed = host.base.printed.borrow();
     assert_eq!(
         printed[0],
         (LogLevel::Log, r#"a 1 true null undefined {"x":[1]}"#.into())
@@ -657,7 +658,7 @@ fn error_hooks_shape_handler_errors_but_not_the_runtimes_own() {
     }
 }
 
-fn with_modules(modules: &[(&str, &str)]) -> (Rc<TestHost>, GuestRuntime) {
+fn with_modules(modules: &[(&str, &str)]) -> (Rc<ModuleHost>, GuestRuntime) {
     let (host, rt) = runtime();
     host.modules
         .borrow_mut()

@@ -1,63 +1,23 @@
 //! `structuredClone`, exercised natively; cases after web-platform-tests'
 //! `html/webappapis/structured-clone/` and `html/infrastructure/safe-passing-of-structured-data/`.
 
-use std::rc::Rc;
+mod common;
 
+use common::{body, call, result, runtime_with};
 use serde_json::json;
-use warden_abi::LogLevel;
-use warden_guest::{GuestRuntime, Host};
-
-/// A host without host functions or modules.
-struct NoHost;
-
-impl Host for NoHost {
-    fn print(&self, _: LogLevel, _: &str) {}
-
-    fn call(&self, module: &str, function: &str, _: &str) -> Result<String, String> {
-        Err(format!("no such function {module}.{function}"))
-    }
-
-    fn load_module(&self, path: &str) -> Result<(String, String), String> {
-        Err(format!("there is no module at {path}"))
-    }
-}
-
-/// A runtime with handlers `h0`, `h1`... from `sources`.
-fn runtime(sources: &[&str]) -> GuestRuntime {
-    let mut rt = GuestRuntime::new(Rc::new(NoHost), 7).expect("runtime");
-    for (i, source) in sources.iter().enumerate() {
-        rt.add_handler(&format!("h{i}"), source)
-            .expect("handler compiles");
-    }
-    rt
-}
-
-/// The JSON result of calling handler `name`.
-fn call(rt: &mut GuestRuntime, name: &str) -> serde_json::Value {
-    let json = rt.call(name, b"{}", true).expect("the handler returns");
-    serde_json::from_str(&json).unwrap()
-}
-
-/// The result of a handler whose body is `body`.
-fn result(body: &str) -> serde_json::Value {
-    call(
-        &mut runtime(&[&format!("function handler() {{ {body} }}")]),
-        "h0",
-    )
-}
 
 #[test]
 fn primitives_come_back_as_they_are() {
-    let out = result(
+    let out = result(&body(
         "const values = [undefined, null, true, 0, -0, NaN, 1.5, 'text', 10n ** 20n];
          return values.map((v) => Object.is(structuredClone(v), v));",
-    );
+    ));
     assert_eq!(out, json!(vec![true; 9]));
 }
 
 #[test]
 fn plain_objects_and_arrays_are_copied_deeply() {
-    let out = result(
+    let out = result(&body(
         "const original = { a: 1, nested: { list: [1, [2, 3], { b: 'c' }] }, ['__proto__']: 5 };
          Object.defineProperty(original, 'hidden', { value: 1, enumerable: false });
          original[Symbol('s')] = 1;
@@ -67,7 +27,7 @@ fn plain_objects_and_arrays_are_copied_deeply() {
          return [copy !== original, copy.nested !== original.nested, original.nested.list[1].length,
                  Object.keys(copy), Object.hasOwn(copy, '__proto__'), Object.getPrototypeOf(copy) === Object.prototype,
                  Object.getOwnPropertySymbols(copy).length, holes.length, 1 in holes, Array.isArray(holes)];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -87,7 +47,7 @@ fn plain_objects_and_arrays_are_copied_deeply() {
 
 #[test]
 fn cycles_and_shared_references_are_kept() {
-    let out = result(
+    let out = result(&body(
         "const shared = { n: 1 };
          const original = { left: shared, right: shared, list: [shared] };
          original.self = original;
@@ -95,13 +55,13 @@ fn cycles_and_shared_references_are_kept() {
          const copy = structuredClone(original);
          return [copy.self === copy, copy.left === copy.right, copy.list[0] === copy.left,
                  copy.list[1] === copy.list, copy.left !== shared];",
-    );
+    ));
     assert_eq!(out, json!([true, true, true, true, true]));
 }
 
 #[test]
 fn maps_sets_dates_and_regexps_keep_their_kind() {
-    let out = result(
+    let out = result(&body(
         "const key = { k: 1 };
          const map = structuredClone(new Map([[key, 'v'], ['self', key]]));
          const set = structuredClone(new Set([1, 'two', key]));
@@ -113,7 +73,7 @@ fn maps_sets_dates_and_regexps_keep_their_kind() {
          return [map instanceof Map, map.size, map.get(first), map.get('self') === first,
                  set instanceof Set, [...set].slice(0, 2), date instanceof Date, date.getTime(),
                  copy instanceof RegExp, copy.source, copy.flags, copy.lastIndex, structuredClone(/x/dv).flags];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -136,7 +96,7 @@ fn maps_sets_dates_and_regexps_keep_their_kind() {
 
 #[test]
 fn buffers_and_views_are_copied_and_views_share_a_cloned_buffer() {
-    let out = result(
+    let out = result(&body(
         "const buffer = new ArrayBuffer(8);
          const bytes = new Uint8Array(buffer);
          bytes.set([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -148,7 +108,7 @@ fn buffers_and_views_are_copied_and_views_share_a_cloned_buffer() {
                  w.byteOffset, w.length, v instanceof DataView, v.byteOffset, v.getUint8(0),
                  w.buffer === b.buffer, v.buffer === b.buffer, structuredClone(new Float64Array([0.5]))[0],
                  structuredClone(new BigInt64Array([-3n]))[0] === -3n, structuredClone(buffer).byteLength];",
-    );
+    ));
     assert_eq!(
         out,
         json!([true, true, 3, true, 2, 2, true, 4, 5, true, true, 0.5, true, 8])
@@ -157,10 +117,10 @@ fn buffers_and_views_are_copied_and_views_share_a_cloned_buffer() {
 
 #[test]
 fn boxed_primitives_stay_boxed() {
-    let out = result(
+    let out = result(&body(
         "const values = [new Boolean(false), new Number(4), new String('s'), Object(5n)];
          return values.map((v) => { const c = structuredClone(v); return [typeof c, c !== v, String(c.valueOf())]; });",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -174,7 +134,7 @@ fn boxed_primitives_stay_boxed() {
 
 #[test]
 fn errors_keep_their_type_message_and_stack() {
-    let out = result(
+    let out = result(&body(
         "const errors = [new Error('e'), new TypeError('t'), new RangeError('r'), new SyntaxError('s'),
                          new URIError('u'), new EvalError('v'), new ReferenceError('f')];
          const out = errors.map((e) => { const c = structuredClone(e);
@@ -189,7 +149,7 @@ fn errors_keep_their_type_message_and_stack() {
          return [out[1], out.every(([, , same, other]) => same && other), mine.constructor.name, mine.message,
                  dom instanceof DOMException, dom.name, dom.message, dom.code, structuredClone(renamed).name,
                  structuredClone(given).stack];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -209,20 +169,20 @@ fn errors_keep_their_type_message_and_stack() {
 
 #[test]
 fn class_instances_become_plain_objects() {
-    let out = result(
+    let out = result(&body(
         "class Point { constructor() { this.x = 1; this.y = 2; } sum() { return this.x + this.y; } }
          const copy = structuredClone(new Point());
          class Table extends Map {}
          const table = structuredClone(new Table([[1, 2]]));
          return [Object.getPrototypeOf(copy) === Object.prototype, copy, typeof copy.sum,
                  Object.getPrototypeOf(table) === Map.prototype, table.get(1)];",
-    );
+    ));
     assert_eq!(out, json!([true, { "x": 1, "y": 2 }, "undefined", true, 2]));
 }
 
 #[test]
 fn what_cannot_be_cloned_is_a_data_clone_error() {
-    let out = result(
+    let out = result(&body(
         "const values = [() => 1, Symbol('s'), new WeakMap(), new WeakSet(), Promise.resolve(1),
                          new Proxy({}, {}), { f() {} }, [Symbol.iterator], Object(Symbol('boxed')),
                          new Map([[1, () => 2]]), new WeakRef({}), [1, 2].values()];
@@ -230,13 +190,13 @@ fn what_cannot_be_cloned_is_a_data_clone_error() {
              try { structuredClone(v); return 'cloned'; }
              catch (e) { return e instanceof DOMException && e.name === 'DataCloneError' && e.code === 25; }
          });",
-    );
+    ));
     assert_eq!(out, json!(vec![true; 12]));
 }
 
 #[test]
 fn transfer_detaches_the_original_buffers_once_the_clone_succeeds() {
-    let out = result(
+    let out = result(&body(
         "const buffer = new Uint8Array([1, 2, 3]).buffer;
          const copy = structuredClone({ buffer }, { transfer: [buffer] });
          const kept = new ArrayBuffer(4);
@@ -244,7 +204,7 @@ fn transfer_detaches_the_original_buffers_once_the_clone_succeeds() {
          try { structuredClone({ kept, f() {} }, { transfer: [kept] }); } catch (e) { failed = e.name; }
          const twice = (() => { try { structuredClone(1, { transfer: [kept, kept] }); } catch (e) { return e.name; } })();
          return [buffer.byteLength, buffer.detached, [...new Uint8Array(copy.buffer)], failed, kept.byteLength, twice];",
-    );
+    ));
     assert_eq!(
         out,
         json!([0, true, [1, 2, 3], "DataCloneError", 4, "DataCloneError"])
@@ -253,7 +213,7 @@ fn transfer_detaches_the_original_buffers_once_the_clone_succeeds() {
 
 #[test]
 fn a_handler_that_breaks_built_ins_does_not_break_cloning_for_another() {
-    let mut rt = runtime(&[
+    let (_, mut rt) = runtime_with(&[
         "function handler() {
              Map.prototype.forEach = () => { throw new Error('forEach is broken'); };
              Set.prototype.add = () => { throw new Error('add is broken'); };

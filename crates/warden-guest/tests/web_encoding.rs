@@ -1,66 +1,31 @@
 //! `TextEncoder` and `TextDecoder`, exercised natively; the cases follow
 //! the web-platform-tests of `encoding/`.
 
-use std::rc::Rc;
+mod common;
 
+use common::{call, result, runtime, runtime_with_limits, thrown};
 use serde_json::{json, Value};
-use warden_abi::{LogLevel, Status};
-use warden_guest::{GuestError, GuestRuntime, Host, Limits};
+use warden_guest::Limits;
 
-/// Prints nowhere and has no host functions or modules.
-struct TestHost;
-
-impl Host for TestHost {
-    fn print(&self, _: LogLevel, _: &str) {}
-
-    fn call(&self, module: &str, function: &str, _: &str) -> Result<String, String> {
-        Err(format!("no such function {module}.{function}"))
-    }
-
-    fn load_module(&self, path: &str) -> Result<(String, String), String> {
-        Err(format!("there is no module at {path}"))
-    }
-}
-
-fn runtime() -> GuestRuntime {
-    GuestRuntime::new(Rc::new(TestHost), 7).expect("runtime")
-}
-
-/// Calls a handler whose body is `body` once, with an empty event.
-fn run(body: &str) -> Result<String, GuestError> {
-    let mut rt = runtime();
-    rt.add_handler(
-        "h",
-        &format!("const bytes = (a) => Array.from(a);\nfunction handler() {{ {body} }}"),
+/// A handler whose body is `body`, after a helper `bytes` that lists the
+/// bytes of a view.
+fn with_bytes(body: &str) -> String {
+    format!(
+        "const bytes = (a) => Array.from(a);\n{}",
+        common::body(body)
     )
-    .expect("handler compiles");
-    rt.call("h", b"{}", true)
-}
-
-/// The JSON result of `body`, which must not throw.
-fn result(body: &str) -> Value {
-    let out = run(body).unwrap_or_else(|e| panic!("{body}: {e:?}"));
-    serde_json::from_str(&out).unwrap()
-}
-
-/// The name and message of what `body` threw.
-fn thrown(body: &str) -> (String, String) {
-    let error = run(body).expect_err(body);
-    assert_eq!(error.status, Status::Threw, "{body}: {error:?}");
-    let info = error.info().unwrap();
-    (info.name, info.message)
 }
 
 #[test]
 fn the_globals_have_the_standard_shape() {
-    let out = result(
+    let out = result(&with_bytes(
         "const d = new TextDecoder();
          return [typeof TextEncoder, typeof TextDecoder, new TextEncoder().encoding,
                  d.encoding, d.fatal, d.ignoreBOM, TextDecoder.length, TextEncoder.prototype.encodeInto.length,
                  Object.prototype.toString.call(d), Object.keys(globalThis).includes('TextDecoder'),
                  typeof TextEncoder.prototype.encode, bytes(new TextEncoder().encode()),
                  d.decode(), d.decode(undefined)];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -84,13 +49,13 @@ fn the_globals_have_the_standard_shape() {
 
 #[test]
 fn text_round_trips_through_utf_8() {
-    let out = result(
+    let out = result(&with_bytes(
         r#"const sample = "z\xA2\u6C34\u{1D11E}\uDBFF\uDFFD";
            const encoded = new TextEncoder().encode(sample);
            return [bytes(encoded), new TextDecoder().decode(encoded) === sample,
                    encoded instanceof Uint8Array, bytes(new TextEncoder().encode(null)),
                    bytes(new TextEncoder().encode(12))];"#,
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -106,11 +71,11 @@ fn text_round_trips_through_utf_8() {
 #[test]
 fn lone_surrogates_are_encoded_as_replacement_characters() {
     // textencoder-utf16-surrogates.any.js
-    let out = result(
+    let out = result(&with_bytes(
         r#"const enc = new TextEncoder();
            return ["\uD800", "\uDC00", "\uDC00\uD800", "a\uD834b", "\uD834\uDD1E"]
                .map((s) => new TextDecoder().decode(enc.encode(s)));"#,
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -121,14 +86,16 @@ fn lone_surrogates_are_encoded_as_replacement_characters() {
             "\u{1D11E}"
         ])
     );
-    let raw = result(r#"return bytes(new TextEncoder().encode("\uD800x"));"#);
+    let raw = result(&with_bytes(
+        r#"return bytes(new TextEncoder().encode("\uD800x"));"#,
+    ));
     assert_eq!(raw, json!([0xEF, 0xBF, 0xBD, 0x78]));
 }
 
 #[test]
 fn encode_into_writes_whole_characters_and_counts_utf_16_units() {
     // encodeInto.any.js: a few of its table's rows.
-    let out = result(
+    let out = result(&with_bytes(
         r#"const enc = new TextEncoder();
            const into = (s, size, offset = 0) => {
                const buffer = new Uint8Array(size + offset).fill(0x80);
@@ -139,7 +106,7 @@ fn encode_into_writes_whole_characters_and_counts_utf_16_units() {
            return [into("Hi", 0), into("A", 10, 4), into("\u{1D306}", 3), into("\u{1D306}A", 4),
                    into("\uD834A\uDF06A\xA5Hi", 10), into("A\uDF06", 4), into("\xA5\xA5", 3),
                    into("\uD834", 2), into("\uD834", 3)];"#,
-    );
+    ));
     let filler = |n: usize| vec![json!(0x80); n];
     assert_eq!(out[0], json!([0, 0, []]));
     assert_eq!(
@@ -168,7 +135,7 @@ fn encode_into_writes_whole_characters_and_counts_utf_16_units() {
 
 #[test]
 fn encode_into_checks_its_destination() {
-    let out = result(
+    let out = result(&with_bytes(
         "const enc = new TextEncoder();
          const buffer = new ArrayBuffer(10);
          const view = new Uint8Array(buffer);
@@ -178,7 +145,7 @@ fn encode_into_checks_its_destination() {
          const shared = new Uint8Array(new SharedArrayBuffer(4));
          const r = enc.encodeInto('ab', shared);
          return [before, after, r, bytes(shared), Object.getPrototypeOf(r) === Object.prototype];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -197,9 +164,9 @@ fn encode_into_checks_its_destination() {
         "[0, 0]",
         "undefined",
     ] {
-        let (name, message) = thrown(&format!(
+        let (name, message) = thrown(&with_bytes(&format!(
             "new TextEncoder().encodeInto('x', {destination});"
-        ));
+        )));
         assert_eq!(name, "TypeError", "{destination}");
         assert!(message.contains("Uint8Array"), "{destination}: {message}");
     }
@@ -207,13 +174,13 @@ fn encode_into_checks_its_destination() {
 
 #[test]
 fn invalid_sequences_become_one_replacement_per_maximal_subpart() {
-    let out = result(
+    let out = result(&with_bytes(
         "const d = new TextDecoder();
          const dec = (...b) => d.decode(new Uint8Array(b));
          return [dec(0xC0), dec(0xE0, 0x80), dec(0xF0, 0x90, 0x80), dec(0xF0, 0x90, 0x80, 0x41),
                  dec(0xED, 0xA0, 0x80), dec(0xF4, 0x90, 0x80, 0x80), dec(0xFF, 0x41, 0xC3),
                  dec(0xE2, 0x82, 0xAC), dec(0xEF, 0xBF, 0xBD)];",
-    );
+    ));
     let r = "\u{FFFD}";
     assert_eq!(
         out,
@@ -253,25 +220,25 @@ fn a_fatal_decoder_throws_a_type_error_on_invalid_data() {
         "0xF4, 0x90, 0x80, 0x80",
         "0xF8, 0x88, 0x80, 0x80, 0x80",
     ] {
-        let (name, message) = thrown(&format!(
+        let (name, message) = thrown(&with_bytes(&format!(
             "new TextDecoder('utf-8', {{ fatal: true }}).decode(new Uint8Array([{sequence}]));"
-        ));
+        )));
         assert_eq!(name, "TypeError", "{sequence}");
         assert!(message.contains("not valid utf-8"), "{sequence}: {message}");
     }
-    let out = result(
+    let out = result(&with_bytes(
         "const d = new TextDecoder('utf-8', { fatal: true });
          let threw = false;
          try { d.decode(new Uint8Array([0xFF])); } catch (e) { threw = e instanceof TypeError; }
          return [d.fatal, threw, d.decode(new Uint8Array([0xEF, 0xBF, 0xBD, 0x41]))];",
-    );
+    ));
     assert_eq!(out, json!([true, true, "\u{FFFD}A"]));
 }
 
 #[test]
 fn a_fatal_stream_throws_only_when_it_ends_incomplete() {
     // textdecoder-fatal-streaming.any.js
-    let out = result(
+    let out = result(&with_bytes(
         "const d = new TextDecoder('utf-8', { fatal: true });
          const first = d.decode(new Uint8Array([0xE2, 0x82]), { stream: true });
          let name = null;
@@ -281,7 +248,7 @@ fn a_fatal_stream_throws_only_when_it_ends_incomplete() {
          let midway = null;
          try { d.decode(new Uint8Array([0xE2, 0x41]), { stream: true }); } catch (e) { midway = e.name; }
          return [first, name, split, midway, d.decode(new Uint8Array([0x41]))];",
-    );
+    ));
     assert_eq!(out, json!(["", "TypeError", "😀", "TypeError", "A"]));
 }
 
@@ -289,7 +256,7 @@ fn a_fatal_stream_throws_only_when_it_ends_incomplete() {
 fn streaming_decodes_every_split_of_the_input_the_same_way() {
     // textdecoder-streaming.any.js, with each chunk size from 1 to 5 and
     // each kind of input.
-    let out = result(
+    let out = result(&with_bytes(
         r#"const string = "\x00123ABCabc\x80\xFF\u0100\u1000\uFFFD\uD800\uDC00\uDBFF\uDFFF";
            const encoded = new TextEncoder().encode(string);
            const results = [];
@@ -310,20 +277,20 @@ fn streaming_decodes_every_split_of_the_input_the_same_way() {
                }
            }
            return results;"#,
-    );
+    ));
     assert_eq!(out, json!(vec![true; 17]));
-    let incomplete = result(
+    let incomplete = result(&with_bytes(
         "const d = new TextDecoder();
          const a = d.decode(new Uint8Array([0xF0, 0x9F, 0x98]), { stream: true });
          return [a, d.decode(), d.decode(new Uint8Array([0xE2]), { stream: true }) + d.decode(new Uint8Array([0x41]))];",
-    );
+    ));
     assert_eq!(incomplete, json!(["", "\u{FFFD}", "\u{FFFD}A"]));
 }
 
 #[test]
 fn the_bom_is_stripped_once_unless_ignore_bom() {
     // textdecoder-ignorebom.any.js and textdecoder-byte-order-marks.any.js
-    let out = result(
+    let out = result(&with_bytes(
         "const bom = [0xEF, 0xBB, 0xBF];
          const abc = [0x61, 0x62, 0x63];
          const data = new Uint8Array([...bom, ...abc]);
@@ -335,7 +302,7 @@ fn the_bom_is_stripped_once_unless_ignore_bom() {
              + stream.decode(data, { stream: true }) + stream.decode();
          return [keep.decode(data), keep.ignoreBOM, keep.decode(data), strip.decode(data), strip.decode(data),
                  strip.decode(new Uint8Array([...bom, ...bom])), streamed, strip.decode(new Uint8Array(bom))];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -354,10 +321,10 @@ fn the_bom_is_stripped_once_unless_ignore_bom() {
 #[test]
 fn labels_are_trimmed_and_case_insensitive_and_others_are_range_errors() {
     // textdecoder-labels.any.js, for UTF-8's labels.
-    let out = result(
+    let out = result(&with_bytes(
         r#"return ["utf-8", "UTF8", " unicode-1-1-utf-8\n", "\tUnicode20UTF8\f", "x-unicode20utf8", "unicode11utf8"]
                .map((label) => new TextDecoder(label).encoding);"#,
-    );
+    ));
     assert_eq!(out, json!(vec!["utf-8"; 6]));
     for label in [
         "'utf-16le'",
@@ -369,17 +336,17 @@ fn labels_are_trimmed_and_case_insensitive_and_others_are_range_errors() {
         "'utf-8'.padEnd(300)",
         "'x'.repeat(1 << 20)",
     ] {
-        let (name, message) = thrown(&format!("new TextDecoder({label});"));
+        let (name, message) = thrown(&with_bytes(&format!("new TextDecoder({label});")));
         assert_eq!(name, "RangeError", "{label}");
         assert!(message.contains("not supported"), "{label}: {message}");
     }
-    let (name, _) = thrown("new TextDecoder(Symbol());");
+    let (name, _) = thrown(&with_bytes("new TextDecoder(Symbol());"));
     assert_eq!(name, "TypeError");
 }
 
 #[test]
 fn decode_reads_buffers_and_every_kind_of_view() {
-    let out = result(
+    let out = result(&with_bytes(
         "const bytes8 = new Uint8Array([0x78, 0x41, 0xC3, 0xA9, 0x7A, 0x79]);
          const d = new TextDecoder();
          const shared = new SharedArrayBuffer(2);
@@ -391,13 +358,13 @@ fn decode_reads_buffers_and_every_kind_of_view() {
                  d.decode(new DataView(bytes8.buffer, 1, 3)), d.decode(new Uint16Array(bytes8.buffer, 2, 1)),
                  d.decode(new Float32Array(4)).length, d.decode(shared), d.decode(new Uint8Array(shared)),
                  d.decode(detached), d.decode(view), d.decode(new Uint8Array(0))];",
-    );
+    ));
     assert_eq!(
         out,
         json!(["xAézy", "Aéz", "Aé", "é", 16, "hi", "hi", "", "", ""])
     );
     for input in ["'abc'", "[0x41]", "null", "{}", "7"] {
-        let (name, message) = thrown(&format!("new TextDecoder().decode({input});"));
+        let (name, message) = thrown(&with_bytes(&format!("new TextDecoder().decode({input});")));
         assert_eq!(name, "TypeError", "{input}");
         assert!(message.contains("ArrayBuffer"), "{input}: {message}");
     }
@@ -405,13 +372,13 @@ fn decode_reads_buffers_and_every_kind_of_view() {
 
 #[test]
 fn options_must_be_objects_and_members_are_read() {
-    let out = result(
+    let out = result(&with_bytes(
         "let read = [];
          const options = { get fatal() { read.push('fatal'); return 1; }, get ignoreBOM() { read.push('ignoreBOM'); return ''; } };
          const d = new TextDecoder('utf-8', options);
          return [d.fatal, d.ignoreBOM, read, new TextDecoder('utf-8', null).fatal,
                  d.decode(new Uint8Array([0x41]), null)];",
-    );
+    ));
     assert_eq!(
         out,
         json!([true, false, ["fatal", "ignoreBOM"], false, "A"])
@@ -420,7 +387,11 @@ fn options_must_be_objects_and_members_are_read() {
         "new TextDecoder('utf-8', 5)",
         "new TextDecoder().decode(undefined, 'stream')",
     ] {
-        assert_eq!(thrown(&format!("{source};")).0, "TypeError", "{source}");
+        assert_eq!(
+            thrown(&with_bytes(&format!("{source};"))).0,
+            "TypeError",
+            "{source}"
+        );
     }
 }
 
@@ -435,16 +406,16 @@ fn members_called_on_other_values_are_type_errors() {
         "TextEncoder()",
         "TextDecoder()",
     ] {
-        let (name, message) = thrown(&format!("{source};"));
+        let (name, message) = thrown(&with_bytes(&format!("{source};")));
         assert_eq!(name, "TypeError", "{source}: {message}");
     }
-    let (_, message) = thrown("TextDecoder.prototype.decode.call({});");
+    let (_, message) = thrown(&with_bytes("TextDecoder.prototype.decode.call({});"));
     assert!(message.contains("not a TextDecoder"), "{message}");
 }
 
 #[test]
 fn tampering_with_built_ins_changes_nothing() {
-    let mut rt = runtime();
+    let (_, mut rt) = runtime();
     rt.add_handler(
         "tamper",
         "function handler() {
@@ -490,23 +461,22 @@ fn tampering_with_built_ins_changes_nothing() {
 
 #[test]
 fn inputs_past_the_heap_limit_are_catchable_out_of_memory_errors() {
-    let mut rt = runtime();
-    rt.set_limits(Limits {
-        heap: 32 << 20,
-        ..Limits::default()
-    });
-    rt.add_handler(
-        "h",
-        "function handler(e) {
+    let (_, mut rt) = runtime_with_limits(
+        Limits {
+            heap: 32 << 20,
+            ..Limits::default()
+        },
+        &["function handler(e) {
              const caught = (f) => { try { f(); return null; } catch (err) { return err.name; } };
              const big = new Uint8Array(12 << 20).fill(0xFF);
              const text = 'é'.repeat(10 << 20);
              return [caught(() => new TextDecoder().decode(big)),
                      caught(() => new TextEncoder().encode(text)),
                      new TextDecoder().decode(new Uint8Array([0x6F, 0x6B]))];
-         }",
-    )
-    .unwrap();
-    let out: Value = serde_json::from_str(&rt.call("h", b"{}", true).unwrap()).unwrap();
-    assert_eq!(out, json!(["InternalError", "InternalError", "ok"]));
+         }"],
+    );
+    assert_eq!(
+        call(&mut rt, "h0"),
+        json!(["InternalError", "InternalError", "ok"])
+    );
 }

@@ -2,73 +2,21 @@
 //! `AbortSignal`, exercised natively; cases after web-platform-tests'
 //! `dom/events/` and `dom/abort/`.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod common;
 
-use warden_abi::LogLevel;
-use warden_guest::{GuestRuntime, Host};
-
-/// Records console output.
-#[derive(Default)]
-struct TestHost {
-    printed: RefCell<Vec<(LogLevel, String)>>,
-}
-
-impl Host for TestHost {
-    fn print(&self, level: LogLevel, message: &str) {
-        self.printed.borrow_mut().push((level, message.to_owned()));
-    }
-
-    fn call(&self, module: &str, function: &str, _: &str) -> Result<String, String> {
-        Err(format!("no such function {module}.{function}"))
-    }
-
-    fn load_module(&self, path: &str) -> Result<(String, String), String> {
-        Err(format!("there is no module at {path}"))
-    }
-}
-
-/// A runtime with handlers `h0`, `h1`... from `sources`.
-fn runtime(sources: &[&str]) -> (Rc<TestHost>, GuestRuntime) {
-    let host = Rc::new(TestHost::default());
-    let mut rt = GuestRuntime::new(host.clone(), 7).expect("runtime");
-    for (i, source) in sources.iter().enumerate() {
-        rt.add_handler(&format!("h{i}"), source)
-            .expect("handler compiles");
-    }
-    (host, rt)
-}
-
-/// The JSON result of calling handler `name`.
-fn call(rt: &mut GuestRuntime, name: &str) -> serde_json::Value {
-    let json = rt.call(name, b"{}", true).expect("the handler returns");
-    serde_json::from_str(&json).unwrap()
-}
-
-/// The result of a handler whose body is `body`, and what it printed.
-fn run(body: &str) -> (serde_json::Value, Vec<(LogLevel, String)>) {
-    let (host, mut rt) = runtime(&[&format!("function handler() {{ {body} }}")]);
-    let out = call(&mut rt, "h0");
-    let printed = host.printed.borrow().clone();
-    (out, printed)
-}
-
-/// The result of a handler whose body is `body`.
-fn result(body: &str) -> serde_json::Value {
-    run(body).0
-}
-
+use common::{body, call, result, runtime_with};
 use serde_json::json;
+use warden_abi::LogLevel;
 
 #[test]
 fn an_event_has_its_type_and_init_and_defaults() {
-    let out = result(
+    let out = result(&body(
         "const plain = new Event('x');
          const init = new Event('y', { bubbles: true, cancelable: true, composed: true });
          const fields = (e) => [e.type, e.bubbles, e.cancelable, e.composed, e.defaultPrevented,
                                 e.eventPhase, e.target, e.currentTarget, e.isTrusted, typeof e.timeStamp];
          return [fields(plain), fields(init), new Event(undefined).type, new Event(null).type];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -82,12 +30,12 @@ fn an_event_has_its_type_and_init_and_defaults() {
 
 #[test]
 fn an_event_needs_a_type_and_an_object_or_nothing_as_init() {
-    let out = result(
+    let out = result(&body(
         "const error = (f) => { try { f(); return 'no error'; } catch (e) { return e.name; } };
          return [error(() => new Event()), error(() => new Event('x', 1)), error(() => Event('x')),
                  error(() => new Event(Symbol())), error(() => new CustomEvent()),
                  error(() => new Event('x', null)), error(() => new Event('x', undefined))];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -104,26 +52,26 @@ fn an_event_needs_a_type_and_an_object_or_nothing_as_init() {
 
 #[test]
 fn phase_constants_are_on_event_and_its_prototype() {
-    let out = result(
+    let out = result(&body(
         "return [Event.NONE, Event.CAPTURING_PHASE, Event.AT_TARGET, Event.BUBBLING_PHASE,
                  new Event('x').AT_TARGET, Object.getOwnPropertyDescriptor(Event, 'AT_TARGET').writable];",
-    );
+    ));
     assert_eq!(out, json!([0, 1, 2, 3, 2, false]));
 }
 
 #[test]
 fn is_trusted_is_an_own_unforgeable_getter_shared_by_every_event() {
-    let out = result(
+    let out = result(&body(
         "const a = Object.getOwnPropertyDescriptor(new Event('a'), 'isTrusted');
          const b = Object.getOwnPropertyDescriptor(new CustomEvent('b'), 'isTrusted');
          return [typeof a.get, a.get === b.get, a.configurable, a.enumerable];",
-    );
+    ));
     assert_eq!(out, json!(["function", true, false, true]));
 }
 
 #[test]
 fn prevent_default_needs_a_cancelable_event() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          t.addEventListener('x', (e) => e.preventDefault());
          const cancelable = new Event('x', { cancelable: true });
@@ -132,13 +80,13 @@ fn prevent_default_needs_a_cancelable_event() {
          legacy.returnValue = false;
          return [t.dispatchEvent(cancelable), cancelable.defaultPrevented, cancelable.returnValue,
                  t.dispatchEvent(other), other.defaultPrevented, legacy.defaultPrevented];",
-    );
+    ));
     assert_eq!(out, json!([false, true, false, true, false, true]));
 }
 
 #[test]
 fn prevent_default_is_ignored_in_passive_listeners() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          let inside;
          t.addEventListener('x', (e) => { e.preventDefault(); inside = e.defaultPrevented; }, { passive: true });
@@ -146,13 +94,13 @@ fn prevent_default_is_ignored_in_passive_listeners() {
          const passive = t.dispatchEvent(e);
          t.addEventListener('x', (e) => e.preventDefault());
          return [passive, inside, e.defaultPrevented, t.dispatchEvent(new Event('x', { cancelable: true }))];",
-    );
+    ));
     assert_eq!(out, json!([true, false, false, false]));
 }
 
 #[test]
 fn dispatch_sets_target_phase_and_this_then_resets_them() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          const seen = [];
          t.addEventListener('x', function (e) {
@@ -162,7 +110,7 @@ fn dispatch_sets_target_phase_and_this_then_resets_them() {
          const e = new Event('x');
          t.dispatchEvent(e);
          return [seen, e.target === t, e.currentTarget, e.eventPhase, e.composedPath().length];",
-    );
+    ));
     assert_eq!(
         out,
         json!([[true, true, true, 2, 1, true], true, null, 0, 0])
@@ -171,7 +119,7 @@ fn dispatch_sets_target_phase_and_this_then_resets_them() {
 
 #[test]
 fn capture_listeners_run_first_then_the_others_in_order_added() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          const order = [];
          t.addEventListener('x', () => order.push('a'));
@@ -181,13 +129,13 @@ fn capture_listeners_run_first_then_the_others_in_order_added() {
          t.addEventListener('y', () => order.push('other type'));
          t.dispatchEvent(new Event('x'));
          return order;",
-    );
+    ));
     assert_eq!(out, json!(["capture", "capture2", "a", "b"]));
 }
 
 #[test]
 fn the_same_listener_is_added_once_per_capture_flag() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          let n = 0;
          const f = () => n++;
@@ -203,26 +151,26 @@ fn the_same_listener_is_added_once_per_capture_flag() {
          t.removeEventListener('x', f, { capture: true });
          t.dispatchEvent(new Event('x'));
          return [both, capture, n - both - capture];",
-    );
+    ));
     assert_eq!(out, json!([2, 1, 0]));
 }
 
 #[test]
 fn once_listeners_are_removed_before_they_run() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          let n = 0;
          t.addEventListener('x', () => { n++; t.dispatchEvent(new Event('x')); }, { once: true });
          t.dispatchEvent(new Event('x'));
          t.dispatchEvent(new Event('x'));
          return n;",
-    );
+    ));
     assert_eq!(out, json!(1));
 }
 
 #[test]
 fn listeners_added_during_dispatch_wait_and_removed_ones_do_not_run() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          const order = [];
          const late = () => order.push('late');
@@ -236,13 +184,13 @@ fn listeners_added_during_dispatch_wait_and_removed_ones_do_not_run() {
          t.dispatchEvent(new Event('x'));
          t.dispatchEvent(new Event('x'));
          return order;",
-    );
+    ));
     assert_eq!(out, json!(["first", "first", "late"]));
 }
 
 #[test]
 fn stop_immediate_propagation_skips_the_rest_and_stop_propagation_does_not() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          const order = [];
          t.addEventListener('x', (e) => { order.push(1); e.stopPropagation(); });
@@ -254,13 +202,13 @@ fn stop_immediate_propagation_skips_the_rest_and_stop_propagation_does_not() {
          before.stopPropagation();
          t.dispatchEvent(before);
          return [order, e.cancelBubble, before.cancelBubble];",
-    );
+    ));
     assert_eq!(out, json!([[1, 2], false, false]));
 }
 
 #[test]
 fn a_listener_object_has_its_handle_event_looked_up_each_time() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          const seen = [];
          const listener = { handleEvent(e) { seen.push(this === listener, e.type); } };
@@ -269,19 +217,22 @@ fn a_listener_object_has_its_handle_event_looked_up_each_time() {
          listener.handleEvent = function () { seen.push('replaced'); };
          t.dispatchEvent(new Event('x'));
          return seen;",
-    );
+    ));
     assert_eq!(out, json!([true, "x", "replaced"]));
 }
 
 #[test]
 fn a_throwing_listener_is_reported_and_the_others_still_run() {
-    let (out, printed) = run("const t = new EventTarget();
+    let (host, mut rt) = runtime_with(&[&body(
+        "const t = new EventTarget();
          const order = [];
          t.addEventListener('x', () => { throw new RangeError('first listener failed'); });
          t.addEventListener('x', {});
          t.addEventListener('x', () => order.push('second'));
-         return [t.dispatchEvent(new Event('x')), order];");
-    assert_eq!(out, json!([true, ["second"]]));
+         return [t.dispatchEvent(new Event('x')), order];",
+    )]);
+    assert_eq!(call(&mut rt, "h0"), json!([true, ["second"]]));
+    let printed = host.printed.borrow();
     let errors: Vec<_> = printed
         .iter()
         .filter(|(level, _)| *level == LogLevel::Error)
@@ -298,7 +249,7 @@ fn a_throwing_listener_is_reported_and_the_others_still_run() {
 
 #[test]
 fn dispatching_an_event_twice_at_once_is_an_invalid_state_error() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          let inner;
          t.addEventListener('x', (e) => {
@@ -309,7 +260,7 @@ fn dispatching_an_event_twice_at_once_is_an_invalid_state_error() {
          let notEvent;
          try { t.dispatchEvent({ type: 'x' }); } catch (err) { notEvent = err.name; }
          return [inner, t.dispatchEvent(e), notEvent];",
-    );
+    ));
     assert_eq!(
         out,
         json!([[true, "InvalidStateError", 11], true, "TypeError"])
@@ -318,14 +269,14 @@ fn dispatching_an_event_twice_at_once_is_an_invalid_state_error() {
 
 #[test]
 fn add_event_listener_checks_its_arguments() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          const error = (f) => { try { f(); return 'no error'; } catch (e) { return e.name; } };
          return [error(() => t.addEventListener('x')), error(() => t.addEventListener('x', null)),
                  error(() => t.addEventListener('x', 5)), error(() => t.addEventListener('x', () => {}, { signal: {} })),
                  error(() => t.addEventListener('x', () => {}, { signal: null })),
                  error(() => EventTarget.prototype.addEventListener.call({}, 'x', () => {}))];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -341,14 +292,14 @@ fn add_event_listener_checks_its_arguments() {
 
 #[test]
 fn event_target_can_be_subclassed() {
-    let out = result(
+    let out = result(&body(
         "class Emitter extends EventTarget { fire(type) { return this.dispatchEvent(new CustomEvent(type, { detail: 42 })); } }
          const emitter = new Emitter();
          let detail;
          emitter.addEventListener('ping', (e) => { detail = [e.detail, e instanceof CustomEvent, e instanceof Event, e.target === emitter]; });
          emitter.fire('ping');
          return [detail, new CustomEvent('x').detail, Object.prototype.toString.call(emitter)];",
-    );
+    ));
     assert_eq!(
         out,
         json!([[42, true, true, true], null, "[object EventTarget]"])
@@ -357,7 +308,7 @@ fn event_target_can_be_subclassed() {
 
 #[test]
 fn init_event_resets_an_event_but_not_while_it_is_dispatched() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          const e = new Event('x');
          let during;
@@ -365,13 +316,13 @@ fn init_event_resets_an_event_but_not_while_it_is_dispatched() {
          t.dispatchEvent(e);
          e.initEvent('y', true, true);
          return [during, e.type, e.bubbles, e.cancelable, e.target];",
-    );
+    ));
     assert_eq!(out, json!([["x", false], "y", true, true, null]));
 }
 
 #[test]
 fn an_abort_controller_aborts_its_signal_once() {
-    let out = result(
+    let out = result(&body(
         "const controller = new AbortController();
          const signal = controller.signal;
          const seen = [];
@@ -383,7 +334,7 @@ fn an_abort_controller_aborts_its_signal_once() {
          const reason = signal.reason;
          return [before, seen, controller.signal === signal, reason instanceof DOMException,
                  reason.name, reason.code];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -399,7 +350,7 @@ fn an_abort_controller_aborts_its_signal_once() {
 
 #[test]
 fn abort_keeps_the_reason_given_and_throw_if_aborted_throws_it() {
-    let out = result(
+    let out = result(&body(
         "const controller = new AbortController();
          controller.signal.throwIfAborted();
          const reason = new Error('stop');
@@ -409,20 +360,20 @@ fn abort_keeps_the_reason_given_and_throw_if_aborted_throws_it() {
          const nulled = new AbortController();
          nulled.abort(null);
          return [controller.signal.reason === reason, thrown === reason, nulled.signal.reason];",
-    );
+    ));
     assert_eq!(out, json!([true, true, null]));
 }
 
 #[test]
 fn abort_signal_abort_is_aborted_at_once_and_cannot_be_constructed() {
-    let out = result(
+    let out = result(&body(
         "const plain = AbortSignal.abort();
          const given = AbortSignal.abort('why');
          let constructed;
          try { new AbortSignal(); } catch (e) { constructed = e.name; }
          return [plain.aborted, plain.reason.name, given.reason, constructed,
                  plain instanceof EventTarget, Object.prototype.toString.call(plain)];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -438,7 +389,7 @@ fn abort_signal_abort_is_aborted_at_once_and_cannot_be_constructed() {
 
 #[test]
 fn onabort_keeps_its_place_and_null_removes_it() {
-    let out = result(
+    let out = result(&body(
         "const controller = new AbortController();
          const signal = controller.signal;
          const order = [];
@@ -452,13 +403,13 @@ fn onabort_keeps_its_place_and_null_removes_it() {
          other.abort();
          controller.abort();
          return [order, cleared];",
-    );
+    ));
     assert_eq!(out, json!([["second handler", "listener"], null]));
 }
 
 #[test]
 fn a_listener_added_with_a_signal_goes_when_it_aborts() {
-    let out = result(
+    let out = result(&body(
         "const t = new EventTarget();
          const controller = new AbortController();
          let n = 0;
@@ -469,13 +420,13 @@ fn a_listener_added_with_a_signal_goes_when_it_aborts() {
          t.addEventListener('x', () => n++, { signal: controller.signal });
          t.dispatchEvent(new Event('x'));
          return n;",
-    );
+    ));
     assert_eq!(out, json!(1));
 }
 
 #[test]
 fn abort_signal_any_follows_its_sources() {
-    let out = result(
+    let out = result(&body(
         "const a = new AbortController();
          const b = new AbortController();
          const any = AbortSignal.any([a.signal, b.signal]);
@@ -491,7 +442,7 @@ fn abort_signal_any_follows_its_sources() {
          let bad;
          try { AbortSignal.any([a.signal, {}]); } catch (e) { bad = e.name; }
          return [before, order, any.reason, nested.reason, early.aborted, early.reason, bad];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -508,19 +459,19 @@ fn abort_signal_any_follows_its_sources() {
 
 #[test]
 fn state_is_private_and_globals_are_not_enumerable() {
-    let out = result(
+    let out = result(&body(
         "const e = new Event('x');
          const t = new EventTarget();
          t.addEventListener('x', () => {});
          return [Object.keys(e), Object.getOwnPropertyNames(t), Object.getOwnPropertyNames(new AbortController()),
                  Object.keys(globalThis).filter((k) => /Event|Abort|DOMException/.test(k))];",
-    );
+    ));
     assert_eq!(out, json!([["isTrusted"], [], [], []]));
 }
 
 #[test]
 fn a_handler_that_breaks_built_ins_does_not_break_dispatch_for_another() {
-    let (host, mut rt) = runtime(&[
+    let (host, mut rt) = runtime_with(&[
         "function handler() {
              Array.prototype.push = () => { throw new Error('push is broken'); };
              Function.prototype.call = () => { throw new Error('call is broken'); };

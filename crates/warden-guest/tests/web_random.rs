@@ -3,44 +3,9 @@
 //! `WebCryptoAPI/getRandomValues.any.js`, `WebCryptoAPI/randomUUID.https.any.js`
 //! and `webidl/ecmascript-binding/es-exceptions/`.
 
-use std::rc::Rc;
+mod common;
 
-use warden_abi::{LogLevel, Status};
-use warden_guest::{GuestRuntime, Host};
-
-/// A host without host functions or modules.
-struct NoHost;
-
-impl Host for NoHost {
-    fn print(&self, _: LogLevel, _: &str) {}
-
-    fn call(&self, module: &str, function: &str, _: &str) -> Result<String, String> {
-        Err(format!("no such function {module}.{function}"))
-    }
-
-    fn load_module(&self, path: &str) -> Result<(String, String), String> {
-        Err(format!("there is no module at {path}"))
-    }
-}
-
-/// The JSON result of handler `source` called with an empty event.
-fn result(source: &str) -> serde_json::Value {
-    let mut rt = GuestRuntime::new(Rc::new(NoHost), 7).expect("runtime");
-    rt.add_handler("h", source).expect("handler compiles");
-    let json = rt.call("h", b"{}", true).expect("the handler returns");
-    serde_json::from_str(&json).unwrap()
-}
-
-/// The name and message of what `body` (a handler's body) threw.
-fn thrown(body: &str) -> (String, String) {
-    let mut rt = GuestRuntime::new(Rc::new(NoHost), 7).expect("runtime");
-    rt.add_handler("h", &format!("function handler() {{ {body} }}"))
-        .expect("handler compiles");
-    let error = rt.call("h", b"{}", true).expect_err("the handler throws");
-    assert_eq!(error.status, Status::Threw, "{error:?}");
-    let info = error.info().unwrap();
-    (info.name, info.message)
-}
+use common::{body, result, thrown};
 
 #[test]
 fn every_integer_typed_array_is_filled_in_place_and_returned() {
@@ -79,7 +44,7 @@ fn float_arrays_and_data_views_are_type_mismatch_errors() {
 #[test]
 fn what_is_not_a_view_is_a_type_error() {
     for arg in ["", "new ArrayBuffer(8)", "[1, 2]", "null", "'abc'"] {
-        let (name, _) = thrown(&format!("crypto.getRandomValues({arg});"));
+        let (name, _) = thrown(&body(&format!("crypto.getRandomValues({arg});")));
         assert_eq!(name, "TypeError", "{arg}");
     }
 }
@@ -258,7 +223,9 @@ fn dom_exception_is_an_error_with_a_stack_and_branded_getters() {
 
 #[test]
 fn a_thrown_dom_exception_reports_its_name_and_message() {
-    let (name, message) = thrown("throw new DOMException('no more', 'QuotaExceededError');");
+    let (name, message) = thrown(&body(
+        "throw new DOMException('no more', 'QuotaExceededError');",
+    ));
     assert_eq!(
         (name.as_str(), message.as_str()),
         ("QuotaExceededError", "no more")

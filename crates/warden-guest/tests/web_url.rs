@@ -1,51 +1,30 @@
 //! `URL` and `URLSearchParams`, exercised natively with cases in the manner
 //! of the web-platform-tests `url/` suite.
 
-use std::rc::Rc;
+mod common;
 
+use common::{call, result, runtime, runtime_with, runtime_with_limits};
 use serde_json::{json, Value};
-use warden_abi::LogLevel;
-use warden_guest::{GuestRuntime, Host, Limits};
+use warden_guest::Limits;
 
-/// A host with no functions or modules.
-struct NoHost;
-
-impl Host for NoHost {
-    fn print(&self, _level: LogLevel, _message: &str) {}
-
-    fn call(&self, module: &str, function: &str, _args: &str) -> Result<String, String> {
-        Err(format!("no such function {module}.{function}"))
-    }
-
-    fn load_module(&self, path: &str) -> Result<(String, String), String> {
-        Err(format!("there is no module at {path}"))
-    }
-}
-
-fn runtime() -> GuestRuntime {
-    GuestRuntime::new(Rc::new(NoHost), 7).expect("runtime")
+/// A module handler whose function's body is `body`.
+fn module_body(body: &str) -> String {
+    format!("export function handler() {{ {body} }}")
 }
 
 /// The JSON result of handler `source` called with `event`.
-fn call(source: &str, event: &Value) -> Value {
-    let mut rt = runtime();
-    rt.add_handler("h", source).expect("handler compiles");
-    let result = rt.call("h", event.to_string().as_bytes(), true);
-    serde_json::from_str(&result.expect("the handler returns")).unwrap()
-}
-
-/// The JSON result of the body of a handler function.
-fn result(body: &str) -> Value {
-    call(
-        &format!("export function handler() {{ {body} }}"),
-        &json!({}),
-    )
+fn result_with(source: &str, event: &Value) -> Value {
+    let (_, mut rt) = runtime_with(&[source]);
+    let json = rt
+        .call("h0", event.to_string().as_bytes(), true)
+        .expect("the handler returns");
+    serde_json::from_str(&json).expect("the result is JSON")
 }
 
 /// Parses `[input, base]` cases in one handler: each gives the parts of the
 /// URL, or the name of the error when it is invalid.
 fn parsed(cases: Value) -> Vec<Value> {
-    let out = call(
+    let out = result_with(
         "const PARTS = ['href', 'origin', 'protocol', 'username', 'password', 'host',
                         'hostname', 'port', 'pathname', 'search', 'hash'];
          export function handler(cases) {
@@ -219,11 +198,11 @@ fn invalid_urls_throw_a_type_error() {
     ]);
     let len = cases.as_array().unwrap().len();
     assert_eq!(hrefs(cases), vec!["TypeError"; len]);
-    let out = result(
+    let out = result(&module_body(
         "try { new URL('nope'); } catch (e) {
              return [e instanceof TypeError, e.message];
          }",
-    );
+    ));
     assert_eq!(
         out,
         json!([true, "Invalid URL: relative URL without a base"])
@@ -232,11 +211,11 @@ fn invalid_urls_throw_a_type_error() {
 
 #[test]
 fn can_parse_and_parse_report_failure_without_throwing() {
-    let out = result(
+    let out = result(&module_body(
         "const u = URL.parse('/p?q', 'https://h.example');
          return [URL.canParse('https://x'), URL.canParse('x'), URL.canParse('x', 'https://y/'),
                  URL.parse('x'), u instanceof URL, u.href, URL.parse('https://z').searchParams.size];",
-    );
+    ));
     assert_eq!(
         out,
         json!([true, false, true, null, true, "https://h.example/p?q", 0])
@@ -245,7 +224,7 @@ fn can_parse_and_parse_report_failure_without_throwing() {
 
 #[test]
 fn setters_follow_the_standard() {
-    let out = result(
+    let out = result(&module_body(
         "const u = new URL('http://example.com/');
          const seen = [];
          const look = () => seen.push(u.href);
@@ -268,7 +247,7 @@ fn setters_follow_the_standard() {
          u.href = 'ftp://f.example/dir'; look();
          seen.push(u.protocol, u.host, String(u), u.toJSON(), JSON.stringify({ u }));
          return seen;",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -299,7 +278,7 @@ fn setters_follow_the_standard() {
 
 #[test]
 fn search_params_are_live_both_ways() {
-    let out = result(
+    let out = result(&module_body(
         "const u = new URL('http://x/p?a=1&b=2#h');
          const p = u.searchParams;
          const seen = [p === u.searchParams, p.get('a')];
@@ -311,7 +290,7 @@ fn search_params_are_live_both_ways() {
          p.sort(); seen.push(p.get('q'), u.search);
          u.hash = 'k'; seen.push(u.search);
          return seen;",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -332,7 +311,7 @@ fn search_params_are_live_both_ways() {
 
 #[test]
 fn search_params_take_a_string_pairs_or_a_record() {
-    let out = result(
+    let out = result(&module_body(
         "const s = new URLSearchParams('?a=1&a=2&b&c=x+y%20z&%zz=%41');
          const pairs = new URLSearchParams([['a', '1'], new Set(['b', '2'])]);
          const record = new URLSearchParams({ a: '1', b: 2 });
@@ -345,7 +324,7 @@ fn search_params_take_a_string_pairs_or_a_record() {
                  s.toString(), pairs.toString(), record.toString(), copy.toString(),
                  new URLSearchParams().toString(), new URLSearchParams('??x=1').toString(),
                  errors];",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -367,7 +346,7 @@ fn search_params_take_a_string_pairs_or_a_record() {
 
 #[test]
 fn search_params_methods_follow_the_standard() {
-    let out = result(
+    let out = result(&module_body(
         "const p = new URLSearchParams('a=1&b=2&a=3&c=4');
          const seen = [p.has('a'), p.has('a', '3'), p.has('a', '9'), p.size];
          p.delete('a', '1'); seen.push(p.toString());
@@ -382,7 +361,7 @@ fn search_params_methods_follow_the_standard() {
                    Object.prototype.toString.call(p), Object.prototype.toString.call(p.keys()),
                    p[Symbol.iterator] === p.entries);
          return seen;",
-    );
+    ));
     assert_eq!(
         out,
         json!([
@@ -410,12 +389,12 @@ fn search_params_methods_follow_the_standard() {
 
 #[test]
 fn sort_is_stable_and_by_utf16_code_units() {
-    let out = result(
+    let out = result(&module_body(
         "const p = new URLSearchParams('z=1&a=2&z=0&a=1&\\uFB03=x&\\u{1F308}=y');
          p.sort();
          return [...p.keys()].map((k) => [...k].map((c) => c.codePointAt(0).toString(16)).join(' '))
              .concat(p.getAll('z'), p.getAll('a'));",
-    );
+    ));
     assert_eq!(
         out,
         json!(["61", "61", "7a", "7a", "1f308", "fb03", "1", "0", "2", "1"])
@@ -424,19 +403,19 @@ fn sort_is_stable_and_by_utf16_code_units() {
 
 #[test]
 fn iterators_see_changes_to_the_list() {
-    let out = result(
+    let out = result(&module_body(
         "const p = new URLSearchParams('a=1&b=2');
          const seen = [];
          for (const [name] of p) { seen.push(name); if (name === 'a') p.append('c', '3'); }
          p.forEach((value, name) => { if (name === 'b') p.delete('c'); seen.push(name); });
          return seen;",
-    );
+    ));
     assert_eq!(out, json!(["a", "b", "c", "a", "b"]));
 }
 
 #[test]
 fn tampering_with_built_ins_does_not_break_url_in_other_handlers() {
-    let mut rt = runtime();
+    let (_, mut rt) = runtime();
     rt.add_handler(
         "tamper",
         "export function handler() {
@@ -487,14 +466,12 @@ fn tampering_with_built_ins_does_not_break_url_in_other_handlers() {
 
 #[test]
 fn huge_inputs_are_refused_with_catchable_errors() {
-    let mut rt = runtime();
-    rt.set_limits(Limits {
-        heap: 64 << 20,
-        ..Limits::default()
-    });
-    rt.add_handler(
-        "h",
-        "export function handler() {
+    let (_, mut rt) = runtime_with_limits(
+        Limits {
+            heap: 64 << 20,
+            ..Limits::default()
+        },
+        &["export function handler() {
              const huge = 'http://x/' + 'a'.repeat(2 << 20);
              const seen = [URL.canParse(huge)];
              try { new URL(huge); } catch (e) { seen.push(e.name, e.message); }
@@ -503,12 +480,10 @@ fn huge_inputs_are_refused_with_catchable_errors() {
              try { new URLSearchParams(huge); } catch (e) { seen.push(e.name); }
              seen.push(u.href);
              return seen;
-         }",
-    )
-    .unwrap();
-    let out: Value = serde_json::from_str(&rt.call("h", b"{}", true).unwrap()).unwrap();
+         }"],
+    );
     assert_eq!(
-        out,
+        call(&mut rt, "h0"),
         json!([
             false,
             "TypeError",
@@ -522,19 +497,21 @@ fn huge_inputs_are_refused_with_catchable_errors() {
 
 #[test]
 fn url_globals_are_like_the_standard_ones_and_results_serialize_to_the_href() {
-    let out = result(
+    let out = result(&module_body(
         "const d = Object.getOwnPropertyDescriptor(globalThis, 'URL');
          return [Object.keys(globalThis).filter((k) => k.startsWith('URL')),
                  d.writable, d.configurable, d.enumerable, typeof URLSearchParams];",
-    );
+    ));
     assert_eq!(out, json!([[], true, true, false, "function"]));
-    let mut rt = runtime();
+    let (_, mut rt) = runtime();
     rt.add_handler(
         "h",
         "export function handler() { return { url: new URL('HTTP://X') }; }",
     )
     .unwrap();
     assert_eq!(rt.call("h", b"{}", true).unwrap(), r#"{"url":"http://x/"}"#);
-    let error = result("try { URL.prototype.toJSON = () => 1; } catch (e) { return e.name; }");
+    let error = result(&module_body(
+        "try { URL.prototype.toJSON = () => 1; } catch (e) { return e.name; }",
+    ));
     assert_eq!(error, "TypeError");
 }
