@@ -113,6 +113,9 @@ macro_rules! host_imports {
             /// of the answer (its resolved path, a newline, then its source)
             /// or of an error message, that `host_take` then copies out.
             fn module_source(ptr: u32, len: u32) -> u64;
+            /// Waits `micros` microseconds, until the guest's next timer is
+            /// due, or less when the call is killed meanwhile. Returns 0.
+            fn wait(micros: u64) -> u32;
             /// Copies the pending answer of the last `host_call` or
             /// `module_source` to `ptr..ptr + len`, which must be exactly its
             /// length. Returns 0.

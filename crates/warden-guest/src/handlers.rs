@@ -12,18 +12,44 @@ use rquickjs::{Ctx, Function, Module, Value};
 use warden_abi::{ErrorInfo, Status};
 
 use crate::errors::{Caught, GuestError};
+use crate::event_loop;
 use crate::guards::Guards;
+use crate::host::Host;
+use crate::web::Timers;
 
 /// The export through which the runtime reaches a module's local `handler`.
 const ENTRY: &str = "__warden_handler";
 
-/// Compiles and evaluates `source` as module `name`; returns its handler.
+/// What compiling a handler uses of the runtime.
+pub(crate) struct Compiler<'a> {
+    pub(crate) guards: &'a Guards,
+    pub(crate) timers: &'a Timers,
+    pub(crate) host: &'a dyn Host,
+}
+
+/// Compiles and evaluates `source` as module `name`, running its top-level
+/// code's event loop (timers it leaves set are then cancelled); returns its
+/// handler.
 pub(crate) fn compile<'js>(
     ctx: &Ctx<'js>,
-    guards: &Guards,
+    with: &Compiler<'_>,
     name: &str,
     source: &str,
 ) -> Result<Function<'js>, GuestError> {
+    let evaluated = evaluate(ctx, with, name, source);
+    let cancelled = with.timers.cancel_all(ctx);
+    let handler = evaluated?;
+    cancelled.map_err(|e| Caught::from_error(ctx, e).into_error(Status::CompileFailed))?;
+    Ok(handler)
+}
+
+fn evaluate<'js>(
+    ctx: &Ctx<'js>,
+    with: &Compiler<'_>,
+    name: &str,
+    source: &str,
+) -> Result<Function<'js>, GuestError> {
+    let guards = with.guards;
     let failed = |ctx: &Ctx<'js>, e| Caught::from_error(ctx, e).into_error(Status::CompileFailed);
     if let Some(at) = source.find('\0') {
         return Err(nul_in_source(source, at));
@@ -49,7 +75,13 @@ pub(crate) fn compile<'js>(
         }
     };
     let (module, done) = module.eval().map_err(|e| failed(ctx, e))?;
-    drain_jobs(ctx);
+    event_loop::run(
+        ctx,
+        with.timers,
+        with.host,
+        Some(&done),
+        Status::CompileFailed,
+    )?;
     match done.state() {
         PromiseState::Resolved => {}
         PromiseState::Rejected => {
@@ -100,11 +132,6 @@ fn source_buffer(source: &str, suffix: &str) -> Result<Vec<u8>, GuestError> {
     buffer.extend_from_slice(source.as_bytes());
     buffer.extend_from_slice(suffix.as_bytes());
     Ok(buffer)
-}
-
-/// Runs queued promise jobs until the queue is empty.
-pub(crate) fn drain_jobs(ctx: &Ctx<'_>) {
-    while ctx.execute_pending_job() {}
 }
 
 /// The engine reads source as a C string, so a raw NUL byte (legal in

@@ -1,5 +1,7 @@
 //! What the guest runtime needs from its host.
 
+use std::time::Duration;
+
 use warden_abi::LogLevel;
 
 /// The services a [`GuestRuntime`](crate::GuestRuntime) uses from outside.
@@ -17,4 +19,10 @@ pub trait Host {
     /// at (which may add an extension or `/index.js`) and its source, or
     /// why there is none.
     fn load_module(&self, path: &str) -> Result<(String, String), String>;
+
+    /// Waits `duration` (until the next timer is due), or less if the call
+    /// is killed meanwhile. Sleeps the thread unless the host does better.
+    fn wait(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
 }

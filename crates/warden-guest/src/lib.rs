@@ -15,6 +15,7 @@ mod builtins;
 mod console;
 mod engine_patches;
 mod errors;
+mod event_loop;
 mod guards;
 mod handlers;
 mod host;

@@ -9,13 +9,15 @@ use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
 use warden_abi::Status;
 
 use crate::errors::{Caught, GuestError};
+use crate::event_loop;
 use crate::guards::Guards;
-use crate::handlers::{compile, drain_jobs};
+use crate::handlers::{compile, Compiler};
 use crate::host::Host;
 use crate::memory::{HeapLimit, LimitedAllocator, ERROR_RESERVE};
 use crate::modules::{HostBridge, HostModuleLoader};
 use crate::random::SharedRng;
 use crate::text::{self, TextReader};
+use crate::web::Timers;
 use crate::{builtins, console, web};
 
 /// What a [`GuestRuntime`] may use.
@@ -39,11 +41,13 @@ pub struct GuestRuntime {
     // runtime that own them.
     handlers: HashMap<String, Persistent<Function<'static>>>,
     guards: Guards,
+    timers: Timers,
     context: Context,
     runtime: Runtime,
     rng: SharedRng,
     heap: HeapLimit,
     limits: Limits,
+    host: Rc<dyn Host>,
 }
 
 impl fmt::Debug for GuestRuntime {
@@ -70,17 +74,18 @@ impl GuestRuntime {
         let context = Context::full(&runtime).map_err(internal)?;
         let rng = SharedRng::default();
         rng.reseed(seed);
-        let guards = context.with(|ctx| -> Result<Guards, GuestError> {
+        let (guards, timers) = context.with(|ctx| -> Result<(Guards, Timers), GuestError> {
             ctx.store_userdata(HostBridge::new(host.clone()))
                 .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
             TextReader::install(&ctx).map_err(internal)?;
             console::install(&ctx, &host).map_err(internal)?;
             builtins::install(&ctx, &host).map_err(internal)?;
-            web::install(&ctx)
+            let timers = web::install(&ctx)
                 .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))?;
             rng.install(&ctx).map_err(internal)?;
-            Guards::install(&ctx)
-                .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))
+            let guards = Guards::install(&ctx)
+                .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))?;
+            Ok((guards, timers))
         })?;
         // Collect what setting up left behind, so it is not copied into
         // every sandbox made from this state.
@@ -88,11 +93,13 @@ impl GuestRuntime {
         Ok(Self {
             handlers: HashMap::new(),
             guards,
+            timers,
             context,
             runtime,
             rng,
             heap,
             limits: Limits::default(),
+            host,
         })
     }
 
@@ -128,8 +135,13 @@ impl GuestRuntime {
             if let Some(bridge) = &bridge {
                 bridge.set_directory(name, directory);
             }
-            let compiled = compile(&ctx, &self.guards, name, source)
-                .map(|function| Persistent::save(&ctx, function));
+            let with = Compiler {
+                guards: &self.guards,
+                timers: &self.timers,
+                host: &*self.host,
+            };
+            let compiled =
+                compile(&ctx, &with, name, source).map(|function| Persistent::save(&ctx, function));
             if let Some(bridge) = &bridge {
                 bridge.loaded();
             }
@@ -159,9 +171,11 @@ impl GuestRuntime {
 
     /// Calls handler `name` with the event JSON; returns the result JSON.
     ///
-    /// A returned promise is awaited by running the job queue until it is
-    /// empty; pending jobs are always run before the call returns. With `gc`,
-    /// a full garbage collection follows the call.
+    /// A returned promise is awaited by running the event loop (see
+    /// `event_loop`): its jobs, and its timers, waiting for them. Pending
+    /// jobs are always run before the call returns, and timers still set
+    /// when it returns are cancelled. With `gc`, a full garbage collection
+    /// follows the call.
     pub fn call(&mut self, name: &str, event: &[u8], gc: bool) -> Result<String, GuestError> {
         let handler = self
             .handlers
@@ -180,20 +194,61 @@ impl GuestRuntime {
             // filled the heap still gets its result or error reported.
             let room = 2 * self.limits.max_json + ERROR_RESERVE;
             self.heap.with_extra(room, || {
-                let returned =
-                    returned.map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Threw))?;
-                let value = settle(&ctx, returned, &self.heap)?;
-                let max_json = match self.limits.max_json {
-                    0 => usize::MAX,
-                    limit => limit,
-                };
-                self.guards.quietly(&ctx, || to_json(&ctx, value, max_json))
+                let outcome = (|| {
+                    let returned = returned
+                        .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Threw))?;
+                    let value = self.settle(&ctx, returned)?;
+                    let max_json = match self.limits.max_json {
+                        0 => usize::MAX,
+                        limit => limit,
+                    };
+                    self.guards.quietly(&ctx, || to_json(&ctx, value, max_json))
+                })();
+                let cancelled = self
+                    .timers
+                    .cancel_all(&ctx)
+                    .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal));
+                cancelled.and(outcome)
             })
         });
         if gc {
             self.runtime.run_gc();
         }
         result.map_err(|e| self.out_of_memory_if_heap_exhausted(e))
+    }
+
+    /// Runs the event loop, then unwraps a returned promise.
+    fn settle<'js>(&self, ctx: &Ctx<'js>, value: Value<'js>) -> Result<Value<'js>, GuestError> {
+        let promise = value.as_promise();
+        // The handler's jobs and timers are its own work: no extra room for
+        // them.
+        self.heap.with_extra(0, || {
+            event_loop::run(ctx, &self.timers, &*self.host, promise, Status::Threw)
+        })?;
+        let Some(promise) = promise else {
+            return Ok(value);
+        };
+        match promise.state() {
+            // A job the engine could not queue for lack of memory is lost,
+            // and the promise waiting on it stays pending: that is running
+            // out of memory, not a promise that can never settle.
+            PromiseState::Pending if self.heap.exhausted() => {
+                Err(GuestError::new(Status::OutOfMemory, "out of memory"))
+            }
+            PromiseState::Pending => Err(GuestError::new(
+                Status::PromisePending,
+                "the handler's promise can never settle: it is pending, and no job is \
+                 queued and no timer set",
+            )),
+            PromiseState::Resolved | PromiseState::Rejected => match promise.result::<Value>() {
+                Some(Ok(value)) => Ok(value),
+                Some(Err(e)) => Err(Caught::from_error(ctx, e).into_error(Status::Threw)),
+                None => Err(GuestError::new(
+                    Status::Internal,
+                    "settled promise has no result",
+                )),
+            },
+        }
     }
 
     /// When the heap limit was hit, QuickJS may have been unable to allocate
@@ -258,39 +313,6 @@ fn parse_event<'js>(
             )),
             other => other.into_error(Status::InvalidEvent),
         })
-}
-
-/// Runs the job queue, then unwraps a returned promise.
-fn settle<'js>(
-    ctx: &Ctx<'js>,
-    value: Value<'js>,
-    heap: &HeapLimit,
-) -> Result<Value<'js>, GuestError> {
-    // The handler's jobs are its own work: no extra room for them.
-    heap.with_extra(0, || drain_jobs(ctx));
-    let Some(promise) = value.as_promise() else {
-        return Ok(value);
-    };
-    match promise.state() {
-        // A job the engine could not queue for lack of memory is lost, and
-        // the promise waiting on it stays pending: that is running out of
-        // memory, not a promise that can never settle.
-        PromiseState::Pending if heap.exhausted() => {
-            Err(GuestError::new(Status::OutOfMemory, "out of memory"))
-        }
-        PromiseState::Pending => Err(GuestError::new(
-            Status::PromisePending,
-            "the handler's promise can never settle: it is pending and no job is queued",
-        )),
-        PromiseState::Resolved | PromiseState::Rejected => match promise.result::<Value>() {
-            Some(Ok(value)) => Ok(value),
-            Some(Err(e)) => Err(Caught::from_error(ctx, e).into_error(Status::Threw)),
-            None => Err(GuestError::new(
-                Status::Internal,
-                "settled promise has no result",
-            )),
-        },
-    }
 }
 
 /// The engine's own `JSON.stringify`, immune to changes to the global

@@ -71,6 +71,12 @@ impl Host for WasmHost {
         take_answer(packed)
     }
 
+    fn wait(&self, duration: std::time::Duration) {
+        let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+        // SAFETY: the import takes a number and touches no guest memory.
+        unsafe { imports::wait(micros) };
+    }
+
     fn load_module(&self, path: &str) -> Result<(String, String), String> {
         // SAFETY: the host only reads `path`'s bytes during the call.
         let packed = unsafe { imports::module_source(path.as_ptr() as u32, path.len() as u32) };

@@ -724,6 +724,12 @@ const ALLOWED_GLOBALS: &[&str] = &[
     "AbortController",
     "AbortSignal",
     "structuredClone",
+    "setTimeout",
+    "clearTimeout",
+    "setInterval",
+    "clearInterval",
+    "setImmediate",
+    "clearImmediate",
 ];
 
 #[test]

@@ -15,6 +15,7 @@
   const now = performance.now;
   const clock = performance;
   const consoleError = console.error;
+  const setTimeoutOf = setTimeout;
   const logger = console;
 
   // A list of our own: `{ length, 0: ..., 1: ... }` without a prototype.
@@ -448,6 +449,19 @@
       const signal = new AbortSignal(token);
       signal.#aborted = true;
       signal.#reason = reason === undefined ? noReason() : reason;
+      return signal;
+    }
+
+    // A signal that aborts with a "TimeoutError" after `milliseconds`. Its
+    // timer is a timer of the call, so a call that ends first cancels it.
+    static timeout(milliseconds) {
+      required(arguments.length, 1, "AbortSignal.timeout");
+      const ms = +milliseconds;
+      if (!(ms >= 0 && ms <= 9007199254740991)) {
+        throw new TypeError("AbortSignal.timeout: the delay is not a number of milliseconds from 0 to 2^53 - 1");
+      }
+      const signal = new AbortSignal(token);
+      setTimeoutOf(() => signal.#abort(new DOMExceptionOf("The operation timed out.", "TimeoutError")), ms);
       return signal;
     }
 

@@ -13,19 +13,24 @@ mod events;
 mod exception;
 mod random;
 mod shim;
+mod timers;
 mod url;
 mod utf8;
 
 use rquickjs::{Ctx, Result};
 
-/// Installs every web global. `DOMException` comes first: the others
-/// throw it.
-pub(crate) fn install(ctx: &Ctx<'_>) -> Result<()> {
+pub(crate) use timers::Timers;
+
+/// Installs every web global and returns the timers' controls.
+/// `DOMException` comes first, since the others throw it, and the timers
+/// before the events, since `AbortSignal.timeout` sets one.
+pub(crate) fn install(ctx: &Ctx<'_>) -> Result<Timers> {
     exception::install(ctx)?;
     random::install(ctx)?;
+    let timers = Timers::install(ctx)?;
     events::install(ctx)?;
     clone::install(ctx)?;
     encoding::install(ctx)?;
     url::install(ctx)?;
-    Ok(())
+    Ok(timers)
 }

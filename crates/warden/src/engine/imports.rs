@@ -1,7 +1,8 @@
-//! The `warden` imports: console output, host-function calls and user
-//! module sources.
+//! The `warden` imports: console output, host-function calls, user module
+//! sources and waiting for timers.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
 
 use warden_abi::{pack_host_result, LogLevel, MAX_ERROR_TEXT, MODULE_SEPARATOR};
 use wasmtime::Caller;
@@ -101,6 +102,12 @@ impl HostImports for WardenImports {
             Err(message) => (true, message),
         };
         pend(caller, is_error, payload)
+    }
+
+    fn wait(caller: &mut Caller<'_, StoreData>, micros: u64) -> wasmtime::Result<u32> {
+        // A kill ends the wait; the guest then stops at its next epoch check.
+        caller.data().kill.sleep(Duration::from_micros(micros));
+        Ok(0)
     }
 
     fn host_take(caller: &mut Caller<'_, StoreData>, ptr: u32, len: u32) -> wasmtime::Result<u32> {

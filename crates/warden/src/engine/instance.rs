@@ -127,6 +127,7 @@ impl GuestInstance {
             max_host_args: limits.host_args,
             console: super::console::ConsoleBudget::new(limits.console),
             pending: Vec::new(),
+            kill: gate.clone(),
         };
         let mut store = Store::new(&engine.engine, data);
         store.limiter(|data| &mut data.limits);

@@ -16,7 +16,8 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use wasmtime::{Engine, Store, UpdateDeadline};
 
@@ -62,6 +63,10 @@ pub(crate) struct KillSwitch {
     monitor_kill: Mutex<Option<(u64, Killer)>>,
     poisoned: AtomicBool,
     engine: Engine,
+    /// Held by a guest waiting for a timer while it checks for a kill, and
+    /// by a kill while it wakes the waiter, so no wake-up is lost.
+    nap: Mutex<()>,
+    wake: Condvar,
 }
 
 impl KillSwitch {
@@ -71,6 +76,8 @@ impl KillSwitch {
             monitor_kill: Mutex::new(None),
             poisoned: AtomicBool::new(false),
             engine,
+            nap: Mutex::new(()),
+            wake: Condvar::new(),
         }
     }
 
@@ -126,7 +133,7 @@ impl KillSwitch {
         }
         drop(slot);
         if killed {
-            self.engine.increment_epoch();
+            self.stop_guest();
         }
         killed
     }
@@ -148,10 +155,39 @@ impl KillSwitch {
             }
         }
         if extra == 0 {
-            // A monitor kill bumps the epoch after recording who killed.
-            self.engine.increment_epoch();
+            // A monitor kill stops the guest after recording who killed.
+            self.stop_guest();
         }
         true
+    }
+
+    /// Makes a killed guest stop: at its next epoch check, or as soon as its
+    /// wait for a timer ends, which this ends now.
+    fn stop_guest(&self) {
+        self.engine.increment_epoch();
+        drop(self.nap.lock().unwrap_or_else(PoisonError::into_inner));
+        self.wake.notify_all();
+    }
+
+    /// Sleeps for `duration`, or until the running call is killed.
+    pub(crate) fn sleep(&self, duration: Duration) {
+        let deadline = Instant::now().checked_add(duration);
+        let mut nap = self.nap.lock().unwrap_or_else(PoisonError::into_inner);
+        while !self.is_killed() {
+            nap = match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return;
+                    }
+                    self.wake
+                        .wait_timeout(nap, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+                None => self.wake.wait(nap).unwrap_or_else(PoisonError::into_inner),
+            };
+        }
     }
 
     /// Marks the sandbox poisoned.
@@ -231,6 +267,36 @@ mod tests {
         };
         assert!(!gate.kill_call(seq, monitor));
         assert_eq!(gate.end(), Some(Killer::Handle));
+    }
+
+    #[test]
+    fn a_kill_ends_a_sleep_and_a_killed_call_does_not_sleep() {
+        let gate = Arc::new(gate());
+        gate.begin();
+        let sleeper = {
+            let gate = gate.clone();
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                gate.sleep(Duration::from_secs(600));
+                start.elapsed()
+            })
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(gate.kill());
+        let slept = sleeper.join().expect("the sleeper panicked");
+        assert!(slept < Duration::from_secs(300), "slept {slept:?}");
+        let start = Instant::now();
+        gate.sleep(Duration::from_secs(600));
+        assert!(start.elapsed() < Duration::from_secs(300));
+    }
+
+    #[test]
+    fn a_sleep_without_a_kill_lasts_its_duration() {
+        let gate = gate();
+        gate.begin();
+        let start = Instant::now();
+        gate.sleep(Duration::from_millis(30));
+        assert!(start.elapsed() >= Duration::from_millis(30));
     }
 
     #[test]

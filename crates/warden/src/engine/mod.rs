@@ -48,6 +48,8 @@ pub(crate) struct StoreData {
     console: console::ConsoleBudget,
     /// The result of the last `host_call`, until `host_take` copies it.
     pending: Vec<u8>,
+    /// The sandbox's kill switch, which ends a guest's wait for a timer.
+    kill: Arc<KillSwitch>,
 }
 
 /// An engine configured for one wasm stack size, with the guest compiled
