@@ -11,6 +11,7 @@ mod clone;
 mod encoding;
 mod events;
 mod exception;
+mod navigator;
 mod random;
 mod shim;
 mod timers;
@@ -32,5 +33,6 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> Result<Timers> {
     clone::install(ctx)?;
     encoding::install(ctx)?;
     url::install(ctx)?;
+    navigator::install(ctx)?;
     Ok(timers)
 }

@@ -1,6 +1,6 @@
 // Looks for anything that could reach files, the network, the environment,
 // other processes or the host: Node, Deno, Bun and QuickJS-libc globals,
-// browser I/O, WebAssembly, timers, and whatever is hanging off globalThis
+// browser I/O, WebAssembly, and whatever is hanging off globalThis
 // (own and inherited names, including non-enumerable ones).
 function handler() {
   const probes = {};
@@ -32,5 +32,10 @@ function handler() {
   }
   const symbols = Object.getOwnPropertySymbols(globalThis).map(String);
   const console = Object.getOwnPropertyNames(globalThis.console).sort();
-  return { probes, own: own.sort(), inherited: inherited.sort(), symbols, console };
+  const agent = globalThis.navigator;
+  const navigator = [];
+  for (let p = agent; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const key of Object.getOwnPropertyNames(p)) navigator.push(key);
+  }
+  return { probes, own: own.sort(), inherited: inherited.sort(), symbols, console, navigator: navigator.sort() };
 }
