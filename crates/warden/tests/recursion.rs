@@ -59,6 +59,52 @@ const PARSER: &str = r#"
     }
     function handler(e) { return parse("(".repeat(e.n) + "x" + ")".repeat(e.n)); }"#;
 
+/// Compiles deeply nested source from many stack depths, a JavaScript
+/// frame of 16 bytes more or less at a time, so the parser runs out of
+/// stack at every point of its work: also while it looks ahead (for an
+/// arrow function or a destructuring assignment) and seeks back. Returns
+/// each distinct outcome.
+const NESTED_FROM_EVERY_DEPTH: &str = r#"
+    const sources = [
+        "(" + "{a:".repeat(200000) + "1" + "}".repeat(200000) + ")",
+        "[".repeat(200000) + "]".repeat(200000),
+        "(".repeat(200000) + "a" + ")".repeat(200000),
+        "x = " + "[{a:".repeat(100000) + "1" + "}]".repeat(100000),
+    ];
+    // `pads[k]` calls its argument from a frame with k more locals.
+    const pads = [];
+    for (let k = 0; k < 24; k++) {
+        let locals = "";
+        for (let i = 0; i < k; i++) locals += "var v" + i + " = " + i + "; ";
+        pads.push(new Function("next", locals + "return next();"));
+    }
+    function down(depth, next) { return depth === 0 ? next() : down(depth - 1, next); }
+    function handler() {
+        const outcomes = {};
+        for (const source of sources) {
+            for (let depth = 0; depth < 6; depth++) {
+                for (const pad of pads) {
+                    let outcome;
+                    try { down(depth, () => pad(() => eval(source))); outcome = "parsed"; }
+                    catch (e) { outcome = e.name + ": " + e.message; }
+                    outcomes[outcome] = (outcomes[outcome] || 0) + 1;
+                }
+            }
+        }
+        return outcomes;
+    }"#;
+
+#[test]
+fn a_parse_out_of_stack_is_a_range_error_wherever_the_stack_runs_out() {
+    let mut loaded = loaded(&[("nested", NESTED_FROM_EVERY_DEPTH)]);
+    let outcomes: serde_json::Value =
+        serde_json::from_str(&loaded.handle_event("nested", "{}", None).unwrap()).unwrap();
+    assert_eq!(
+        outcomes,
+        serde_json::json!({ "RangeError: Maximum call stack size exceeded": 4 * 6 * 24 })
+    );
+}
+
 #[test]
 fn plain_recursion_reaches_ten_thousand_frames_by_default_whatever_the_calling_thread() {
     // A thread with a small stack: the guest's stack does not come from it.
