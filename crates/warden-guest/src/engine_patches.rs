@@ -19,6 +19,48 @@ pub(crate) fn key_string_hash(seed: u64) {
     let _ = seed;
 }
 
+/// Runs `setup` (the runtime compiling its own scripts) with functions
+/// keeping no copy of their source: `toString` shows them as native code.
+pub(crate) fn without_source<R>(setup: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "wasm32")]
+    {
+        unsafe extern "C" {
+            static mut warden_keep_source: i32;
+        }
+        // SAFETY: the guest is single-threaded, and the engine reads the
+        // flag only while it compiles, which `setup` does on this thread.
+        unsafe { warden_keep_source = 0 };
+        let result = setup();
+        // SAFETY: as above.
+        unsafe { warden_keep_source = 1 };
+        result
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    setup()
+}
+
+/// Collects what setting up the runtime left behind, so it is not copied
+/// into every sandbox made from this state, then pins every object left:
+/// the cycle collector no longer visits them, so its cost on each call does
+/// not grow with the built-ins and web globals. Natively it only collects.
+pub(crate) fn collect_and_pin(ctx: &rquickjs::Ctx<'_>) {
+    // SAFETY: `ctx` is a live context, so its runtime is live.
+    let runtime = unsafe { rquickjs::qjs::JS_GetRuntime(ctx.as_raw().as_ptr()) };
+    #[cfg(target_arch = "wasm32")]
+    {
+        unsafe extern "C" {
+            fn warden_gc_pin(runtime: *mut rquickjs::qjs::JSRuntime);
+        }
+        // SAFETY: the runtime is live and runs no JavaScript meanwhile.
+        unsafe { warden_gc_pin(runtime) };
+    }
+    // SAFETY: as above.
+    #[cfg(not(target_arch = "wasm32"))]
+    unsafe {
+        rquickjs::qjs::JS_RunGC(runtime)
+    };
+}
+
 /// Called by the engine around the creation of its out-of-memory error.
 #[cfg(target_arch = "wasm32")]
 #[no_mangle]

@@ -74,22 +74,23 @@ impl GuestRuntime {
         let context = Context::full(&runtime).map_err(internal)?;
         let rng = SharedRng::default();
         rng.reseed(seed);
-        let (guards, timers) = context.with(|ctx| -> Result<(Guards, Timers), GuestError> {
-            ctx.store_userdata(HostBridge::new(host.clone()))
-                .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
-            TextReader::install(&ctx).map_err(internal)?;
-            console::install(&ctx, &host).map_err(internal)?;
-            builtins::install(&ctx, &host).map_err(internal)?;
-            let timers = web::install(&ctx)
-                .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))?;
-            rng.install(&ctx).map_err(internal)?;
-            let guards = Guards::install(&ctx)
-                .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))?;
-            Ok((guards, timers))
-        })?;
-        // Collect what setting up left behind, so it is not copied into
-        // every sandbox made from this state.
-        runtime.run_gc();
+        let setup = || {
+            context.with(|ctx| -> Result<(Guards, Timers), GuestError> {
+                ctx.store_userdata(HostBridge::new(host.clone()))
+                    .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
+                TextReader::install(&ctx).map_err(internal)?;
+                console::install(&ctx, &host).map_err(internal)?;
+                builtins::install(&ctx, &host).map_err(internal)?;
+                let timers = web::install(&ctx)
+                    .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))?;
+                rng.install(&ctx).map_err(internal)?;
+                let guards = Guards::install(&ctx)
+                    .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))?;
+                Ok((guards, timers))
+            })
+        };
+        let (guards, timers) = crate::engine_patches::without_source(setup)?;
+        context.with(|ctx| crate::engine_patches::collect_and_pin(&ctx));
         Ok(Self {
             handlers: HashMap::new(),
             guards,

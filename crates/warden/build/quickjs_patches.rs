@@ -56,6 +56,29 @@
 //!    some token it misread and the syntax error replaces the `RangeError`.
 //!    The parser now remembers that it ran out of stack, and any syntax
 //!    error after that is reported as the stack overflow it is.
+//! 7. **The runtime's own objects are not collected again and again.** The
+//!    cycle collector visits every object on each run, so its cost grows
+//!    with everything the runtime set up before any handler ran: the
+//!    built-ins and the web globals, several hundred objects that live as
+//!    long as the sandbox. Once set up, the runtime *pins* them
+//!    (`warden_gc_pin`): they move to a list of their own, which the
+//!    collector does not visit, and it neither lowers nor restores their
+//!    reference counts. A pinned object is then a root: what it references
+//!    stays alive while it does (as it must, since it is alive), and a
+//!    cycle of objects made later is still found and freed unless a pinned
+//!    object holds on to it. A pinned object that loses its last reference
+//!    is freed as any other. The one difference: pinned objects that a
+//!    handler cuts off from everything (`delete globalThis.URL`) while they
+//!    reference each other are not freed; they are a fixed set, made before
+//!    any handler ran. When the runtime is freed it unpins everything first.
+//! 8. **No copies of the runtime's own source.** The engine keeps the source
+//!    text of every function it compiles, for `Function.prototype.toString`:
+//!    for a nested function that is a copy of its text within its parent's,
+//!    so the scripts that define the built-ins written in JavaScript would
+//!    be held several times over in every sandbox. While
+//!    `warden_keep_source` is 0 (the runtime sets it so while it sets
+//!    itself up), a function's source is `function () { [native code] }`,
+//!    what a browser shows for a built-in. Handlers' functions keep theirs.
 
 use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
@@ -162,6 +185,84 @@ const EDITS: &[Edit] = &[
         what: "a parse out of stack says so (reported)",
         find: "    va_list ap;\n    int backtrace_flags;\n\n    va_start(ap, fmt);\n    JS_ThrowError2(ctx, JS_SYNTAX_ERROR, false, fmt, ap);",
         replace: "    va_list ap;\n    int backtrace_flags;\n\n    /* warden: after the stack ran out, the parser may have misread the\n       source; the overflow is the error */\n    if (s->warden_out_of_stack) {\n        JS_ThrowStackOverflow(ctx);\n        return -1;\n    }\n    va_start(ap, fmt);\n    JS_ThrowError2(ctx, JS_SYNTAX_ERROR, false, fmt, ap);",
+        count: 1,
+    },
+    Edit {
+        what: "pinned objects (flag)",
+        find: "    uint8_t  gc_obj_type : 7; /* JSGCObjectTypeEnum for GC objects */",
+        replace: "    uint8_t  gc_obj_type : 6; /* JSGCObjectTypeEnum for GC objects */\n    uint8_t  warden_pinned : 1; /* warden: made before any handler ran */",
+        count: 1,
+    },
+    Edit {
+        what: "pinned objects (relocated blocks keep the flag)",
+        find: "            nb->gc_obj_type = b->gc_obj_type;\n            nb->mark = b->mark;",
+        replace: "            nb->gc_obj_type = b->gc_obj_type;\n            nb->warden_pinned = b->warden_pinned;\n            nb->mark = b->mark;",
+        count: 1,
+    },
+    Edit {
+        what: "pinned objects (list)",
+        find: "    struct list_head gc_obj_list;\n",
+        replace: "    struct list_head gc_obj_list;\n    /* warden: the pinned GC objects that the collector does not visit */\n    struct list_head warden_pinned_list;\n",
+        count: 1,
+    },
+    Edit {
+        what: "pinned objects (list made)",
+        find: "    init_list_head(&rt->gc_obj_list);\n",
+        replace: "    init_list_head(&rt->gc_obj_list);\n    init_list_head(&rt->warden_pinned_list);\n",
+        count: 1,
+    },
+    Edit {
+        what: "pinned objects (new objects are not)",
+        find: "    JS_GC_MARK(h) = 0;\n    JS_GC_TYPE(h) = type;\n",
+        replace: "    JS_GC_MARK(h) = 0;\n    js_rc(h)->warden_pinned = 0;\n    JS_GC_TYPE(h) = type;\n",
+        count: 1,
+    },
+    Edit {
+        what: "pinned objects (pin and unpin)",
+        find: "void JS_FreeRuntime(JSRuntime *rt)\n{",
+        replace: "/* warden: collects, then pins every GC object left */\nvoid warden_gc_pin(JSRuntime *rt)\n{\n    struct list_head *el, *el1;\n    JS_RunGC(rt);\n    list_for_each_safe(el, el1, &rt->gc_obj_list) {\n        JSGCObjectHeader *p = list_entry(el, JSGCObjectHeader, link);\n        js_rc(p)->warden_pinned = 1;\n        list_del(&p->link);\n        list_add_tail(&p->link, &rt->warden_pinned_list);\n    }\n}\n\n/* warden: every pinned object back on the collector's list */\nstatic void warden_gc_unpin(JSRuntime *rt)\n{\n    struct list_head *el, *el1;\n    list_for_each_safe(el, el1, &rt->gc_obj_list) {\n        js_rc(list_entry(el, JSGCObjectHeader, link))->warden_pinned = 0;\n    }\n    list_for_each_safe(el, el1, &rt->warden_pinned_list) {\n        JSGCObjectHeader *p = list_entry(el, JSGCObjectHeader, link);\n        js_rc(p)->warden_pinned = 0;\n        list_del(&p->link);\n        list_add_tail(&p->link, &rt->gc_obj_list);\n    }\n}\n\nvoid JS_FreeRuntime(JSRuntime *rt)\n{",
+        count: 1,
+    },
+    Edit {
+        what: "pinned objects (unpinned before the runtime is freed)",
+        find: "    init_list_head(&rt->job_list);\n\n    JS_RunGC(rt);",
+        replace: "    init_list_head(&rt->job_list);\n\n    warden_gc_unpin(rt);\n    JS_RunGC(rt);",
+        count: 1,
+    },
+    Edit {
+        what: "pinned objects (not counted down)",
+        find: "static void gc_decref_child(JSRuntime *rt, JSGCObjectHeader *p)\n{\n",
+        replace: "static void gc_decref_child(JSRuntime *rt, JSGCObjectHeader *p)\n{\n    if (js_rc(p)->warden_pinned)\n        return;\n",
+        count: 1,
+    },
+    Edit {
+        what: "pinned objects (not counted up)",
+        find: "static void gc_scan_incref_child(JSRuntime *rt, JSGCObjectHeader *p)\n{\n",
+        replace: "static void gc_scan_incref_child(JSRuntime *rt, JSGCObjectHeader *p)\n{\n    if (js_rc(p)->warden_pinned)\n        return;\n",
+        count: 1,
+    },
+    Edit {
+        what: "pinned objects (not restored)",
+        find: "static void gc_scan_incref_child2(JSRuntime *rt, JSGCObjectHeader *p)\n{\n",
+        replace: "static void gc_scan_incref_child2(JSRuntime *rt, JSGCObjectHeader *p)\n{\n    if (js_rc(p)->warden_pinned)\n        return;\n",
+        count: 1,
+    },
+    Edit {
+        what: "no copies of the runtime's source (definition)",
+        find: "static __exception int js_parse_object_literal(JSParseState *s)\n{",
+        replace: "/* warden: 0 while the runtime compiles its own scripts */\nint warden_keep_source = 1;\n\n/* warden: the source a function keeps, and its length in *len */\nstatic char *warden_source(JSContext *ctx, const char *source, int *len)\n{\n    static const char native[] = \"function () { [native code] }\";\n    if (warden_keep_source)\n        return js_strndup(ctx, source, *len);\n    *len = sizeof(native) - 1;\n    return js_strndup(ctx, native, *len);\n}\n\nstatic __exception int js_parse_object_literal(JSParseState *s)\n{",
+        count: 1,
+    },
+    Edit {
+        what: "no copies of the runtime's source (functions)",
+        find: "fd->source = js_strndup(ctx, (const char *)ptr, fd->source_len);",
+        replace: "fd->source = warden_source(ctx, (const char *)ptr, &fd->source_len);",
+        count: 2,
+    },
+    Edit {
+        what: "no copies of the runtime's source (classes)",
+        find: "ctor_fd->source = js_strndup(ctx, (const char *)class_start_ptr, ctor_fd->source_len);",
+        replace: "ctor_fd->source = warden_source(ctx, (const char *)class_start_ptr, &ctor_fd->source_len);",
         count: 1,
     },
     Edit {

@@ -1,0 +1,86 @@
+//! The objects the runtime makes for itself before any handler runs: the
+//! cycle collector no longer visits them, yet garbage a call makes is still
+//! freed (also cycles that went through built-ins) and what a built-in still
+//! holds stays alive; and its functions keep no copy of their source.
+
+mod common;
+
+use common::loaded;
+
+/// `make` builds cycles and registers them; `report` says which were freed.
+const CYCLES: &str = r#"
+    const freed = [];
+    const registry = new FinalizationRegistry((name) => freed.push(name));
+    function cycle(name) {
+        const a = { name }, b = { a };
+        a.b = b;
+        registry.register(a, name);
+        return a;
+    }
+    export function handler(event) {
+        switch (event.step) {
+            case "make":
+                cycle("plain");
+                // Held by a built-in's prototype, then let go.
+                URL.prototype.held = cycle("through a built-in");
+                delete URL.prototype.held;
+                // Referencing built-ins from inside the cycle.
+                const c = cycle("referencing built-ins");
+                c.b.url = URL; c.b.proto = Object.prototype; c.b.timers = setTimeout;
+                // Still held by a built-in: must stay.
+                EventTarget.prototype.kept = cycle("kept by a built-in");
+                return "made";
+            case "let go":
+                delete EventTarget.prototype.kept;
+                return "let go";
+            default:
+                // The finalizers are jobs the collector queued after the
+                // last call: they run before this one.
+                return Promise.resolve().then(() => freed.slice().sort());
+        }
+    }"#;
+
+#[test]
+fn cycles_are_freed_unless_a_built_in_holds_them() {
+    let mut loaded = loaded(&[("cycles", CYCLES)]);
+    let call = |loaded: &mut warden::LoadedJSSandbox, step: &str| {
+        loaded
+            .handle_event("cycles", format!(r#"{{"step":"{step}"}}"#), Some(true))
+            .unwrap()
+    };
+    assert_eq!(call(&mut loaded, "make"), "\"made\"");
+    assert_eq!(
+        call(&mut loaded, "report"),
+        r#"["plain","referencing built-ins","through a built-in"]"#
+    );
+    assert_eq!(call(&mut loaded, "let go"), "\"let go\"");
+    assert_eq!(
+        call(&mut loaded, "report"),
+        r#"["kept by a built-in","plain","referencing built-ins","through a built-in"]"#
+    );
+}
+
+#[test]
+fn the_runtimes_own_functions_show_as_native_code_and_handlers_keep_their_source() {
+    let mut loaded = loaded(&[(
+        "sources",
+        "function mine(a) { return a + 1; }
+         export function handler() {
+             return [mine.toString(), URL.prototype.toString.toString(), setTimeout.toString(),
+                     EventTarget.toString(), String(structuredClone)];
+         }",
+    )]);
+    let out: serde_json::Value =
+        serde_json::from_str(&loaded.handle_event("sources", "{}", None).unwrap()).unwrap();
+    let native = "function () { [native code] }";
+    assert_eq!(
+        out,
+        serde_json::json!([
+            "function mine(a) { return a + 1; }",
+            native,
+            native,
+            native,
+            native
+        ])
+    );
+}
