@@ -8,7 +8,6 @@
 //! allocator, and bytes are read in place. Running out of heap is the
 //! engine's catchable `InternalError: out of memory`.
 
-use rquickjs::context::EvalOptions;
 use rquickjs::object::Property;
 use rquickjs::{qjs, Ctx, Error, Exception, Function, Object, Result, Value};
 
@@ -42,16 +41,7 @@ pub(super) fn install(ctx: &Ctx<'_>) -> Result<()> {
     natives.set("encodeInto", Function::new(ctx.clone(), encode_into)?)?;
     natives.set("decode", Function::new(ctx.clone(), decode)?)?;
     natives.set("label", Function::new(ctx.clone(), label)?)?;
-    let mut options = EvalOptions::default();
-    options.filename = Some("encoding".into());
-    let make: Function = ctx.eval_with_options(include_str!("encoding.js"), options)?;
-    let classes: Object = make.call((natives,))?;
-    for name in ["TextEncoder", "TextDecoder"] {
-        let class: Value = classes.get(name)?;
-        ctx.globals()
-            .prop(name, Property::from(class).writable().configurable())?;
-    }
-    Ok(())
+    super::shim::install(ctx, "web/encoding.js", include_str!("encoding.js"), natives)
 }
 
 /// The canonical name of the encoding `label` stands for, or a `RangeError`.

@@ -8,17 +8,12 @@
 //! of it is ever held where the heap limit does not count it.
 
 use ::url::{form_urlencoded, quirks, Url};
-use rquickjs::context::EvalOptions;
-use rquickjs::object::Property;
 use rquickjs::{Array, Ctx, Exception, Function, Object, Result, Value};
 
 use crate::text;
 
 /// The longest string, in UTF-8 bytes, that the functions here read.
 const MAX_INPUT: usize = 1 << 20;
-
-/// The globals this module adds.
-const GLOBALS: [&str; 2] = ["URL", "URLSearchParams"];
 
 /// Defines `URL` and `URLSearchParams` on the global object, writable and
 /// configurable but not enumerable, like the standard globals.
@@ -28,16 +23,7 @@ pub(super) fn install(ctx: &Ctx<'_>) -> Result<()> {
     natives.set("set", Function::new(ctx.clone(), set)?)?;
     natives.set("formParse", Function::new(ctx.clone(), form_parse)?)?;
     natives.set("formEncode", Function::new(ctx.clone(), form_encode)?)?;
-    let mut options = EvalOptions::default();
-    options.filename = Some("url".into());
-    let make: Function = ctx.eval_with_options(include_str!("url.js"), options)?;
-    let classes: Object = make.call((natives,))?;
-    let globals = ctx.globals();
-    for name in GLOBALS {
-        let class: Value = classes.get(name)?;
-        globals.prop(name, Property::from(class).writable().configurable())?;
-    }
-    Ok(())
+    super::shim::install(ctx, "web/url.js", include_str!("url.js"), natives)
 }
 
 /// The parts of `input` parsed as a URL, against `base` when given; or,
