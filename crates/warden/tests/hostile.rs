@@ -632,7 +632,8 @@ const FORBIDDEN_GLOBALS: &[&str] = &[
 /// extras (`InternalError`, `DOMException`, `atob`/`btoa`, `performance.now`,
 /// `queueMicrotask`), none of which does I/O, and Warden's web globals
 /// (`crypto`, whose random values come from the host's WASI `random_get`,
-/// events, abort, `structuredClone`, timers, whose waits sleep on the host
+/// with `crypto.subtle` and the classes `SubtleCrypto` and `CryptoKey`,
+/// which compute inside the sandbox, events, abort, `structuredClone`, timers, whose waits sleep on the host
 /// and reach nothing else, `self`, and a `navigator` with nothing but
 /// `userAgent`). Anything else on the global object fails the test, so a
 /// new global has to be looked at.
@@ -716,6 +717,8 @@ const ALLOWED_GLOBALS: &[&str] = &[
     "URLSearchParams",
     // Warden's web globals (crates/warden-guest/src/web).
     "crypto",
+    "CryptoKey",
+    "SubtleCrypto",
     "Event",
     "CustomEvent",
     "EventTarget",

@@ -1,5 +1,5 @@
-//! The hash algorithms of the `crypto` module, and hashing what a hash or
-//! HMAC was given. The state lives only for the length of one digest, on
+//! The hash algorithms of the `crypto` module and of Web Crypto, and
+//! hashing what a hash or HMAC was given. The state lives only for the length of one digest, on
 //! the stack: what is hashed stays in the JavaScript heap until then.
 
 use hmac::digest::core_api::BlockSizeUser;
@@ -9,9 +9,35 @@ use rquickjs::{Array, Ctx, Exception, Result, Value};
 
 use super::bytes::pieces;
 
+/// Evaluates `$body` with `$hash` the hash type (such as `sha2::Sha256`)
+/// of `$algorithm`, an [`Algorithm`].
+macro_rules! with_hash {
+    ($algorithm:expr, $hash:ident => $body:expr) => {
+        match $algorithm {
+            $crate::builtins::digest::Algorithm::Sha1 => {
+                type $hash = sha1::Sha1;
+                $body
+            }
+            $crate::builtins::digest::Algorithm::Sha256 => {
+                type $hash = sha2::Sha256;
+                $body
+            }
+            $crate::builtins::digest::Algorithm::Sha384 => {
+                type $hash = sha2::Sha384;
+                $body
+            }
+            $crate::builtins::digest::Algorithm::Sha512 => {
+                type $hash = sha2::Sha512;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_hash;
+
 /// A hash algorithm `createHash` and `createHmac` accept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Algorithm {
+pub(crate) enum Algorithm {
     /// SHA-1 (FIPS 180-4), for compatibility only.
     Sha1,
     /// SHA-256.
@@ -25,7 +51,7 @@ pub(super) enum Algorithm {
 impl Algorithm {
     /// The algorithm a lowercased name (`sha256`, or `sha-256` as Web
     /// Crypto spells it) stands for.
-    pub(super) fn named(name: &str) -> Option<Self> {
+    pub(crate) fn named(name: &str) -> Option<Self> {
         match name {
             "sha1" | "sha-1" => Some(Self::Sha1),
             "sha256" | "sha-256" => Some(Self::Sha256),
@@ -53,12 +79,7 @@ impl Algorithm {
         key: Option<&Value<'js>>,
         chunks: &Array<'js>,
     ) -> Result<Vec<u8>> {
-        match self {
-            Self::Sha1 => digest::<sha1::Sha1>(ctx, key, chunks),
-            Self::Sha256 => digest::<sha2::Sha256>(ctx, key, chunks),
-            Self::Sha384 => digest::<sha2::Sha384>(ctx, key, chunks),
-            Self::Sha512 => digest::<sha2::Sha512>(ctx, key, chunks),
-        }
+        with_hash!(self, D => digest::<D>(ctx, key, chunks))
     }
 }
 

@@ -12,7 +12,7 @@
 mod bytes;
 mod console;
 mod crypto;
-mod digest;
+pub(crate) mod digest;
 mod io;
 mod require;
 mod string;

@@ -14,6 +14,7 @@ mod exception;
 mod navigator;
 mod random;
 mod shim;
+mod subtle;
 mod timers;
 mod url;
 mod utf8;
@@ -24,7 +25,8 @@ pub(crate) use timers::Timers;
 
 /// Installs every web global and returns the timers' controls.
 /// `DOMException` comes first, since the others throw it, and the timers
-/// before the events, since `AbortSignal.timeout` sets one.
+/// before the events, since `AbortSignal.timeout` sets one; `crypto.subtle`
+/// after `crypto` and the encoding classes it uses.
 pub(crate) fn install(ctx: &Ctx<'_>) -> Result<Timers> {
     exception::install(ctx)?;
     random::install(ctx)?;
@@ -33,6 +35,7 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> Result<Timers> {
     clone::install(ctx)?;
     encoding::install(ctx)?;
     url::install(ctx)?;
+    subtle::install(ctx)?;
     navigator::install(ctx)?;
     Ok(timers)
 }
