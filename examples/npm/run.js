@@ -4,15 +4,12 @@
 // esbuild, runs it in a Warden sandbox, and checks what it returns against
 // Node.js running the same libraries. Run from anywhere, after building the
 // addon (see README):
-//   node examples/npm/run.js [--allow-no-subtle] [--in-node]
+//   node examples/npm/run.js [--in-node]
 //
 // It installs the pinned dependencies with `npm ci` when node_modules is
 // missing or does not match package-lock.json. It exits 1, listing what
 // failed, when any check fails. jose signs, verifies and encrypts with
-// WebCrypto (`crypto.subtle`): with --allow-no-subtle, the checks that need
-// it are reported as skipped, rather than failed, only when the sandbox has
-// no `crypto.subtle` at all; once it has one, they all count. --in-node
-// runs the bundle in Node.js itself instead of the sandbox, which checks
+// Web Crypto (`crypto.subtle`). --in-node runs the bundle in Node.js itself instead of the sandbox, which checks
 // the checks: every one of them passes there.
 
 const { execFileSync } = require('node:child_process');
@@ -240,7 +237,6 @@ function joseChecks(jose, event, verifyingKeys, got) {
 }
 
 async function main() {
-  const allowNoSubtle = process.argv.includes('--allow-no-subtle');
   installDependencies();
   const source = await bundle();
   const jose = await import('jose');
@@ -251,24 +247,18 @@ async function main() {
 
   const outcomes = await check([...uuidChecks(uuid, event, got), ...joseChecks(jose, event, verifyingKeys, got)]);
   const failed = outcomes.filter((o) => o.failure);
-  const skippable = allowNoSubtle && !got.subtle;
-  const counted = failed.filter((o) => !(skippable && o.group === 'jose+subtle'));
-  const skipped = failed.length - counted.length;
 
   const size = (Buffer.byteLength(source) / 1024).toFixed(0);
   const where = inNode ? 'in Node.js itself (--in-node)' : `in a Warden sandbox, loaded in ${loadMs.toFixed(1)} ms`;
   console.log(`bundle: examples/npm/dist/handler.mjs, ${size} KiB (jose, uuid); run ${where}, called in ${callMs.toFixed(1)} ms`);
   for (const o of outcomes) {
-    const skip = o.failure && skippable && o.group === 'jose+subtle';
-    console.log(`${o.failure ? (skip ? 'skip' : 'FAIL') : 'ok  '} ${o.group}: ${o.name}${o.failure ? `\n       ${o.failure}` : ''}`);
+    console.log(`${o.failure ? 'FAIL' : 'ok  '} ${o.group}: ${o.name}${o.failure ? `\n       ${o.failure}` : ''}`);
   }
-  if (counted.length > 0) {
-    const hint = got.subtle ? '' : ' (the sandbox has no crypto.subtle: jose signs, verifies and encrypts with it)';
-    console.error(`npm-example: ${counted.length} of ${outcomes.length} checks failed${hint}`);
+  if (failed.length > 0) {
+    console.error(`npm-example: ${failed.length} of ${outcomes.length} checks failed`);
     process.exit(1);
   }
-  const note = skipped ? `; ${skipped} skipped: the sandbox has no crypto.subtle yet` : '';
-  console.log(`npm-example: ${outcomes.length - failed.length} of ${outcomes.length} checks passed${note}`);
+  console.log(`npm-example: ${outcomes.length} of ${outcomes.length} checks passed`);
 }
 
 main().catch((error) => {
