@@ -29,7 +29,7 @@
   const StringOf = String;
   const NumberOf = Number;
   const { parseInt: toInt, parseFloat: toFloat } = globalThis;
-  const { floor, ceil, round, sqrt, min, max } = Math;
+  const { floor, round, sqrt, min, max } = Math;
   const ErrorOf = Error;
   const stringify = JSON.stringify;
   const now = performance.now;
@@ -95,7 +95,6 @@
   // The deepest any rendering goes, whatever `console.dir` is asked.
   const MAX_DEPTH = 64;
   const MAX_STRING = 10000;
-  const MAX_BYTES = 50;
   // Holes past this many in a row are not counted one by one.
   const MAX_HOLES = 1 << 20;
   const HEX = "0123456789ABCDEF";
@@ -517,17 +516,19 @@
     return `${prefixOf(name, tag, isMap ? "Map" : "Set", `(${size})`)}{`;
   };
 
-  // Pushes an ArrayBuffer's first bytes in hexadecimal and its length.
+  // Pushes an ArrayBuffer's first bytes (as many as items are shown) in
+  // hexadecimal, and its length.
   const formatBuffer = (ctx, value, output) => {
     const length = apply(bufferLength, value, []);
     let shown = "";
     try {
-      const bytes = new Bytes(value, 0, min(length, MAX_BYTES));
+      const bytes = new Bytes(value, 0, min(length, ctx.items));
       for (let i = 0; i < bytes.length; i++) shown += `${i === 0 ? "" : " "}${hex(bytes[i], 2)}`;
     } catch {
       shown = "(detached)";
     }
-    if (length > MAX_BYTES) shown += ` ... ${length - MAX_BYTES} more byte${length - MAX_BYTES > 1 ? "s" : ""}`;
+    const rest = length - ctx.items;
+    if (rest > 0) shown += ` ... ${rest} more byte${rest > 1 ? "s" : ""}`;
     push(output, spend(ctx, `[Uint8Contents]: <${shown}>`));
     push(output, spend(ctx, `byteLength: ${length}`));
   };
@@ -910,7 +911,8 @@
   };
 
   // `rows` (an array or object of rows) as a box table, as Node's
-  // `console.table` draws it.
+  // `console.table` draws it: a column for the rows' keys, one for each key
+  // of the rows that are objects, one of values for the other rows.
   const table = (rows, columns) => {
     const cellOf = (value) => {
       const shallow = isObject(value) && kind(value) !== "proxy" && !isArray(value) && ownKeys(value).length > 2;
@@ -984,8 +986,7 @@
     const row = (line) => {
       let out = "│";
       for (let c = 0; c < line.length; c++) {
-        const room = widths[c] - line[c].length;
-        out += `${spaces(floor(room / 2))}${line[c]}${spaces(ceil(room / 2))}│`;
+        out += ` ${line[c]}${spaces(widths[c] - 1 - line[c].length)}│`;
       }
       return out;
     };
@@ -1036,8 +1037,15 @@
     assert(condition, ...data) {
       if (condition) return;
       if (data.length === 0) return log(levels.error, rest(["Assertion failed"], 0));
-      if (typeof data[0] === "string") return log(levels.error, rest(data, 1, `Assertion failed: ${data[0]}`));
-      log(levels.error, rest(data, 0, "Assertion failed"));
+      let first = data[0];
+      if (typeof first !== "string") {
+        try {
+          first = StringOf(first);
+        } catch {
+          first = inspect(context(), first);
+        }
+      }
+      log(levels.error, rest(data, 1, `Assertion failed: ${first}`));
     },
     dir(item, options) {
       const given = isObject(options) ? options : undefined;
