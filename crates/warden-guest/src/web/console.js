@@ -717,7 +717,8 @@
     return rows;
   };
 
-  // `value` rendered with `options` (over the defaults).
+  // `value` rendered in `ctx`; a rendering that runs out of memory or stack
+  // gives a placeholder rather than losing the line.
   const inspect = (ctx, value) => {
     try {
       return formatValue(ctx, value, 0);
