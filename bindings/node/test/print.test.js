@@ -20,7 +20,7 @@ test('console output reaches the print callback before the call settles', async 
   assert.equal(await sandbox.callHandler('h', { n: 7 }), 7);
   assert.deepEqual(lines, [
     ['log', 'got 7'],
-    ['warn', '{"w":1}'],
+    ['warn', '{ w: 1 }'],
     ['error', 'bad'],
   ]);
 });
@@ -37,7 +37,7 @@ test('setHostPrintFn receives each line with its newline, before the promise set
   const sandbox = await js.getLoadedSandbox();
   assert.deepEqual(lines, ['top level\n']);
   assert.equal(await sandbox.callHandler('h', { n: 7 }), 7);
-  assert.deepEqual(lines, ['top level\n', 'got 7\n', '{"e":{"n":7}}\n', '\n']);
+  assert.deepEqual(lines, ['top level\n', 'got 7\n', '{ e: { n: 7 } }\n', '\n']);
 });
 
 test('setHostPrintFn replaces the builder print callback, and the last one set wins', async () => {

@@ -12,7 +12,6 @@
 //! wasm32); natively, tests supply their own [`Host`].
 
 mod builtins;
-mod console;
 mod engine_patches;
 mod errors;
 mod event_loop;

@@ -18,7 +18,7 @@ use crate::modules::{HostBridge, HostModuleLoader};
 use crate::random::SharedRng;
 use crate::text::{self, TextReader};
 use crate::web::Timers;
-use crate::{builtins, console, web};
+use crate::{builtins, web};
 
 /// What a [`GuestRuntime`] may use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -79,9 +79,8 @@ impl GuestRuntime {
                 ctx.store_userdata(HostBridge::new(host.clone()))
                     .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
                 TextReader::install(&ctx).map_err(internal)?;
-                console::install(&ctx, &host).map_err(internal)?;
                 builtins::install(&ctx, &host).map_err(internal)?;
-                let timers = web::install(&ctx)
+                let timers = web::install(&ctx, &host)
                     .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))?;
                 rng.install(&ctx).map_err(internal)?;
                 let guards = Guards::install(&ctx)

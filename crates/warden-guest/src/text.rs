@@ -156,17 +156,22 @@ pub(crate) fn utf8_len<'js>(ctx: &Ctx<'js>, string: &rquickjs::String<'js>) -> u
 /// character boundary and ending with `… [cut from N bytes]` (N being
 /// `full_len`); unchanged when it is whole and fits. A `limit` shorter than
 /// the note gives the note alone.
-pub(crate) fn bounded(mut text: String, full_len: usize, limit: usize) -> String {
+pub(crate) fn bounded(text: String, full_len: usize, limit: usize) -> String {
     if text.len() <= limit && full_len <= limit {
         return text;
     }
-    let note = format!("… [cut from {full_len} bytes]");
+    with_note(text, &format!("… [cut from {full_len} bytes]"), limit)
+}
+
+/// `text` cut to at most `limit` bytes at a character boundary and ending
+/// with `note`; the note alone when `limit` is shorter than it.
+pub(crate) fn with_note(mut text: String, note: &str, limit: usize) -> String {
     let mut keep = limit.saturating_sub(note.len()).min(text.len());
     while !text.is_char_boundary(keep) {
         keep -= 1;
     }
     text.truncate(keep);
-    text.push_str(&note);
+    text.push_str(note);
     text
 }
 

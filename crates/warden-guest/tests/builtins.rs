@@ -283,7 +283,7 @@ fn the_console_module_prints_at_each_level() {
             (LogLevel::Log, "a 1".to_owned()),
             (LogLevel::Warn, "w".to_owned()),
             (LogLevel::Error, "e".to_owned()),
-            (LogLevel::Info, r#"{"i":1}"#.to_owned()),
+            (LogLevel::Info, "{ i: 1 }".to_owned()),
             (LogLevel::Debug, "d".to_owned()),
         ]
     );

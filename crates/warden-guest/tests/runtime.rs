@@ -363,7 +363,7 @@ fn console_methods_reach_the_host_with_their_level() {
     let printed = host.base.printed.borrow();
     assert_eq!(
         printed[0],
-        (LogLevel::Log, r#"a 1 true null undefined {"x":[1]}"#.into())
+        (LogLevel::Log, "a 1 true null undefined { x: [ 1 ] }".into())
     );
     assert_eq!(printed[1], (LogLevel::Debug, "d".into()));
     assert_eq!(printed[2], (LogLevel::Info, "i".into()));

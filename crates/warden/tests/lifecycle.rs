@@ -146,8 +146,8 @@ fn console_output_reaches_the_print_function() {
     assert_eq!(
         *lines.lock().unwrap(),
         [
-            (LogLevel::Log, "got [1]".to_owned()),
-            (LogLevel::Warn, r#"{"w":1}"#.to_owned()),
+            (LogLevel::Log, "got [ 1 ]".to_owned()),
+            (LogLevel::Warn, "{ w: 1 }".to_owned()),
             (LogLevel::Error, "bad".to_owned()),
         ]
     );

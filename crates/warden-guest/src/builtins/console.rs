@@ -1,32 +1,32 @@
-//! The `console` module: the methods of the global `console` (`log`,
-//! `debug`, `info`, `warn`, `error`) as named exports, and an object with
-//! them all as the default export.
+//! The `console` module: the methods of `console` (see
+//! [`METHODS`](crate::web::console::METHODS)) as named exports, and an
+//! object with them all as the default export. They are the methods the
+//! runtime made, whatever a handler did to the global `console`.
 
 use rquickjs::module::{Declarations, Exports, ModuleDef};
-use rquickjs::{Ctx, Object, Result};
-use warden_abi::LogLevel;
+use rquickjs::{Ctx, Function, Object, Result};
 
-use crate::console::method;
+use crate::web::console::{methods, METHODS};
 
 /// The `console` module.
 pub(super) struct Console;
 
 impl ModuleDef for Console {
     fn declare<'js>(decl: &Declarations<'js>) -> Result<()> {
-        for level in LogLevel::ALL {
-            decl.declare(level.as_str())?;
+        for name in METHODS {
+            decl.declare(name)?;
         }
         decl.declare("default")?;
         Ok(())
     }
 
     fn evaluate<'js>(ctx: &Ctx<'js>, exports: &Exports<'js>) -> Result<()> {
-        let host = super::host(ctx)?;
+        let made = methods(ctx)?;
         let console = Object::new(ctx.clone())?;
-        for level in LogLevel::ALL {
-            let method = method(ctx, &host, level)?;
-            console.set(level.as_str(), method.clone())?;
-            exports.export(level.as_str(), method)?;
+        for name in METHODS {
+            let method: Function = made.get(name)?;
+            console.set(name, method.clone())?;
+            exports.export(name, method)?;
         }
         exports.export("default", console)?;
         Ok(())

@@ -8,6 +8,7 @@
 
 mod buffer_source;
 mod clone;
+pub(crate) mod console;
 mod encoding;
 mod events;
 mod exception;
@@ -19,15 +20,21 @@ mod timers;
 mod url;
 mod utf8;
 
+use std::rc::Rc;
+
 use rquickjs::{Ctx, Result};
 
 pub(crate) use timers::Timers;
 
-/// Installs every web global and returns the timers' controls.
-/// `DOMException` comes first, since the others throw it, and the timers
+use crate::host::Host;
+
+/// Installs every web global, `console` printing to `host`, and returns
+/// the timers' controls. `console` comes first, since the events keep its
+/// `error`, then `DOMException`, since the others throw it, and the timers
 /// before the events, since `AbortSignal.timeout` sets one; `crypto.subtle`
-/// after `crypto` and the encoding classes it uses.
-pub(crate) fn install(ctx: &Ctx<'_>) -> Result<Timers> {
+/// comes after `crypto` and the encoding classes it uses.
+pub(crate) fn install(ctx: &Ctx<'_>, host: &Rc<dyn Host>) -> Result<Timers> {
+    console::install(ctx, host)?;
     exception::install(ctx)?;
     random::install(ctx)?;
     let timers = Timers::install(ctx)?;

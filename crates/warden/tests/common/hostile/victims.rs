@@ -127,7 +127,7 @@ fn victim_failures(arena: &mut Arena, lines: &Lines, what: &str) -> Vec<String> 
     lines.lock().unwrap().clear();
     expect(arena, "logger", r#"{"k":[1]}"#, &ok("1"));
     let printed = lines.lock().unwrap().clone();
-    if printed != [r#"event {"k":[1]}"#] {
+    if printed != ["event { k: [ 1 ] }"] {
         failures.push(format!("{what}: logger printed {printed:?}"));
     }
     failures
