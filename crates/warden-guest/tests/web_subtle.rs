@@ -483,9 +483,26 @@ fn tampered_built_ins_change_nothing() {
          const wrapped = await s.wrapKey('jwk', key, kek, { name: 'AES-GCM', iv });
          const back = await s.unwrapKey('jwk', wrapped, kek, { name: 'AES-GCM', iv }, { name: 'HMAC', hash: 'SHA-256' }, true, ['sign']);
          const digest = new Uint8Array(await s.digest('sha-256', empty));
-         return [Object.getOwnPropertyDescriptor(jwk, 'kty').value, jwk.key_ops.length, key.algorithm.length,
+         const copy = structuredClone(key);
+         return [Object.getOwnPropertyDescriptor(jwk, 'kty').value, jwk.key_ops.length, copy.algorithm.length,
                  await s.verify({ name: 'ECDSA', hash: 'SHA-256' }, pair.publicKey, sig, one),
                  back.algorithm.length, digest[0]];",
     );
     assert_eq!(out, json!(["oct", 2, 512, true, 512, 0xe3]));
+}
+
+#[test]
+fn keys_pass_through_structured_clone_as_keys_with_the_same_state() {
+    let out = subtle(
+        "const key = await s.importKey('raw', utf8('Jefe'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+         const copy = structuredClone({ key }).key;
+         const mac = (k) => s.sign('HMAC', k, utf8('m')).then(hex);
+         return [copy instanceof CryptoKey, copy !== key, copy.type, copy.extractable, copy.usages,
+                 copy.algorithm, (await mac(copy)) === (await mac(key))];",
+    );
+    assert_eq!(
+        out,
+        json!([true, true, "secret", false, ["sign"],
+               { "name": "HMAC", "length": 32, "hash": { "name": "SHA-256" } }, true])
+    );
 }

@@ -1,9 +1,10 @@
 // `structuredClone(value, { transfer })` of the HTML standard, within one
-// sandbox. Takes the native `classOf(value)`; returns the globals it
-// defines. Like the events shim, it uses only built-ins it kept before any
+// sandbox. Takes the native `classOf(value)` and `serializable`, a list
+// the shims of serializable platform classes (`CryptoKey`) add
+// `[has(value), clone(value)]` pairs to; returns the globals it defines. Like the events shim, it uses only built-ins it kept before any
 // handler ran, and tells objects apart by their engine class, not by their
 // prototype or `Symbol.toStringTag`, which scripts can change.
-(function ({ classOf }) {
+(function ({ classOf, serializable }) {
   const { apply } = Reflect;
   const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf, hasOwn, keys } = Object;
   const box = Object;
@@ -142,6 +143,10 @@
       case "array":
         return properties(value, remember(new ArrayOf(value.length)), memory);
       case "object":
+        for (let i = 0; i < serializable.length; i++) {
+          const entry = serializable[i];
+          if (entry[0](value)) return remember(entry[1](value));
+        }
         return properties(value, remember({}), memory);
     }
     const Kind = name === undefined ? undefined : typedArrays[name];

@@ -1,12 +1,15 @@
 //! `structuredClone`, written in `clone.js`, which tells the kinds of
 //! objects apart by the engine's class of each.
 
-use rquickjs::{qjs, Ctx, Function, Object, Result, Value};
+use rquickjs::{qjs, Array, Ctx, Function, Object, Result, Value};
 
 /// Defines the global `structuredClone`. `DOMException` must be defined.
-pub(super) fn install(ctx: &Ctx<'_>) -> Result<()> {
+/// `serializable` is the list of the platform's serializable classes that
+/// other shims add to later: pairs of a brand check and a clone function.
+pub(super) fn install<'js>(ctx: &Ctx<'js>, serializable: &Array<'js>) -> Result<()> {
     let natives = Object::new(ctx.clone())?;
     natives.set("classOf", Function::new(ctx.clone(), class_of)?)?;
+    natives.set("serializable", serializable.clone())?;
     super::shim::install(ctx, "web/clone.js", include_str!("clone.js"), natives)
 }
 

@@ -22,7 +22,7 @@ mod utf8;
 
 use std::rc::Rc;
 
-use rquickjs::{Ctx, Result};
+use rquickjs::{Array, Ctx, Result};
 
 pub(crate) use timers::Timers;
 
@@ -39,10 +39,11 @@ pub(crate) fn install(ctx: &Ctx<'_>, host: &Rc<dyn Host>) -> Result<Timers> {
     random::install(ctx)?;
     let timers = Timers::install(ctx)?;
     events::install(ctx)?;
-    clone::install(ctx)?;
+    let serializable = Array::new(ctx.clone())?;
+    clone::install(ctx, &serializable)?;
     encoding::install(ctx)?;
     url::install(ctx)?;
-    subtle::install(ctx)?;
+    subtle::install(ctx, &serializable)?;
     navigator::install(ctx)?;
     Ok(timers)
 }

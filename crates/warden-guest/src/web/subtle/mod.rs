@@ -18,7 +18,7 @@ mod rng;
 mod rsa;
 
 use rand_core::RngCore;
-use rquickjs::{ArrayBuffer, Ctx, Function, Object, Result, Value};
+use rquickjs::{Array, ArrayBuffer, Ctx, Function, Object, Result, Value};
 
 use super::buffer_source::with_bytes;
 use failure::{Failure, Outcome};
@@ -40,9 +40,10 @@ const NATIVES: [(&str, Native); 9] = [
     ("secret", secret),
 ];
 
-/// Defines `CryptoKey` and `SubtleCrypto` and `crypto.subtle`. `crypto` and
+/// Defines `CryptoKey` and `SubtleCrypto` and `crypto.subtle`, and adds
+/// `CryptoKey` to `structuredClone`'s `serializable` classes. `crypto` and
 /// `DOMException` must be defined.
-pub(super) fn install<'js>(ctx: &Ctx<'js>) -> Result<()> {
+pub(super) fn install<'js>(ctx: &Ctx<'js>, serializable: &Array<'js>) -> Result<()> {
     failure::install(ctx)?;
     let natives = Object::new(ctx.clone())?;
     for (name, native) in NATIVES {
@@ -55,6 +56,7 @@ pub(super) fn install<'js>(ctx: &Ctx<'js>) -> Result<()> {
         natives.set(name, function)?;
     }
     natives.set("crypto", ctx.globals().get::<_, Value>("crypto")?)?;
+    natives.set("serializable", serializable.clone())?;
     super::shim::install(ctx, "web/subtle.js", include_str!("subtle.js"), natives)
 }
 

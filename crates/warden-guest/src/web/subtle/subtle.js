@@ -3,10 +3,11 @@
 // captured now, so a handler that changes built-ins changes nothing here.
 // This file normalizes algorithms, checks keys, usages and formats, and
 // keeps each key's material in a private field; the natives do the
-// cryptography. Takes the natives and `crypto`; returns the classes.
+// cryptography. Takes the natives, `crypto`, and structuredClone's list of
+// `serializable` classes, which it adds `CryptoKey` to; returns the classes.
 (function (natives) {
   "use strict";
-  const { crypto } = natives;
+  const { crypto, serializable } = natives;
   const DOMExceptionOf = DOMException;
   const TypeErrorOf = TypeError;
   const { defineProperty, freeze } = Object;
@@ -266,6 +267,20 @@
     }
   }
   defineProperty(CryptoKey.prototype, toStringTag, { __proto__: null, value: "CryptoKey", configurable: true });
+  // A clone of a key is a key with the same state (which never changes).
+  const isKey = (value) => {
+    try {
+      stateOf(value, "");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const cloneKey = (key) => {
+    const { type, extractable, algorithm, usages, material } = stateOf(key, "the key");
+    return makeKey(type, extractable, algorithm, usages, material);
+  };
+  defineProperty(serializable, serializable.length, { __proto__: null, value: [isKey, cloneKey], enumerable: true });
 
   // The state of `key`, checked to be a key of `algorithm` with `usage`.
   const usable = (key, algorithm, usage) => {
