@@ -718,6 +718,23 @@ fn tampered_built_ins_change_nothing() {
 }
 
 #[test]
+fn throwing_getters_on_shared_prototypes_change_nothing() {
+    // Descriptors inherit from `Object.prototype`, and the constructor
+    // names come from the prototypes: neither may reach handler code.
+    assert_lines(
+        "const value = { k: [1], m: new Map([[1, 2]]), get g() { return 1; } };
+         const boom = () => { throw new Error('boom'); };
+         for (const key of ['value', 'get', 'set', 'writable', 'constructor', 'name']) {
+             Object.defineProperty(Object.prototype, key, { __proto__: null, get: boom, set: boom });
+         }
+         Object.defineProperty(Array.prototype, 'constructor', { __proto__: null, get: boom });
+         Object.defineProperty(Map.prototype, 'constructor', { __proto__: null, value: class Fake {} });
+         console.log('event', value);",
+        &["event { k: [ 1 ], m: Map(1) { 1 => 2 }, g: [Getter] }"],
+    );
+}
+
+#[test]
 fn getters_and_hooks_are_not_run() {
     // Node would run the `inspect.custom` hook and the tag getter; here no
     // handler code runs but conversions `%s` and `%d` ask for, and those

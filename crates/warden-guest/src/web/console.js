@@ -23,7 +23,15 @@
 (function (natives) {
   const { print, kind, proxyTarget, promiseState, promiseResult, limit } = natives;
   const levels = { __proto__: null, ...natives.levels };
-  const { apply, ownKeys, getOwnPropertyDescriptor: describe, getPrototypeOf } = Reflect;
+  const { apply, ownKeys, getOwnPropertyDescriptor, getPrototypeOf, setPrototypeOf } = Reflect;
+  // The own property descriptor of `key`, without a prototype, so reading
+  // `value` or `get` of it never reaches a getter a handler put on
+  // `Object.prototype`.
+  const describe = (object, key) => {
+    const descriptor = getOwnPropertyDescriptor(object, key);
+    if (descriptor !== undefined) setPrototypeOf(descriptor, null);
+    return descriptor;
+  };
   const { isArray } = Array;
   const { is: same } = Object;
   const StringOf = String;
@@ -150,11 +158,30 @@
     return undefined;
   };
 
+  // The built-in prototypes, each with the name of its constructor as it was
+  // before any handler ran, so replacing `Array.prototype.constructor`
+  // changes nothing here.
+  const builtInNames = new WeakMap();
+  const weakGet = WeakMap.prototype.get;
+  const weakSet = WeakMap.prototype.set;
+  const builtIns = ["Object", "Array", "Function", "Error", "EvalError", "RangeError", "ReferenceError",
+    "SyntaxError", "TypeError", "URIError", "AggregateError", "Map", "Set", "WeakMap", "WeakSet", "WeakRef",
+    "Date", "RegExp", "Promise", "ArrayBuffer", "SharedArrayBuffer", "DataView", "Number", "String",
+    "Boolean", "Symbol", "BigInt", "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array",
+    "Uint16Array", "Int32Array", "Uint32Array", "Float16Array", "Float32Array", "Float64Array",
+    "BigInt64Array", "BigUint64Array"];
+  for (let i = 0; i < builtIns.length; i++) {
+    const constructor = globalThis[builtIns[i]];
+    if (typeof constructor === "function") apply(weakSet, builtInNames, [constructor.prototype, builtIns[i]]);
+  }
+
   // The name of the first constructor along the prototype chain, or null
   // when there is none (a null-prototype object).
   const constructorName = (object) => {
     for (let at = object, steps = 0; at !== null && steps < 1000; at = getPrototypeOf(at), steps++) {
       if (kind(at) === "proxy") return null;
+      const builtIn = apply(weakGet, builtInNames, [at]);
+      if (builtIn !== undefined) return builtIn;
       const own = describe(at, "constructor");
       if (own !== undefined && typeof own.value === "function") {
         const name = describe(own.value, "name");
