@@ -8,6 +8,7 @@ mod imports;
 mod instance;
 mod kill;
 mod stack;
+mod template;
 mod wasi;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ pub(crate) use instance::{
     GuestFailure, GuestInstance, InstanceLimits, MemoryImage, RuntimeLimits, TrapKind,
 };
 pub(crate) use kill::KillSwitch;
+pub(crate) use template::Template;
 
 use crate::error::{Error, Result};
 use crate::host_fn::HostFunctions;
@@ -61,8 +63,8 @@ pub(crate) struct SharedEngine {
     call_stack: usize,
     /// The guest state right after its JavaScript runtime is initialised.
     /// Creating a context inside wasm costs a few hundred microseconds;
-    /// copying this image into a new instance costs far less.
-    template: OnceLock<Arc<MemoryImage>>,
+    /// writing the pages it changed into a new instance costs far less.
+    template: OnceLock<Arc<Template>>,
 }
 
 impl SharedEngine {
@@ -106,7 +108,7 @@ impl SharedEngine {
 
     /// The initialised-runtime image new sandboxes start from, made on
     /// first use.
-    pub(crate) fn template(self: &Arc<Self>) -> Result<Arc<MemoryImage>> {
+    pub(crate) fn template(self: &Arc<Self>) -> Result<Arc<Template>> {
         if let Some(template) = self.template.get() {
             return Ok(template.clone());
         }
@@ -131,10 +133,17 @@ impl SharedEngine {
             },
         )
         .map_err(|e| fail("instantiate", &e))?;
+        let fresh = instance.memory_copy();
         instance
             .init(crate::entropy::seed())
             .map_err(|e| fail("init", &e))?;
-        let template = Arc::new(instance.capture());
+        let template = Arc::new(instance.capture_template(&fresh));
+        tracing::debug!(
+            pages = template.pages().len(),
+            bytes = template.len(),
+            memory = template.size(),
+            "runtime template made"
+        );
         Ok(self.template.get_or_init(|| template).clone())
     }
 

@@ -74,7 +74,7 @@ impl SandboxCore {
             _gauge: SandboxGauge::new(),
         };
         core.instance
-            .restore(&template)
+            .start_from(&template)
             .map_err(|e| Error::Internal(format!("cannot copy the runtime template: {e:#}")))?;
         let limits = RuntimeLimits {
             heap: core.config.js_heap_limit(),
