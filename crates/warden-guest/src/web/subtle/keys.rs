@@ -225,15 +225,7 @@ pub(super) fn generate(
         }
         "RSA" => {
             let (private, public) = rsa::generate(bits, exponent)?;
-            let public_made = rsa_made(
-                "public",
-                rsa::Public {
-                    spki: public.spki.clone(),
-                    bits: public.bits,
-                    exponent: public.exponent.clone(),
-                },
-                None,
-            );
+            let public_made = rsa_made("public", public.clone(), None);
             Ok((rsa_made("private", public, Some(private)), public_made))
         }
         _ => Err(Failure::not_supported(format!(

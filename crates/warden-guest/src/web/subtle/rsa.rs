@@ -24,6 +24,7 @@ pub(super) enum Scheme {
 }
 
 /// A public key and what `CryptoKey.algorithm` shows of it.
+#[derive(Clone)]
 pub(super) struct Public {
     /// The SPKI document.
     pub(super) spki: Vec<u8>,
