@@ -8,7 +8,6 @@ use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, Val};
 use super::abi::GuestExports;
 use super::console::PrintFn;
 use super::kill::{self, KillSwitch};
-use super::template::Template;
 use super::wasi::ProcExit;
 use super::{SharedEngine, StoreData};
 use crate::host_fn::HostFunctions;
@@ -362,38 +361,18 @@ impl GuestInstance {
         }
     }
 
-    /// A copy of linear memory as it is: before [`init`](Self::init), what
-    /// every new instance starts with.
-    pub(crate) fn memory_copy(&self) -> Vec<u8> {
-        self.memory.data(&self.store).to_vec()
-    }
-
-    /// The [`Template`] of this instance's state, as the pages that differ
-    /// from `fresh` (a [`memory_copy`](Self::memory_copy) of a new
-    /// instance).
-    pub(crate) fn capture_template(&mut self, fresh: &[u8]) -> Template {
-        let stack_pointer = self.stack_pointer.get(&mut self.store).i32().unwrap_or(0);
-        let live = self.memory.data(&self.store);
-        let from = (stack_pointer as u32 as usize).min(live.len());
-        Template::diff(fresh, live, from, stack_pointer)
-    }
-
-    /// Brings a new instance (one nothing has run in) to `template`'s
-    /// state, writing only the pages it changed.
-    pub(crate) fn start_from(&mut self, template: &Template) -> wasmtime::Result<()> {
-        let current = self.memory.data_size(&self.store);
-        if current < template.size() {
-            let page = self.memory.page_size(&self.store) as usize;
-            self.memory
-                .grow(&mut self.store, ((template.size() - current) / page) as u64)?;
+    /// Linear memory after [`init`](Self::init), and the offset its live
+    /// part starts at: the stack pointer, which initialisation must leave
+    /// where a new instance has it.
+    pub(crate) fn initialised_state(&mut self) -> wasmtime::Result<(&[u8], usize)> {
+        let stack_pointer = self.stack_pointer.get(&mut self.store).i32().unwrap_or(0) as u32;
+        if stack_pointer != self.stack_top {
+            return Err(wasmtime::Error::msg(format!(
+                "the guest runtime started with its stack pointer at {} and left it at {stack_pointer}",
+                self.stack_top
+            )));
         }
-        let memory = self.memory.data_mut(&mut self.store);
-        for (at, page) in template.pages() {
-            memory[*at..*at + page.len()].copy_from_slice(page);
-        }
-        self.stack_pointer
-            .set(&mut self.store, Val::I32(template.stack_pointer()))?;
-        Ok(())
+        Ok((self.memory.data(&self.store), stack_pointer as usize))
     }
 
     /// Puts `image` back. Linear memory cannot shrink, so when it has grown

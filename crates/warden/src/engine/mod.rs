@@ -7,21 +7,20 @@ mod console;
 mod imports;
 mod instance;
 mod kill;
+mod preinit;
 mod stack;
-mod template;
 mod wasi;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-use wasmtime::{Config, Engine, InstancePre, Linker, Memory, OptLevel, StoreLimits};
+use wasmtime::{Config, Engine, InstancePre, Linker, Memory, Module, OptLevel, StoreLimits};
 
 pub(crate) use console::{Dropped, PrintFn};
 pub(crate) use instance::{
     GuestFailure, GuestInstance, InstanceLimits, MemoryImage, RuntimeLimits, TrapKind,
 };
 pub(crate) use kill::KillSwitch;
-pub(crate) use template::Template;
 
 use crate::error::{Error, Result};
 use crate::host_fn::HostFunctions;
@@ -32,9 +31,9 @@ static GUEST_WASM: &[u8] = include_bytes!(env!("WARDEN_GUEST_WASM_PATH"));
 /// A hash of [`GUEST_WASM`], computed at build time.
 const GUEST_HASH: &str = env!("WARDEN_GUEST_HASH");
 
-/// Memory limit of the instance that initialises the template (which needs
+/// Memory limit of the instance that initialises the runtime (which needs
 /// far less), on top of the stack region.
-const TEMPLATE_MEMORY_LIMIT: usize = (64 << 20) + warden_abi::GUEST_STACK_REGION;
+const INIT_MEMORY_LIMIT: usize = (64 << 20) + warden_abi::GUEST_STACK_REGION;
 
 /// Per-store state visible to the host imports.
 pub(crate) struct StoreData {
@@ -56,15 +55,16 @@ pub(crate) struct StoreData {
 
 /// An engine configured for one wasm stack size, with the guest compiled
 /// and its imports resolved. Shared by every sandbox with that stack size.
+///
+/// The guest it instantiates is pre-initialised (see [`preinit`]): a new
+/// instance starts with its JavaScript runtime set up, mapping the memory
+/// of that state copy-on-write rather than creating a runtime and a
+/// context, which costs a few hundred microseconds inside wasm.
 pub(crate) struct SharedEngine {
     engine: Engine,
     pre: InstancePre<StoreData>,
     /// Native stack, in bytes, that a call into the guest runs with.
     call_stack: usize,
-    /// The guest state right after its JavaScript runtime is initialised.
-    /// Creating a context inside wasm costs a few hundred microseconds;
-    /// writing the pages it changed into a new instance costs far less.
-    template: OnceLock<Arc<Template>>,
 }
 
 impl SharedEngine {
@@ -85,66 +85,72 @@ impl SharedEngine {
 
     fn new(max_wasm_stack: usize) -> wasmtime::Result<Self> {
         let _span = tracing::info_span!("warden.engine.create", max_wasm_stack).entered();
+        let compiled = Arc::new(cache::CompiledFunctions::default());
         let mut config = Config::new();
         config
             .epoch_interruption(true)
             .max_wasm_stack(max_wasm_stack)
             // Calls are synchronous; wasmtime still checks this bound.
             .async_stack_size(max_wasm_stack)
-            .cranelift_opt_level(OptLevel::Speed);
+            .cranelift_opt_level(OptLevel::Speed)
+            .enable_incremental_compilation(compiled.clone())?;
         let engine = Engine::new(&config)?;
-        let module = cache::load_module(&engine, GUEST_WASM, GUEST_HASH)?;
+        let name = format!("guest-{GUEST_HASH}-initialised-{}", preinit::FORMAT);
+        let module = cache::load_or_make(&engine, &name, || {
+            Self::initialised_module(&engine, max_wasm_stack)
+        });
+        compiled.clear();
+        Self::with_module(engine, &module?, max_wasm_stack)
+    }
+
+    /// The engine running `module`, its imports resolved.
+    fn with_module(
+        engine: Engine,
+        module: &Module,
+        max_wasm_stack: usize,
+    ) -> wasmtime::Result<Self> {
         let mut linker = Linker::new(&engine);
         abi::link_imports::<imports::WardenImports>(&mut linker)?;
-        wasi::define(&mut linker, &module)?;
-        let pre = linker.instantiate_pre(&module)?;
+        wasi::define(&mut linker, module)?;
+        let pre = linker.instantiate_pre(module)?;
         Ok(Self {
             engine,
             pre,
             call_stack: max_wasm_stack + stack::HOST_STACK_MARGIN,
-            template: OnceLock::new(),
         })
     }
 
-    /// The initialised-runtime image new sandboxes start from, made on
-    /// first use.
-    pub(crate) fn template(self: &Arc<Self>) -> Result<Arc<Template>> {
-        if let Some(template) = self.template.get() {
-            return Ok(template.clone());
-        }
-        let _span = tracing::info_span!("warden.engine.template").entered();
-        let fail = |what: &str, e: &dyn std::fmt::Debug| {
-            Error::Internal(format!(
-                "cannot initialise the guest runtime ({what}): {e:?}"
-            ))
-        };
-        let gate = Arc::new(KillSwitch::new(self.engine.clone()));
+    /// Compiles the guest as built, initialises its runtime in an instance
+    /// of it, and compiles the guest rewritten to start in that state (its
+    /// functions come from the first compilation).
+    fn initialised_module(engine: &Engine, max_wasm_stack: usize) -> wasmtime::Result<Module> {
+        let _span = tracing::info_span!("warden.engine.initialise").entered();
+        let built = Module::new(engine, GUEST_WASM)?;
+        let built = Arc::new(Self::with_module(engine.clone(), &built, max_wasm_stack)?);
         let print: PrintFn = Arc::new(|_, _| {});
         let mut instance = GuestInstance::instantiate(
-            self.clone(),
+            built,
             Arc::new(HostFunctions::default()),
             Arc::new(Modules::default()),
             print,
-            gate,
+            Arc::new(KillSwitch::new(engine.clone())),
             InstanceLimits {
-                memory: TEMPLATE_MEMORY_LIMIT,
+                memory: INIT_MEMORY_LIMIT,
                 host_args: 0,
                 console: 0,
             },
-        )
-        .map_err(|e| fail("instantiate", &e))?;
-        let fresh = instance.memory_copy();
-        instance
-            .init(crate::entropy::seed())
-            .map_err(|e| fail("init", &e))?;
-        let template = Arc::new(instance.capture_template(&fresh));
+        )?;
+        instance.init(crate::entropy::seed()).map_err(|e| {
+            wasmtime::Error::msg(format!("the guest runtime failed to start: {e:?}"))
+        })?;
+        let (memory, live_from) = instance.initialised_state()?;
+        let wasm = preinit::rewrite(GUEST_WASM, memory, live_from)?;
         tracing::debug!(
-            pages = template.pages().len(),
-            bytes = template.len(),
-            memory = template.size(),
-            "runtime template made"
+            memory = memory.len(),
+            module = wasm.len(),
+            "guest pre-initialised"
         );
-        Ok(self.template.get_or_init(|| template).clone())
+        Module::new(engine, &wasm)
     }
 
     /// The engine, for interrupt handles.

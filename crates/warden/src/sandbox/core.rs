@@ -30,9 +30,8 @@ pub(crate) struct SandboxCore {
 }
 
 impl SandboxCore {
-    /// Instantiates the guest, copies in the engine's initialised-runtime
-    /// template (reseeding `Math.random`), sets the heap limit and declares
-    /// the host functions.
+    /// Instantiates the engine's pre-initialised guest, reseeds its
+    /// `Math.random`, sets the heap limit and declares the host functions.
     pub(crate) fn create(
         config: Arc<SandboxConfig>,
         engine: Arc<SharedEngine>,
@@ -51,7 +50,6 @@ impl SandboxCore {
         gate: Arc<KillSwitch>,
     ) -> Result<Self> {
         gate.cure();
-        let template = engine.template()?;
         let instance = GuestInstance::instantiate(
             engine,
             host.clone(),
@@ -73,9 +71,6 @@ impl SandboxCore {
             modules,
             _gauge: SandboxGauge::new(),
         };
-        core.instance
-            .start_from(&template)
-            .map_err(|e| Error::Internal(format!("cannot copy the runtime template: {e:#}")))?;
         let limits = RuntimeLimits {
             heap: core.config.js_heap_limit(),
             stack: core.config.js_stack_limit(),

@@ -37,6 +37,22 @@ pub(crate) fn rss_bytes() -> Option<u64> {
     Some(pages * page_size(dir))
 }
 
+/// Proportional set size of this process, in bytes: its resident memory,
+/// with each page it shares with other mappings counted as that fraction of
+/// a page (a copy-on-write page every sandbox maps counts once in all).
+pub(crate) fn pss_bytes() -> Option<u64> {
+    let rollup = fs::read_to_string(format!("{}/smaps_rollup", PROC_SELF?)).ok()?;
+    let kib: u64 = rollup
+        .lines()
+        .find_map(|line| line.strip_prefix("Pss:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
 /// The kernel page size, from `smaps` in `dir` (4 KiB if not found).
 fn page_size(dir: &str) -> u64 {
     fs::read_to_string(format!("{dir}/smaps"))
