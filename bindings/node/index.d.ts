@@ -111,6 +111,17 @@ export declare class HostModule {
    * A throw or rejection becomes an `Error` inside the guest.
    */
   register(name: string, callback: (...args: any[]) => unknown): this;
+  /**
+   * Registers `callback` as asynchronous function `name`: in the guest it
+   * returns a promise at once, so a handler can have many calls in flight
+   * (`await Promise.all(ids.map(db.get))` runs them together). The
+   * callback's value, or what its promise resolves to, resolves the guest's
+   * promise; a throw or rejection rejects it with an `Error`. Waiting counts
+   * toward `wallClockTimeoutMs`, not `cpuTimeoutMs`; when the call ends or
+   * is killed, calls still in flight are forgotten and their late
+   * settlements ignored.
+   */
+  registerAsync(name: string, callback: (...args: any[]) => unknown): this;
 }
 
 /**

@@ -62,9 +62,7 @@ impl Deliver for Bridge {
             args,
             answer,
         } = request;
-        let fail = |message: String| {
-            let _ = answer.send(Err(message));
-        };
+        let fail = |message: String| answer.send(Err(message));
         let functions = self.functions.borrow();
         let Some(target) = functions.get(function) else {
             return fail("unknown host function".into());
@@ -80,7 +78,7 @@ impl Deliver for Bridge {
                 let payload: String = ctx.get(1)?;
                 // The sandbox may have stopped waiting (a killed call): then
                 // the answer is dropped.
-                let _ = reply.send(if ok { Ok(payload) } else { Err(payload) });
+                reply.send(if ok { Ok(payload) } else { Err(payload) });
                 Ok(())
             });
         let outcome = helpers::with_helpers(|helpers| {

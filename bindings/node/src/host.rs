@@ -1,16 +1,57 @@
 //! Host functions written in JavaScript.
 //!
 //! The guest calls them on the sandbox thread; they run on the main thread.
-//! The sandbox thread queues the call in the outbox and waits for the
-//! answer — briefly spinning, then sleeping in 1 ms steps while it checks
-//! whether the call was killed, so a kill (say, from a wall-clock monitor)
-//! ends the wait promptly even if the JavaScript promise never settles. An
-//! answer that arrives after that is dropped.
+//! The sandbox thread queues the call in the outbox.
+//!
+//! For a function registered with `register`, it then waits for the answer
+//! — briefly spinning, then sleeping in 1 ms steps while it checks whether
+//! the call was killed, so a kill (say, from a wall-clock monitor) ends the
+//! wait promptly even if the JavaScript promise never settles.
+//!
+//! A function registered with `registerAsync` is an asynchronous host
+//! function of the sandbox: the guest gets a promise at once, and the
+//! answer settles it through a future, so many calls can be in flight and
+//! a kill drops the ones waiting.
+//!
+//! Either way an answer that arrives after its call ended is dropped.
 
-use std::sync::{mpsc, Arc, OnceLock};
+use std::future::Future;
+use std::sync::{mpsc, Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
+use tokio::sync::oneshot;
+
 use crate::lane::{Message, Outbox};
+
+/// The answer of a host function: a JSON result, or an error message.
+pub(crate) type Answer = Result<String, String>;
+
+/// Where an answer goes: to a sandbox thread that waits for it, or to the
+/// future of an asynchronous call.
+#[derive(Clone)]
+pub(crate) enum AnswerTo {
+    /// A synchronous call's waiting sandbox thread.
+    Waiting(mpsc::Sender<Answer>),
+    /// An asynchronous call's future (which takes the first answer).
+    Future(Arc<Mutex<Option<oneshot::Sender<Answer>>>>),
+}
+
+impl AnswerTo {
+    /// Delivers `answer`, or drops it when nobody waits any more.
+    pub(crate) fn send(&self, answer: Answer) {
+        match self {
+            Self::Waiting(sender) => {
+                let _ = sender.send(answer);
+            }
+            Self::Future(slot) => {
+                let sender = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+                if let Some(sender) = sender {
+                    let _ = sender.send(answer);
+                }
+            }
+        }
+    }
+}
 
 /// One call of a JavaScript host function.
 pub(crate) struct HostRequest {
@@ -18,8 +59,30 @@ pub(crate) struct HostRequest {
     pub(crate) function: usize,
     /// The arguments, as a JSON array.
     pub(crate) args: String,
-    /// Where the answer goes: a JSON result, or an error message.
-    pub(crate) answer: mpsc::Sender<Result<String, String>>,
+    /// Where the answer goes.
+    pub(crate) answer: AnswerTo,
+}
+
+/// The asynchronous Rust host function that forwards to JavaScript
+/// function `function`: its future ends with the answer.
+pub(crate) fn async_forwarder(
+    function: usize,
+    outbox: Arc<Outbox>,
+) -> impl Fn(String) -> std::pin::Pin<Box<dyn Future<Output = Answer> + Send>> + Send + Sync + 'static
+{
+    move |args| {
+        let (answer, answered) = oneshot::channel();
+        outbox.push(Message::HostCall(HostRequest {
+            function,
+            args,
+            answer: AnswerTo::Future(Arc::new(Mutex::new(Some(answer)))),
+        }));
+        Box::pin(async move {
+            answered
+                .await
+                .unwrap_or_else(|_| Err("the host function was dropped".into()))
+        })
+    }
 }
 
 /// How long the sandbox thread spins for an answer before it polls.
@@ -38,7 +101,7 @@ pub(crate) fn forwarder(
         outbox.push(Message::HostCall(HostRequest {
             function,
             args: args.to_owned(),
-            answer,
+            answer: AnswerTo::Waiting(answer),
         }));
         let start = Instant::now();
         loop {

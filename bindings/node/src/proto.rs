@@ -144,7 +144,8 @@ impl ProtoJSSandbox {
         name: String,
         callback: Function<'_, Unknown<'static>, Unknown<'static>>,
     ) -> napi::Result<()> {
-        self.host_module(env, module)?.add(env, &name, callback)
+        self.host_module(env, module)?
+            .add(env, &name, callback, false)
     }
 
     /// hyperlight-js's host print function: `callback(line)` receives each

@@ -63,8 +63,9 @@ macro_rules! guest_exports {
             /// its address, or 0 when memory is exhausted.
             fn warden_reserve(len: u32) -> u32;
             /// Declares host function `function` of host module `module`; the
-            /// input buffer holds the two names back to back.
-            fn warden_register_host_fn(module_len: u32, function_len: u32) -> u32;
+            /// input buffer holds the two names back to back. `kind` is
+            /// `HOST_FN_SYNC` or `HOST_FN_ASYNC`.
+            fn warden_register_host_fn(module_len: u32, function_len: u32, kind: u32) -> u32;
             /// Compiles and evaluates a handler; the input buffer holds the
             /// handler name, the directory its relative imports start from
             /// (an absolute module path), then its source.
@@ -113,8 +114,25 @@ macro_rules! host_imports {
             /// of the answer (its resolved path, a newline, then its source)
             /// or of an error message, that `host_take` then copies out.
             fn module_source(ptr: u32, len: u32) -> u64;
+            /// Starts an asynchronous host function with a JSON array of
+            /// arguments, and returns at once a `pack_host_result` word: the
+            /// call's id (never 0), or the length of an error message that
+            /// `host_take` then copies out.
+            fn host_start(
+                module_ptr: u32,
+                module_len: u32,
+                function_ptr: u32,
+                function_len: u32,
+                args_ptr: u32,
+                args_len: u32
+            ) -> u64;
+            /// Takes the next asynchronous host call that finished: a
+            /// `pack_finished` word (0 when none has), whose JSON result or
+            /// error message `host_take` then copies out.
+            fn host_finished() -> u64;
             /// Waits `micros` microseconds, until the guest's next timer is
-            /// due, or less when the call is killed meanwhile. Returns 0.
+            /// due, or less when an asynchronous host call finishes or the
+            /// call is killed meanwhile. Returns 0.
             fn wait(micros: u64) -> u32;
             /// Copies the pending answer of the last `host_call` or
             /// `module_source` to `ptr..ptr + len`, which must be exactly its
@@ -183,6 +201,25 @@ pub const fn unpack_host_result(packed: u64) -> (bool, u32) {
     (packed & HOST_ERROR_BIT != 0, packed as u32)
 }
 
+/// `warden_register_host_fn` kind: the function returns its result.
+pub const HOST_FN_SYNC: u32 = 0;
+/// `warden_register_host_fn` kind: the function returns a promise, which the
+/// result of a `host_start` settles.
+pub const HOST_FN_ASYNC: u32 = 1;
+
+/// Encodes the answer of `host_finished`: the id of the call that finished
+/// (below 2^31; 0 means none), whether it failed, and the length of its
+/// pending JSON result or error message.
+pub const fn pack_finished(id: u32, is_error: bool, len: u32) -> u64 {
+    pack_host_result(is_error, len) | ((id as u64 & 0x7fff_ffff) << 32)
+}
+
+/// Reverses [`pack_finished`]: `(id, is_error, len)`.
+pub const fn unpack_finished(packed: u64) -> (u32, bool, u32) {
+    let (is_error, len) = unpack_host_result(packed);
+    (((packed >> 32) & 0x7fff_ffff) as u32, is_error, len)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +239,21 @@ mod tests {
                     unpack_host_result(pack_host_result(is_error, len)),
                     (is_error, len)
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn finished_calls_round_trip() {
+        assert_eq!(unpack_finished(0).0, 0);
+        for id in [1, 7, 0x7fff_ffff] {
+            for is_error in [false, true] {
+                for len in [0, 1, u32::MAX] {
+                    assert_eq!(
+                        unpack_finished(pack_finished(id, is_error, len)),
+                        (id, is_error, len)
+                    );
+                }
             }
         }
     }

@@ -1,12 +1,13 @@
 //! The event loop: what runs between a handler's return and its result.
 //!
 //! Microtasks (promise jobs) run until none is queued. If the handler's
-//! promise is still pending and a timer is set, the loop waits until the
-//! earliest timer is due (the host sleeps, so waiting costs no CPU time, and
-//! a kill ends the wait), runs that timer, runs the microtasks it queued,
+//! promise is still pending, the loop settles the promises of asynchronous
+//! host calls the host has finished; if there are none, it waits until the
+//! earliest timer is due or a host call finishes (the host sleeps, so
+//! waiting costs no CPU time, and a kill ends the wait), runs that timer,
 //! and goes round again. It stops when the promise settles or when nothing
-//! is left that could settle it. A module's top-level evaluation runs the
-//! same way.
+//! is left that could settle it: no timer set and no host call in flight.
+//! A module's top-level evaluation runs the same way.
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use warden_abi::Status;
 
 use crate::errors::{Caught, GuestError};
 use crate::host::Host;
+use crate::host_calls;
 use crate::web::Timers;
 
 /// Runs queued promise jobs until the queue is empty.
@@ -42,12 +44,18 @@ pub(crate) fn run<'js>(
         if !matches!(promise.state(), PromiseState::Pending) {
             return Ok(());
         }
-        let Some(wait) = timers.next(ctx).map_err(thrown)? else {
-            return Ok(());
-        };
-        if wait > 0.0 {
-            host.wait(Duration::try_from_secs_f64(wait / 1000.0).unwrap_or_default());
+        if host_calls::deliver(ctx, host).map_err(thrown)? {
+            continue;
         }
-        timers.fire(ctx).map_err(thrown)?;
+        match timers.next(ctx).map_err(thrown)? {
+            Some(wait) => {
+                if wait > 0.0 {
+                    host.wait(Duration::try_from_secs_f64(wait / 1000.0).unwrap_or_default());
+                }
+                timers.fire(ctx).map_err(thrown)?;
+            }
+            None if host_calls::in_flight(ctx) => host.wait(Duration::MAX),
+            None => return Ok(()),
+        }
     }
 }

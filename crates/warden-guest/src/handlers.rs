@@ -37,6 +37,7 @@ pub(crate) fn compile<'js>(
     source: &str,
 ) -> Result<Function<'js>, GuestError> {
     let evaluated = evaluate(ctx, with, name, source);
+    crate::host_calls::forget_all(ctx);
     let cancelled = with.timers.cancel_all(ctx);
     let handler = evaluated?;
     cancelled.map_err(|e| Caught::from_error(ctx, e).into_error(Status::CompileFailed))?;

@@ -20,8 +20,27 @@ pub trait Host {
     /// why there is none.
     fn load_module(&self, path: &str) -> Result<(String, String), String>;
 
-    /// Waits `duration` (until the next timer is due), or less if the call
-    /// is killed meanwhile. Sleeps the thread unless the host does better.
+    /// Starts asynchronous host function `function` of host module
+    /// `module` with a JSON array of arguments. Returns the call's id, whose
+    /// answer [`finished`](Self::finished) later gives, or an error message
+    /// that rejects the call's promise. Hosts without asynchronous functions
+    /// refuse.
+    fn start(&self, module: &str, function: &str, args_json: &str) -> Result<u32, String> {
+        let _ = args_json;
+        Err(format!(
+            "{module}.{function} is not an asynchronous host function"
+        ))
+    }
+
+    /// The next asynchronous call that finished: its id and its JSON
+    /// result or error message.
+    fn finished(&self) -> Option<(u32, Result<String, String>)> {
+        None
+    }
+
+    /// Waits `duration` (until the next timer is due), or less if an
+    /// asynchronous call finishes or the call is killed meanwhile. Sleeps
+    /// the thread unless the host does better.
     fn wait(&self, duration: Duration) {
         std::thread::sleep(duration);
     }

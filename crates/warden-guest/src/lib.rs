@@ -18,6 +18,7 @@ mod event_loop;
 mod guards;
 mod handlers;
 mod host;
+mod host_calls;
 mod memory;
 mod modules;
 mod random;

@@ -6,7 +6,9 @@
 //!   a host module of that name is declared. The host declares its
 //!   functions before handlers are added; the loader builds a native module
 //!   whose exports forward their arguments, as a JSON array, to
-//!   [`Host::call`]. Only declared modules resolve.
+//!   [`Host::call`], or for asynchronous functions to [`Host::start`] and
+//!   return a promise (see [`host_calls`](crate::host_calls)). Only
+//!   declared modules resolve.
 //! * User modules: any other specifier, resolved against the importing
 //!   module's directory (a handler's own directory is set when it is added)
 //!   into a module path, whose source [`Host::load_module`] provides. Each
@@ -24,14 +26,18 @@ use rquickjs::module::{Declarations, Declared, Exports, ModuleDef};
 use rquickjs::{Ctx, Exception, Function, JsLifetime, Module, Value};
 use warden_abi::HOST_MODULE_PREFIX;
 
-use crate::builtins;
 use crate::host::Host;
+use crate::{builtins, host_calls};
+
+/// A declared host function: its name, and whether it is asynchronous.
+type Declaration = (String, bool);
 
 /// The host and the functions it declared, shared by the loader and the
 /// module definitions (which find it in the context's user data).
 pub(crate) struct HostBridge {
     host: Rc<dyn Host>,
-    modules: RefCell<BTreeMap<String, Vec<String>>>,
+    /// Each module's functions.
+    modules: RefCell<BTreeMap<String, Vec<Declaration>>>,
     /// The longest JSON arguments one call may pass, in bytes.
     max_args: Cell<usize>,
     /// Each handler's directory, by handler name.
@@ -100,16 +106,17 @@ impl HostBridge {
             .set(if limit == 0 { usize::MAX } else { limit });
     }
 
-    /// Declares `function` in host module `module` (idempotent).
-    pub(crate) fn declare(&self, module: &str, function: &str) {
+    /// Declares `function` in host module `module`, asynchronous or not
+    /// (idempotent: a second declaration changes nothing).
+    pub(crate) fn declare(&self, module: &str, function: &str, is_async: bool) {
         let mut modules = self.modules.borrow_mut();
         let functions = modules.entry(module.to_owned()).or_default();
-        if !functions.iter().any(|f| f == function) {
-            functions.push(function.to_owned());
+        if !functions.iter().any(|(f, _)| f == function) {
+            functions.push((function.to_owned(), is_async));
         }
     }
 
-    fn functions(&self, specifier: &str) -> Option<Vec<String>> {
+    fn functions(&self, specifier: &str) -> Option<Vec<Declaration>> {
         let module = specifier.strip_prefix(HOST_MODULE_PREFIX)?;
         self.modules.borrow().get(module).cloned()
     }
@@ -215,7 +222,7 @@ impl HostModule {
     fn functions(
         ctx: &Ctx<'_>,
         module: &Module<'_>,
-    ) -> rquickjs::Result<(Rc<dyn Host>, String, Vec<String>)> {
+    ) -> rquickjs::Result<(Rc<dyn Host>, String, Vec<Declaration>)> {
         let specifier: String = module.name()?;
         let bridge = ctx
             .userdata::<HostBridge>()
@@ -232,7 +239,7 @@ impl ModuleDef for HostModule {
     fn declare<'js>(decl: &Declarations<'js>) -> rquickjs::Result<()> {
         let module = decl.module();
         let (_, _, functions) = Self::functions(module.ctx(), module)?;
-        for function in functions {
+        for (function, _) in functions {
             decl.declare(function)?;
         }
         Ok(())
@@ -240,11 +247,15 @@ impl ModuleDef for HostModule {
 
     fn evaluate<'js>(ctx: &Ctx<'js>, exports: &Exports<'js>) -> rquickjs::Result<()> {
         let (host, module, functions) = Self::functions(ctx, exports.module())?;
-        for function in functions {
+        for (function, is_async) in functions {
             let (host, module, name) = (host.clone(), module.clone(), function.clone());
             let forward =
                 Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
-                    call_host(&ctx, &*host, &module, &name, args.0)
+                    if is_async {
+                        host_calls::start(&ctx, &*host, &module, &name, args.0)
+                    } else {
+                        call_host(&ctx, &*host, &module, &name, args.0)
+                    }
                 })?
                 .with_name(&function)?;
             exports.export(function, forward)?;
@@ -253,15 +264,14 @@ impl ModuleDef for HostModule {
     }
 }
 
-/// Sends the arguments to the host as JSON and parses its answer; a host
-/// error is thrown as an `Error` with the host's message.
-fn call_host<'js>(
+/// The arguments of a call to `module.function` as a JSON array, refused
+/// (thrown) past the sandbox's limit.
+pub(crate) fn args_json<'js>(
     ctx: &Ctx<'js>,
-    host: &dyn Host,
     module: &str,
     function: &str,
     args: Vec<Value<'js>>,
-) -> rquickjs::Result<Value<'js>> {
+) -> rquickjs::Result<String> {
     let array = rquickjs::Array::new(ctx.clone())?;
     for (i, arg) in args.into_iter().enumerate() {
         array.set(i, arg)?;
@@ -269,23 +279,30 @@ fn call_host<'js>(
     let max_args = ctx
         .userdata::<HostBridge>()
         .map_or(usize::MAX, |bridge| bridge.max_args.get());
-    let args_json = match ctx.json_stringify(array)? {
+    match ctx.json_stringify(array)? {
         // Refused before it leaves the engine's heap.
-        Some(json) => match crate::text::whole_within(ctx, &json, max_args) {
-            Ok(json) => json,
-            Err(size) => {
-                return Err(Exception::throw_message(
-                    ctx,
-                    &format!(
-                        "host function {module}.{function} failed: its arguments are {size} \
-                         bytes of JSON, over the limit of {max_args} (the sandbox's result size limit)"
-                    ),
-                ))
-            }
-        },
-        None => "[]".to_owned(),
-    };
-    match host.call(module, function, &args_json) {
+        Some(json) => crate::text::whole_within(ctx, &json, max_args).map_err(|size| {
+            Exception::throw_message(
+                ctx,
+                &format!(
+                    "host function {module}.{function} failed: its arguments are {size} \
+                     bytes of JSON, over the limit of {max_args} (the sandbox's result size limit)"
+                ),
+            )
+        }),
+        None => Ok("[]".to_owned()),
+    }
+}
+
+/// The value of a host function's answer: its JSON result parsed (empty
+/// means `undefined`), or its error message thrown as an `Error`.
+pub(crate) fn answer_value<'js>(
+    ctx: &Ctx<'js>,
+    module: &str,
+    function: &str,
+    answer: Result<String, String>,
+) -> rquickjs::Result<Value<'js>> {
+    match answer {
         Ok(result) if result.is_empty() => Ok(Value::new_undefined(ctx.clone())),
         // The engine takes JSON as a C string; valid JSON has no raw NUL.
         Ok(result) if result.contains('\0') => Err(Exception::throw_syntax(
@@ -298,4 +315,17 @@ fn call_host<'js>(
             &format!("host function {module}.{function} failed: {message}"),
         )),
     }
+}
+
+/// Sends the arguments to the host as JSON and parses its answer; a host
+/// error is thrown as an `Error` with the host's message.
+fn call_host<'js>(
+    ctx: &Ctx<'js>,
+    host: &dyn Host,
+    module: &str,
+    function: &str,
+    args: Vec<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    let json = args_json(ctx, module, function, args)?;
+    answer_value(ctx, module, function, host.call(module, function, &json))
 }

@@ -79,6 +79,7 @@ impl GuestRuntime {
                 ctx.store_userdata(HostBridge::new(host.clone()))
                     .map_err(|e| GuestError::new(Status::Internal, e.to_string()))?;
                 TextReader::install(&ctx).map_err(internal)?;
+                crate::host_calls::install(&ctx).map_err(internal)?;
                 builtins::install(&ctx, &host).map_err(internal)?;
                 let timers = web::install(&ctx, &host)
                     .map_err(|e| Caught::from_error(&ctx, e).into_error(Status::Internal))?;
@@ -104,11 +105,12 @@ impl GuestRuntime {
     }
 
     /// Declares a host function that handlers can import from
-    /// `"host:<module>"`. Must precede the handlers that import it.
-    pub fn declare_host_function(&mut self, module: &str, function: &str) {
+    /// `"host:<module>"`; an asynchronous one returns a promise. Must
+    /// precede the handlers that import it.
+    pub fn declare_host_function(&mut self, module: &str, function: &str, is_async: bool) {
         self.context.with(|ctx| {
             if let Some(bridge) = ctx.userdata::<HostBridge>() {
-                bridge.declare(module, function);
+                bridge.declare(module, function, is_async);
             }
         });
     }
@@ -204,6 +206,7 @@ impl GuestRuntime {
                     };
                     self.guards.quietly(&ctx, || to_json(&ctx, value, max_json))
                 })();
+                crate::host_calls::forget_all(&ctx);
                 let cancelled = self
                     .timers
                     .cancel_all(&ctx)

@@ -5,7 +5,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use warden_abi::{
-    pack_region, unpack_host_result, LogLevel, Status, CALL_FLAG_GC, MODULE_SEPARATOR,
+    pack_host_result, pack_region, unpack_finished, unpack_host_result, LogLevel, Status,
+    CALL_FLAG_GC, HOST_FN_ASYNC, MODULE_SEPARATOR,
 };
 
 use crate::{GuestError, GuestRuntime, Host, Limits};
@@ -69,6 +70,30 @@ impl Host for WasmHost {
             )
         };
         take_answer(packed)
+    }
+
+    fn start(&self, module: &str, function: &str, args_json: &str) -> Result<u32, String> {
+        // SAFETY: the host only reads the three strings during the call.
+        let packed = unsafe {
+            imports::host_start(
+                module.as_ptr() as u32,
+                module.len() as u32,
+                function.as_ptr() as u32,
+                function.len() as u32,
+                args_json.as_ptr() as u32,
+                args_json.len() as u32,
+            )
+        };
+        match unpack_host_result(packed) {
+            (false, id) => Ok(id),
+            (true, _) => Err(take_answer(packed).unwrap_or_else(|message| message)),
+        }
+    }
+
+    fn finished(&self) -> Option<(u32, Result<String, String>)> {
+        // SAFETY: the import takes nothing and touches no guest memory.
+        let (id, is_error, len) = unpack_finished(unsafe { imports::host_finished() });
+        (id != 0).then(|| (id, take_answer(pack_host_result(is_error, len))))
     }
 
     fn wait(&self, duration: std::time::Duration) {
@@ -181,11 +206,11 @@ mod exports {
         })
     }
 
-    pub(super) fn warden_register_host_fn(module_len: u32, function_len: u32) -> u32 {
+    pub(super) fn warden_register_host_fn(module_len: u32, function_len: u32, kind: u32) -> u32 {
         run(|guest| {
             let (runtime, input) = runtime(guest)?;
             let (module, function) = split(input, module_len, function_len)?;
-            runtime.declare_host_function(module, utf8(function)?);
+            runtime.declare_host_function(module, utf8(function)?, kind == HOST_FN_ASYNC);
             Ok(Vec::new())
         })
     }

@@ -379,8 +379,8 @@ fn console_methods_reach_the_host_with_their_level() {
 #[test]
 fn host_modules_are_importable_and_callable() {
     let (host, mut rt) = runtime();
-    rt.declare_host_function("math", "add");
-    rt.declare_host_function("math", "fail");
+    rt.declare_host_function("math", "add", false);
+    rt.declare_host_function("math", "fail", false);
     rt.add_handler(
         "h",
         "import * as math from 'host:math';
@@ -409,7 +409,7 @@ fn host_modules_are_importable_and_callable() {
 #[test]
 fn only_declared_host_modules_can_be_imported() {
     let (_, mut rt) = runtime();
-    rt.declare_host_function("math", "add");
+    rt.declare_host_function("math", "add", false);
     for source in [
         "import * as fs from 'fs'; export function handler() {}",
         "import * as x from 'host:nope'; export function handler() {}",
@@ -511,7 +511,7 @@ fn a_raw_nul_byte_in_the_source_is_a_located_compile_error() {
 #[test]
 fn a_host_answer_with_a_raw_nul_byte_throws_a_catchable_syntax_error() {
     let (_, mut rt) = runtime();
-    rt.declare_host_function("math", "nul");
+    rt.declare_host_function("math", "nul", false);
     rt.add_handler(
         "h",
         "import { nul } from 'host:math';
@@ -733,7 +733,7 @@ fn a_user_module_that_throws_fails_the_load_with_its_error() {
 #[test]
 fn a_bare_name_of_a_declared_host_module_imports_it() {
     let (host, mut rt) = with_modules(&[("/other", "export const add = () => 'user module';")]);
-    rt.declare_host_function("math", "add");
+    rt.declare_host_function("math", "add", false);
     rt.add_handler(
         "h",
         "import { add } from 'math'; import * as other from 'other';

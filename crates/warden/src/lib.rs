@@ -43,7 +43,9 @@ pub use error::{Error, ErrorCategory, JsError, Killer, Result};
 /// [`Error`] under the name hyperlight-js gives its error type, so that code
 /// matching on it compiles unchanged.
 pub type HyperlightError = Error;
-pub use host_fn::{FallibleHostFunction, HostFunction, HostModule};
+pub use host_fn::{
+    AsyncHostFunction, FallibleAsyncHostFunction, FallibleHostFunction, HostFunction, HostModule,
+};
 pub use modules::{
     DirectoryModules, EmbeddedModules, FileSystemEmbedded, ModuleLoader, MAX_MODULE_FILE,
 };

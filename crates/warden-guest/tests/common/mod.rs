@@ -40,7 +40,7 @@ impl Host for TestHost {
 pub(crate) fn runtime() -> (Rc<TestHost>, GuestRuntime) {
     let host = Rc::new(TestHost::default());
     let mut rt = GuestRuntime::new(host.clone(), 7).expect("runtime");
-    rt.declare_host_function("math", "add");
+    rt.declare_host_function("math", "add", false);
     (host, rt)
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use warden_abi::{unpack_region, Status, CALL_FLAG_GC};
+use warden_abi::{unpack_region, Status, CALL_FLAG_GC, HOST_FN_ASYNC, HOST_FN_SYNC};
 use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, Val};
 
 use super::abi::GuestExports;
@@ -10,6 +10,7 @@ use super::console::PrintFn;
 use super::kill::{self, KillSwitch};
 use super::wasi::ProcExit;
 use super::{SharedEngine, StoreData};
+use crate::host_fn::calls::HostCalls;
 use crate::host_fn::HostFunctions;
 use crate::modules::Modules;
 
@@ -127,6 +128,10 @@ impl GuestInstance {
             max_host_args: limits.host_args,
             console: super::console::ConsoleBudget::new(limits.console),
             pending: Vec::new(),
+            calls: HostCalls::new({
+                let gate = gate.clone();
+                Arc::new(move || gate.wake())
+            }),
             kill: gate.clone(),
         };
         let mut store = Store::new(&engine.engine, data);
@@ -279,14 +284,20 @@ impl GuestInstance {
         self.status(code)
     }
 
-    /// Declares a host function to the guest.
+    /// Declares a host function, asynchronous or not, to the guest.
     pub(crate) fn declare_host_function(
         &mut self,
         module: &str,
         function: &str,
+        is_async: bool,
     ) -> Result<(), GuestFailure> {
         self.write_input(&[module.as_bytes(), function.as_bytes()])?;
-        let lens = (module.len() as u32, function.len() as u32);
+        let kind = if is_async {
+            HOST_FN_ASYNC
+        } else {
+            HOST_FN_SYNC
+        };
+        let lens = (module.len() as u32, function.len() as u32, kind);
         let code =
             self.enter(|store, exports| exports.warden_register_host_fn.call(store, lens))?;
         self.status(code)
@@ -304,8 +315,10 @@ impl GuestInstance {
             .map_err(|_| GuestFailure::Status(Status::OutOfMemory, Vec::new()))?;
         self.write_input(&[name.as_bytes(), directory.as_bytes(), source.as_bytes()])?;
         let lens = (name.len() as u32, directory.len() as u32, source_len);
-        let code = self.enter(|store, exports| exports.warden_add_handler.call(store, lens))?;
-        self.status(code)
+        let code = self.enter(|store, exports| exports.warden_add_handler.call(store, lens));
+        // Whatever the outcome, host calls still in flight are dropped.
+        self.store.data_mut().calls.cancel_all();
+        self.status(code?)
     }
 
     /// Forgets a handler.
@@ -337,8 +350,10 @@ impl GuestInstance {
             event.len() as u32,
             if gc { CALL_FLAG_GC } else { 0 },
         );
-        let code = self.enter(|store, exports| exports.warden_call.call(store, args))?;
-        self.status(code)?;
+        let code = self.enter(|store, exports| exports.warden_call.call(store, args));
+        // Whatever the outcome, host calls still in flight are dropped.
+        self.store.data_mut().calls.cancel_all();
+        self.status(code?)?;
         self.output(max_result)
     }
 

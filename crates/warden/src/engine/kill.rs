@@ -165,15 +165,23 @@ impl KillSwitch {
     /// wait for a timer ends, which this ends now.
     fn stop_guest(&self) {
         self.engine.increment_epoch();
+        self.wake();
+    }
+
+    /// Ends a [`sleep`](Self::sleep) early if its `ready` now holds. Whoever
+    /// makes `ready` hold calls this after.
+    pub(crate) fn wake(&self) {
         drop(self.nap.lock().unwrap_or_else(PoisonError::into_inner));
         self.wake.notify_all();
     }
 
-    /// Sleeps for `duration`, or until the running call is killed.
-    pub(crate) fn sleep(&self, duration: Duration) {
+    /// Sleeps for `duration`, until `ready` holds (checked whenever
+    /// [`wake`](Self::wake) is called), or until the running call is
+    /// killed.
+    pub(crate) fn sleep(&self, duration: Duration, ready: impl Fn() -> bool) {
         let deadline = Instant::now().checked_add(duration);
         let mut nap = self.nap.lock().unwrap_or_else(PoisonError::into_inner);
-        while !self.is_killed() {
+        while !self.is_killed() && !ready() {
             nap = match deadline {
                 Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
@@ -277,7 +285,7 @@ mod tests {
             let gate = gate.clone();
             std::thread::spawn(move || {
                 let start = Instant::now();
-                gate.sleep(Duration::from_secs(600));
+                gate.sleep(Duration::from_secs(600), || false);
                 start.elapsed()
             })
         };
@@ -286,7 +294,7 @@ mod tests {
         let slept = sleeper.join().expect("the sleeper panicked");
         assert!(slept < Duration::from_secs(300), "slept {slept:?}");
         let start = Instant::now();
-        gate.sleep(Duration::from_secs(600));
+        gate.sleep(Duration::from_secs(600), || false);
         assert!(start.elapsed() < Duration::from_secs(300));
     }
 
@@ -295,8 +303,31 @@ mod tests {
         let gate = gate();
         gate.begin();
         let start = Instant::now();
-        gate.sleep(Duration::from_millis(30));
+        gate.sleep(Duration::from_millis(30), || false);
         assert!(start.elapsed() >= Duration::from_millis(30));
+    }
+
+    #[test]
+    fn a_wake_ends_a_sleep_once_it_is_ready() {
+        let gate = Arc::new(gate());
+        gate.begin();
+        let ready = Arc::new(AtomicBool::new(false));
+        let sleeper = {
+            let (gate, ready) = (gate.clone(), ready.clone());
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                gate.sleep(Duration::from_secs(600), || ready.load(Ordering::SeqCst));
+                start.elapsed()
+            })
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        gate.wake(); // not ready yet: sleeps on
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!sleeper.is_finished());
+        ready.store(true, Ordering::SeqCst);
+        gate.wake();
+        let slept = sleeper.join().expect("the sleeper panicked");
+        assert!(slept < Duration::from_secs(300), "slept {slept:?}");
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub(crate) struct StoreData {
     console: console::ConsoleBudget,
     /// The result of the last `host_call`, until `host_take` copies it.
     pending: Vec<u8>,
+    /// The asynchronous host calls of the running call.
+    calls: crate::host_fn::calls::HostCalls,
     /// The sandbox's kill switch, which ends a guest's wait for a timer.
     kill: Arc<KillSwitch>,
 }

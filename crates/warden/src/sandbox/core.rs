@@ -79,8 +79,8 @@ impl SandboxCore {
         core.internal(|guest| guest.reseed(entropy::seed()))?;
         core.internal(|guest| guest.configure(limits))?;
         let host = core.host.clone();
-        for (module, function) in host.names() {
-            core.internal(|guest| guest.declare_host_function(module, function))?;
+        for (module, function, is_async) in host.names() {
+            core.internal(|guest| guest.declare_host_function(module, function, is_async))?;
         }
         Ok(core)
     }

@@ -150,7 +150,11 @@ impl ProtoJSSandbox {
 
 impl fmt::Debug for ProtoJSSandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let functions: Vec<String> = self.host.names().map(|(m, f)| format!("{m}.{f}")).collect();
+        let functions: Vec<String> = self
+            .host
+            .names()
+            .map(|(m, f, _)| format!("{m}.{f}"))
+            .collect();
         f.debug_struct("ProtoJSSandbox")
             .field("host_functions", &functions)
             .finish_non_exhaustive()

@@ -14,7 +14,13 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+mod asynchronous;
+pub(crate) mod calls;
+mod runtime;
+
 use crate::error::{Error, Result};
+use asynchronous::RawAsyncHostFn;
+pub use asynchronous::{AsyncHostFunction, FallibleAsyncHostFunction};
 
 /// The uniform shape every host function is stored in: JSON arguments in,
 /// JSON result or error message out.
@@ -122,14 +128,24 @@ impl_host_functions!(A1, A2, A3, A4, A5, A6);
 impl_host_functions!(A1, A2, A3, A4, A5, A6, A7);
 impl_host_functions!(A1, A2, A3, A4, A5, A6, A7, A8);
 
+/// A host function as stored: one that returns its answer, or one that
+/// returns a future of it.
+#[derive(Clone)]
+pub(crate) enum HostFn {
+    /// Called on the guest's thread; the guest waits for its answer.
+    Sync(RawHostFn),
+    /// Its future runs on the host runtime; the guest gets a promise.
+    Async(RawAsyncHostFn),
+}
+
 /// Every host function of a sandbox, by module and name.
 #[derive(Clone, Default)]
 pub(crate) struct HostFunctions {
-    modules: BTreeMap<String, BTreeMap<String, RawHostFn>>,
+    modules: BTreeMap<String, BTreeMap<String, HostFn>>,
 }
 
 impl HostFunctions {
-    fn insert(&mut self, module: &str, name: &str, function: RawHostFn) -> Result<()> {
+    fn insert(&mut self, module: &str, name: &str, function: HostFn) -> Result<()> {
         // Any text is an export name; handlers reach names that are not
         // identifiers through the namespace: `host["no-op"]()`.
         check_name(name, "function", |c| !c.is_control())?;
@@ -144,19 +160,21 @@ impl HostFunctions {
     }
 
     /// The function `module.name`.
-    pub(crate) fn get(&self, module: &str, name: &str) -> Option<&RawHostFn> {
+    pub(crate) fn get(&self, module: &str, name: &str) -> Option<&HostFn> {
         self.modules.get(module)?.get(name)
     }
 
-    /// Every `(module, function)` pair, in order.
-    pub(crate) fn names(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.modules
-            .iter()
-            .flat_map(|(m, fs)| fs.keys().map(move |f| (m.as_str(), f.as_str())))
+    /// Every `(module, function, is_async)`, in order of module then
+    /// function.
+    pub(crate) fn names(&self) -> impl Iterator<Item = (&str, &str, bool)> {
+        self.modules.iter().flat_map(|(m, fs)| {
+            fs.iter()
+                .map(move |(f, kind)| (m.as_str(), f.as_str(), matches!(kind, HostFn::Async(_))))
+        })
     }
 
-    /// Identifies the set of names: guest state made with one set is only
-    /// meaningful with the same set.
+    /// Identifies the set of names and kinds: guest state made with one
+    /// set is only meaningful with the same set.
     pub(crate) fn fingerprint(&self) -> u64 {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for name in self.names() {
@@ -227,7 +245,7 @@ impl<'a> HostModule<'a> {
         function: impl HostFunction<Args>,
     ) -> Result<&mut Self> {
         self.functions
-            .insert(&self.module, name, function.into_raw())?;
+            .insert(&self.module, name, HostFn::Sync(function.into_raw()))?;
         Ok(self)
     }
 
@@ -238,7 +256,61 @@ impl<'a> HostModule<'a> {
         function: impl FallibleHostFunction<Args>,
     ) -> Result<&mut Self> {
         self.functions
-            .insert(&self.module, name, function.into_raw())?;
+            .insert(&self.module, name, HostFn::Sync(function.into_raw()))?;
+        Ok(self)
+    }
+
+    /// Registers a typed asynchronous function: in JavaScript it returns a
+    /// promise at once, which the future's output resolves. Many calls can
+    /// be in flight together; see [`SandboxBuilder`](crate::SandboxBuilder)
+    /// for where the futures run, and the crate documentation for how they
+    /// count toward budgets and are dropped when a call ends.
+    ///
+    /// ```
+    /// # fn main() -> warden::Result<()> {
+    /// let mut proto = warden::SandboxBuilder::new().build()?;
+    /// proto.host_module("db")?.register_async("get", |id: u32| async move {
+    ///     format!("row {id}")
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn register_async<Args>(
+        &mut self,
+        name: &str,
+        function: impl AsyncHostFunction<Args>,
+    ) -> Result<&mut Self> {
+        self.functions
+            .insert(&self.module, name, HostFn::Async(function.into_raw()))?;
+        Ok(self)
+    }
+
+    /// Registers a typed asynchronous function whose `Err` rejects the
+    /// handler's promise with an `Error` carrying its message.
+    pub fn register_async_fallible<Args>(
+        &mut self,
+        name: &str,
+        function: impl FallibleAsyncHostFunction<Args>,
+    ) -> Result<&mut Self> {
+        self.functions
+            .insert(&self.module, name, HostFn::Async(function.into_raw()))?;
+        Ok(self)
+    }
+
+    /// Registers an asynchronous function that receives the arguments as a
+    /// JSON array and whose future returns its result as JSON text (an
+    /// empty string means `undefined`), or an error message that rejects
+    /// the handler's promise.
+    pub fn register_async_raw<Fut>(
+        &mut self,
+        name: &str,
+        function: impl Fn(String) -> Fut + Send + Sync + 'static,
+    ) -> Result<&mut Self>
+    where
+        Fut: std::future::Future<Output = std::result::Result<String, String>> + Send + 'static,
+    {
+        let raw: RawAsyncHostFn = Arc::new(move |args| Box::pin(function(args)));
+        self.functions
+            .insert(&self.module, name, HostFn::Async(raw))?;
         Ok(self)
     }
 
@@ -251,7 +323,7 @@ impl<'a> HostModule<'a> {
         function: impl Fn(&str) -> std::result::Result<String, String> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
         self.functions
-            .insert(&self.module, name, Arc::new(function))?;
+            .insert(&self.module, name, HostFn::Sync(Arc::new(function)))?;
         Ok(self)
     }
 }
@@ -311,10 +383,16 @@ mod tests {
         refused(m.register("nul\0", || 1), "contains '\\0'");
         m.register("$ok_1", || 1).unwrap();
         m.register("no-op/😊", || 1).unwrap();
+        m.register_async("later", || async { 1 }).unwrap();
         let names: Vec<_> = functions.names().collect();
         assert_eq!(
             names,
-            [("math", "$ok_1"), ("math", "add"), ("math", "no-op/😊")]
+            [
+                ("math", "$ok_1", false),
+                ("math", "add", false),
+                ("math", "later", true),
+                ("math", "no-op/😊", false)
+            ]
         );
     }
 
