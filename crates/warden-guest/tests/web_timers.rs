@@ -135,11 +135,13 @@ fn many_set_and_cleared_timers_leave_the_live_ones_in_order() {
         "const ran = [];
          for (let i = 0; i < 5000; i++) clearTimeout(setTimeout(() => ran.push('dead'), 1));
          return new Promise((resolve) => {
-             for (let i = 0; i < 50; i++) setTimeout(() => ran.push(i), 50 - i);
-             setTimeout(() => resolve(ran), 60);
+             // 10 ms apart, so that a slow loop on a loaded machine
+             // cannot reorder them.
+             for (let i = 0; i < 20; i++) setTimeout(() => ran.push(i), 200 - 10 * i);
+             setTimeout(() => resolve(ran), 250);
          });",
     ));
-    let expected: Vec<u32> = (0..50).rev().collect();
+    let expected: Vec<u32> = (0..20).rev().collect();
     assert_eq!(out, json!(expected));
 }
 
