@@ -69,6 +69,11 @@ impl HostCalls {
     }
 
     /// Starts `function` with `args` (a JSON array); the call's id.
+    ///
+    /// The future is polled once on the calling thread (inside the host
+    /// runtime's context): one that is ready at once, such as a cache hit,
+    /// answers without a thread hand-off. One that is not is spawned on the
+    /// host runtime, which polls it again with its own waker.
     pub(crate) fn start(&mut self, function: &RawAsyncHostFn, args: String) -> Result<u32, String> {
         let handle = runtime::handle()?;
         self.next_id = if self.next_id >= MAX_ID {
@@ -77,7 +82,18 @@ impl HostCalls {
             self.next_id + 1
         };
         let id = self.next_id;
-        let future = CatchUnwind(function(args));
+        let future = {
+            let _context = handle.enter();
+            let mut future = CatchUnwind(function(args));
+            let mut context = Context::from_waker(std::task::Waker::noop());
+            match Pin::new(&mut future).poll(&mut context) {
+                Poll::Ready(answer) => {
+                    self.shared.finished().answers.push_back((id, answer));
+                    return Ok(id);
+                }
+                Poll::Pending => future,
+            }
+        };
         let shared = self.shared.clone();
         let generation = shared.finished().generation;
         let task = handle.spawn(async move {
