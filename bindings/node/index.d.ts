@@ -210,6 +210,12 @@ export interface CallStats {
   wallTimeMs: number;
   /** Guest CPU time, in milliseconds; measured on calls with a timeout, else null. */
   guestCpuTimeMs: number | null;
+  /**
+   * Real time the guest spent waiting on the host (host functions, timers,
+   * asynchronous host calls), in milliseconds: part of `wallTimeMs`, not of
+   * `guestCpuTimeMs`.
+   */
+  hostWaitTimeMs: number;
   /** What killed the call: `wall-clock`, `cpu-time`, `interrupt-handle`, or null. */
   terminatedBy: string | null;
   /** `wallTimeMs` under hyperlight-js's name. */

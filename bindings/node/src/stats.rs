@@ -12,6 +12,10 @@ pub struct CallStats {
     /// CPU time the guest used, in milliseconds (measured on monitored
     /// calls, else null).
     pub guest_cpu_time_ms: Either<f64, Null>,
+    /// Real time the guest spent waiting on the host (host functions,
+    /// timers, asynchronous calls), in milliseconds: part of `wallTimeMs`,
+    /// not of `guestCpuTimeMs`.
+    pub host_wait_time_ms: f64,
     /// What killed the call: a monitor's name, `"interrupt-handle"`, or
     /// null.
     pub terminated_by: Either<String, Null>,
@@ -32,6 +36,7 @@ impl From<warden::CallStats> for CallStats {
         Self {
             wall_time_ms: wall_ms,
             guest_cpu_time_ms: cpu_ms(),
+            host_wait_time_ms: stats.host_wait_time.as_secs_f64() * 1e3,
             terminated_by: stats.terminated_by.map_or(Either::B(Null), |killer| {
                 Either::A(killer.name().to_owned())
             }),

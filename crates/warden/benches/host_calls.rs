@@ -60,7 +60,7 @@ fn sandbox() -> LoadedJSSandbox {
         .unwrap()
         .register_async("noop", || async {})
         .unwrap()
-        .register_async("yieldOnce", || tokio::task::yield_now())
+        .register_async("yieldOnce", tokio::task::yield_now)
         .unwrap()
         .register_async("sleep", |ms: u64| {
             tokio::time::sleep(Duration::from_millis(ms))

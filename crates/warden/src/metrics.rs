@@ -18,6 +18,15 @@ pub const HANDLER_CALL_ERRORS: &str = "warden_handler_call_errors_total";
 /// by the name of the monitor that fired.
 pub const MONITOR_TERMINATIONS: &str = "monitor_terminations_total";
 
+/// Counter, labelled `module`, `function` and `outcome` (`ok` or `error`):
+/// host-function calls that answered, synchronous and asynchronous.
+pub const HOST_CALLS: &str = "warden_host_calls_total";
+/// Histogram (seconds), labelled `module` and `function`: how long a
+/// host-function call took to answer.
+pub const HOST_CALL_DURATION: &str = "warden_host_call_duration_seconds";
+/// Gauge: asynchronous host calls running on the host runtime right now.
+pub const HOST_CALLS_IN_FLIGHT: &str = "warden_host_calls_in_flight";
+
 /// Registers descriptions and units of every Warden metric with the
 /// installed recorder.
 pub fn describe() {
@@ -36,6 +45,45 @@ pub fn describe() {
         MONITOR_TERMINATIONS,
         "Handler calls killed by an execution monitor, by monitor"
     );
+    metrics::describe_counter!(
+        HOST_CALLS,
+        "Host-function calls that answered, by function and outcome"
+    );
+    metrics::describe_histogram!(
+        HOST_CALL_DURATION,
+        metrics::Unit::Seconds,
+        "Time host-function calls took to answer"
+    );
+    metrics::describe_gauge!(
+        HOST_CALLS_IN_FLIGHT,
+        "Asynchronous host calls running on the host runtime"
+    );
+}
+
+/// Records a host-function call that answered after `elapsed`.
+pub(crate) fn record_host_call(module: &str, function: &str, elapsed: Duration, ok: bool) {
+    let (module, function) = (module.to_owned(), function.to_owned());
+    metrics::histogram!(HOST_CALL_DURATION, "module" => module.clone(), "function" => function.clone())
+        .record(elapsed.as_secs_f64());
+    let outcome = if ok { "ok" } else { "error" };
+    metrics::counter!(HOST_CALLS, "module" => module, "function" => function, "outcome" => outcome)
+        .increment(1);
+}
+
+/// Counts an asynchronous host call as in flight until dropped.
+pub(crate) struct InFlightGauge(());
+
+impl InFlightGauge {
+    pub(crate) fn new() -> Self {
+        metrics::gauge!(HOST_CALLS_IN_FLIGHT).increment(1.0);
+        Self(())
+    }
+}
+
+impl Drop for InFlightGauge {
+    fn drop(&mut self) {
+        metrics::gauge!(HOST_CALLS_IN_FLIGHT).decrement(1.0);
+    }
 }
 
 /// Counts a sandbox as alive until dropped.

@@ -212,6 +212,10 @@ fn waiting_on_the_host_is_not_cpu_time() {
     let stats = loaded.last_call_stats().unwrap();
     assert!(stats.wall_time >= 300 * MS, "{stats:?}");
     assert!(
+        stats.host_wait_time >= 250 * MS && stats.host_wait_time <= stats.wall_time,
+        "{stats:?}"
+    );
+    assert!(
         stats.guest_cpu_time.unwrap() < stats.wall_time / 2,
         "{stats:?}"
     );

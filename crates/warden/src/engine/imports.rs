@@ -3,7 +3,7 @@
 //! waiting for timers and host calls.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use warden_abi::{
     pack_finished, pack_host_result, unpack_host_result, LogLevel, MAX_ERROR_TEXT, MODULE_SEPARATOR,
@@ -13,6 +13,7 @@ use wasmtime::Caller;
 use super::abi::HostImports;
 use super::StoreData;
 use crate::host_fn::HostFn;
+use crate::metrics;
 
 /// Implements the guest's `warden` imports over [`StoreData`].
 pub(crate) struct WardenImports;
@@ -59,8 +60,15 @@ impl HostImports for WardenImports {
         let function = read_text(caller, function_ptr, function_len)?;
         let outcome = match caller.data().host.get(&module, &function).cloned() {
             Some(HostFn::Sync(host_fn)) => match read_args(caller, args_ptr, args_len)? {
-                Ok(args) => catch_unwind(AssertUnwindSafe(|| host_fn(&args)))
-                    .unwrap_or_else(|_| Err("the host function panicked".to_owned())),
+                Ok(args) => {
+                    let began = Instant::now();
+                    let answer = catch_unwind(AssertUnwindSafe(|| host_fn(&args)))
+                        .unwrap_or_else(|_| Err("the host function panicked".to_owned()));
+                    let took = began.elapsed();
+                    caller.data_mut().host_wait += took;
+                    metrics::record_host_call(&module, &function, took, answer.is_ok());
+                    answer
+                }
                 Err(refused) => Err(refused),
             },
             Some(HostFn::Async(_)) => Err(format!(
@@ -85,7 +93,10 @@ impl HostImports for WardenImports {
         let function = read_text(caller, function_ptr, function_len)?;
         let started = match caller.data().host.get(&module, &function).cloned() {
             Some(HostFn::Async(host_fn)) => match read_args(caller, args_ptr, args_len)? {
-                Ok(args) => caller.data_mut().calls.start(&host_fn, args),
+                Ok(args) => caller
+                    .data_mut()
+                    .calls
+                    .start((&module, &function), &host_fn, args),
                 Err(refused) => Err(refused),
             },
             Some(HostFn::Sync(_)) => Err(format!(
@@ -126,9 +137,11 @@ impl HostImports for WardenImports {
 
     fn wait(caller: &mut Caller<'_, StoreData>, micros: u64) -> wasmtime::Result<u32> {
         // A kill ends the wait; the guest then stops at its next epoch check.
+        let began = Instant::now();
         let data = caller.data();
         data.kill
             .sleep(Duration::from_micros(micros), data.calls.any_finished());
+        caller.data_mut().host_wait += began.elapsed();
         Ok(0)
     }
 

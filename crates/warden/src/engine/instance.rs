@@ -1,6 +1,7 @@
 //! [`GuestInstance`]: one instantiated guest and the calls into it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use warden_abi::{unpack_region, Status, CALL_FLAG_GC, HOST_FN_ASYNC, HOST_FN_SYNC};
 use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, Val};
@@ -128,6 +129,7 @@ impl GuestInstance {
             max_host_args: limits.host_args,
             console: super::console::ConsoleBudget::new(limits.console),
             pending: Vec::new(),
+            host_wait: Duration::ZERO,
             calls: HostCalls::new({
                 let gate = gate.clone();
                 Arc::new(move || gate.wake())
@@ -315,6 +317,7 @@ impl GuestInstance {
             .map_err(|_| GuestFailure::Status(Status::OutOfMemory, Vec::new()))?;
         self.write_input(&[name.as_bytes(), directory.as_bytes(), source.as_bytes()])?;
         let lens = (name.len() as u32, directory.len() as u32, source_len);
+        self.store.data_mut().host_wait = Duration::ZERO;
         let code = self.enter(|store, exports| exports.warden_add_handler.call(store, lens));
         // Whatever the outcome, host calls still in flight are dropped.
         self.store.data_mut().calls.cancel_all();
@@ -350,6 +353,7 @@ impl GuestInstance {
             event.len() as u32,
             if gc { CALL_FLAG_GC } else { 0 },
         );
+        self.store.data_mut().host_wait = Duration::ZERO;
         let code = self.enter(|store, exports| exports.warden_call.call(store, args));
         // Whatever the outcome, host calls still in flight are dropped.
         self.store.data_mut().calls.cancel_all();
@@ -426,6 +430,12 @@ impl GuestInstance {
     /// region (address space that only deep calls touch).
     pub(crate) fn memory_size(&self) -> usize {
         beyond_stack(self.memory.data_size(&self.store))
+    }
+
+    /// Time spent waiting on the host since the last time this was asked
+    /// (or the last handler call or load started).
+    pub(crate) fn take_host_wait(&mut self) -> Duration {
+        std::mem::take(&mut self.store.data_mut().host_wait)
     }
 
     /// The engine this instance runs on.

@@ -51,6 +51,9 @@ pub(crate) struct StoreData {
     pending: Vec<u8>,
     /// The asynchronous host calls of the running call.
     calls: crate::host_fn::calls::HostCalls,
+    /// Time the running call spent waiting on the host: in synchronous host
+    /// functions, and for timers and asynchronous host calls.
+    host_wait: std::time::Duration,
     /// The sandbox's kill switch, which ends a guest's wait for a timer.
     kill: Arc<KillSwitch>,
 }

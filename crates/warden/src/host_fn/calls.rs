@@ -14,11 +14,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use tokio::task::AbortHandle;
 
 use super::asynchronous::{Answer, AnswerFuture, RawAsyncHostFn};
 use super::runtime;
+use crate::metrics;
 
 /// Ends the guest's wait, once an answer is queued.
 pub(crate) type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -74,8 +76,20 @@ impl HostCalls {
     /// runtime's context): one that is ready at once, such as a cache hit,
     /// answers without a thread hand-off. One that is not is spawned on the
     /// host runtime, which polls it again with its own waker.
-    pub(crate) fn start(&mut self, function: &RawAsyncHostFn, args: String) -> Result<u32, String> {
+    pub(crate) fn start(
+        &mut self,
+        (module, name): (&str, &str),
+        function: &RawAsyncHostFn,
+        args: String,
+    ) -> Result<u32, String> {
         let handle = runtime::handle()?;
+        let began = Instant::now();
+        let record = {
+            let (module, name) = (module.to_owned(), name.to_owned());
+            move |answer: &Answer| {
+                metrics::record_host_call(&module, &name, began.elapsed(), answer.is_ok())
+            }
+        };
         self.next_id = if self.next_id >= MAX_ID {
             1
         } else {
@@ -88,6 +102,7 @@ impl HostCalls {
             let mut context = Context::from_waker(std::task::Waker::noop());
             match Pin::new(&mut future).poll(&mut context) {
                 Poll::Ready(answer) => {
+                    record(&answer);
                     self.shared.finished().answers.push_back((id, answer));
                     return Ok(id);
                 }
@@ -96,8 +111,11 @@ impl HostCalls {
         };
         let shared = self.shared.clone();
         let generation = shared.finished().generation;
+        let in_flight = metrics::InFlightGauge::new();
         let task = handle.spawn(async move {
+            let _in_flight = in_flight;
             let answer = future.await;
+            record(&answer);
             let mut finished = shared.finished();
             if finished.generation == generation {
                 finished.answers.push_back((id, answer));

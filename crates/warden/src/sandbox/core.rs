@@ -216,6 +216,12 @@ impl SandboxCore {
         }
     }
 
+    /// Time the last call or load spent waiting on the host (zero when it
+    /// never entered the guest).
+    pub(crate) fn take_host_wait(&mut self) -> std::time::Duration {
+        self.instance.take_host_wait()
+    }
+
     /// Captures the guest state.
     pub(crate) fn capture(&mut self) -> MemoryImage {
         self.instance.capture()

@@ -106,7 +106,8 @@ impl JSSandbox {
         let (result, cpu) = self.core.monitored(name, monitors, |guest| {
             guest.add_handler(name, &directory, script.source())
         });
-        self.last_load = Some(CallStats::of(start, cpu, &result));
+        let host_wait = self.core.take_host_wait();
+        self.last_load = Some(CallStats::of(start, cpu, host_wait, &result));
         let error = match result {
             Ok(()) => {
                 self.handlers.push(name.to_owned());

@@ -115,7 +115,7 @@ impl LoadedJSSandbox {
         let _span = span.entered();
         let start = Instant::now();
         let (result, cpu) = self.call(name, event, gc.unwrap_or(true), monitors);
-        let stats = CallStats::of(start, cpu, &result);
+        let stats = CallStats::of(start, cpu, self.core.take_host_wait(), &result);
         self.last_call = Some(stats);
         crate::metrics::record_call(name, stats.wall_time, result.as_ref().err());
         if let Err(error) = &result {

@@ -17,6 +17,10 @@ pub struct CallStats {
     /// about half a microsecond, which plain calls do not pay); `None` on
     /// plain calls, or where the `monitor-cpu-time` feature is off.
     pub guest_cpu_time: Option<Duration>,
+    /// Real time the guest spent waiting on the host: inside synchronous
+    /// host functions, and for timers and asynchronous host calls. It is
+    /// part of `wall_time` and not of `guest_cpu_time`.
+    pub host_wait_time: Duration,
     /// What killed the call: the monitor that fired (with its budget), or
     /// an [`InterruptHandle`](crate::InterruptHandle). `None` when the call
     /// was not killed.
@@ -25,8 +29,14 @@ pub struct CallStats {
 
 impl CallStats {
     /// The statistics of a call that started at `start`, whose CPU time was
-    /// measured from `cpu`, and that ended with `result`.
-    pub(crate) fn of<T>(start: Instant, cpu: Option<CallCpu>, result: &Result<T>) -> Self {
+    /// measured from `cpu`, that waited `host_wait_time` on the host, and
+    /// that ended with `result`.
+    pub(crate) fn of<T>(
+        start: Instant,
+        cpu: Option<CallCpu>,
+        host_wait_time: Duration,
+        result: &Result<T>,
+    ) -> Self {
         let terminated_by = match result {
             Err(Error::Killed(killer)) => Some(*killer),
             _ => None,
@@ -34,6 +44,7 @@ impl CallStats {
         Self {
             wall_time: start.elapsed(),
             guest_cpu_time: cpu.and_then(CallCpu::elapsed),
+            host_wait_time,
             terminated_by,
         }
     }
