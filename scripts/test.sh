@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo test --workspace
-for example in custom_monitor prometheus; do
+for example in custom_monitor prometheus async_fan_out; do
   cargo run --quiet -p warden --example "$example" >/dev/null
 done
 (cd bindings/node && node scripts/build.js && node --test test/)
