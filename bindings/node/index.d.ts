@@ -108,7 +108,11 @@ export declare class HostModule {
   /**
    * Registers `callback` as function `name`. It receives the JSON-decoded
    * arguments and may return a value or a promise; the guest waits for it.
-   * A throw or rejection becomes an `Error` inside the guest.
+   * A throw or rejection becomes an `Error` inside the guest. An argument
+   * the handler passed as a `Uint8Array`, `ArrayBuffer` or other view
+   * arrives as a `Uint8Array`; a `Uint8Array`, `Buffer`, other view or
+   * `ArrayBuffer` returned reaches the handler as a `Uint8Array`. Both are
+   * bounded by `maxResultSize`, like JSON.
    */
   register(name: string, callback: (...args: any[]) => unknown): this;
   /**

@@ -23,19 +23,46 @@ function toJson(value) {
   return json === undefined ? '' : json;
 }
 
+/** The key of the object that stands for a binary argument (warden_abi::BYTES_MARKER). */
+const BYTES_MARKER = '$warden.bytes';
+
+/** The arguments of a host call: its JSON array, with each binary argument's marker replaced by its bytes. */
+function decodeArgs(argsJson, blobs) {
+  return JSON.parse(argsJson).map((arg) => {
+    if (arg === null || typeof arg !== 'object' || Array.isArray(arg)) return arg;
+    const keys = Object.keys(arg);
+    if (keys.length !== 1 || keys[0] !== BYTES_MARKER) return arg;
+    return blobs[arg[BYTES_MARKER]] ?? arg;
+  });
+}
+
+/** The bytes of a binary result (a Uint8Array, another view, or an ArrayBuffer), else undefined. */
+function bytesOf(value) {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return new Uint8Array(value);
+  return undefined;
+}
+
 /**
  * Runs a host function for the guest. `settle(ok, payload)` answers with a
- * JSON result or an error message; a returned promise is awaited.
+ * JSON result, bytes (a Uint8Array) or an error message; a returned promise
+ * is awaited. Binary arguments arrive as Uint8Arrays.
  */
-function dispatch(fn, argsJson, settle) {
+function dispatch(fn, argsJson, blobs, settle) {
   let result;
   try {
-    result = fn(...JSON.parse(argsJson));
+    result = fn(...decodeArgs(argsJson, blobs));
   } catch (error) {
     settle(false, describe(error));
     return;
   }
   const answer = (value) => {
+    const bytes = bytesOf(value);
+    if (bytes !== undefined) {
+      settle(true, bytes);
+      return;
+    }
     let json;
     try {
       json = toJson(value);

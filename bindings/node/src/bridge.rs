@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use napi::bindgen_prelude::{JsValue, Unknown};
+use napi::bindgen_prelude::{Either, JsValue, Uint8Array, Unknown};
 use napi::Env;
 
 use crate::code::ErrorCode;
@@ -75,16 +75,28 @@ impl Deliver for Bridge {
         let settle =
             env.create_function_from_closure::<Unknown<'static>, (), _>("settle", move |ctx| {
                 let ok: bool = ctx.get(0)?;
-                let payload: String = ctx.get(1)?;
+                let payload: Either<String, Uint8Array> = ctx.get(1)?;
+                let answer = match (ok, payload) {
+                    (true, Either::A(json)) => Ok(warden::HostValue::Json(json)),
+                    (true, Either::B(bytes)) => Ok(warden::HostValue::Bytes(bytes.to_vec())),
+                    (false, Either::A(message)) => Err(message),
+                    (false, Either::B(_)) => Err("the host function failed".to_owned()),
+                };
                 // The sandbox may have stopped waiting (a killed call): then
                 // the answer is dropped.
-                reply.send(if ok { Ok(payload) } else { Err(payload) });
+                reply.send(answer);
                 Ok(())
             });
         let outcome = helpers::with_helpers(|helpers| {
             let settle = settle?.raw();
-            let args = js::value(env, args)?;
-            Ok(js::call(env, &helpers.dispatch, &[target, args, settle]))
+            let json = js::value(env, args.json)?;
+            let blobs: Vec<Uint8Array> = args.blobs.into_iter().map(Uint8Array::new).collect();
+            let blobs = js::value(env, blobs)?;
+            Ok(js::call(
+                env,
+                &helpers.dispatch,
+                &[target, json, blobs, settle],
+            ))
         });
         match outcome {
             Ok(Ok(_)) => {}

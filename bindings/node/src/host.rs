@@ -23,8 +23,9 @@ use tokio::sync::oneshot;
 
 use crate::lane::{Message, Outbox};
 
-/// The answer of a host function: a JSON result, or an error message.
-pub(crate) type Answer = Result<String, String>;
+/// The answer of a host function: a JSON result or bytes, or an error
+/// message.
+pub(crate) type Answer = Result<warden::HostValue, String>;
 
 /// Where an answer goes: to a sandbox thread that waits for it, or to the
 /// future of an asynchronous call.
@@ -57,8 +58,8 @@ impl AnswerTo {
 pub(crate) struct HostRequest {
     /// Index of the function in the sandbox's table.
     pub(crate) function: usize,
-    /// The arguments, as a JSON array.
-    pub(crate) args: String,
+    /// The arguments: a JSON array, and the binary ones beside it.
+    pub(crate) args: warden::HostArgs,
     /// Where the answer goes.
     pub(crate) answer: AnswerTo,
 }
@@ -68,9 +69,11 @@ pub(crate) struct HostRequest {
 pub(crate) fn async_forwarder(
     function: usize,
     outbox: Arc<Outbox>,
-) -> impl Fn(String) -> std::pin::Pin<Box<dyn Future<Output = Answer> + Send>> + Send + Sync + 'static
-{
-    move |args| {
+) -> impl Fn(warden::HostArgs) -> std::pin::Pin<Box<dyn Future<Output = Answer> + Send>>
+       + Send
+       + Sync
+       + 'static {
+    move |args: warden::HostArgs| {
         let (answer, answered) = oneshot::channel();
         outbox.push(Message::HostCall(HostRequest {
             function,
@@ -95,12 +98,12 @@ pub(crate) fn forwarder(
     function: usize,
     outbox: Arc<Outbox>,
     interrupt: Arc<OnceLock<warden::InterruptHandle>>,
-) -> impl Fn(&str) -> Result<String, String> + Send + Sync + 'static {
+) -> impl Fn(warden::HostArgs) -> Answer + Send + Sync + 'static {
     move |args| {
         let (answer, answers) = mpsc::channel();
         outbox.push(Message::HostCall(HostRequest {
             function,
-            args: args.to_owned(),
+            args,
             answer: AnswerTo::Waiting(answer),
         }));
         let start = Instant::now();

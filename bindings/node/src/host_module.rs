@@ -44,10 +44,10 @@ impl HostModule {
             .and_then(|mut module| {
                 if is_async {
                     let forward = host::async_forwarder(index, outbox);
-                    module.register_async_raw(name, forward).map(|_| ())
+                    module.register_async_raw_args(name, forward).map(|_| ())
                 } else {
                     let forward = host::forwarder(index, outbox, self.shared.interrupt.clone());
-                    module.register_raw(name, forward).map(|_| ())
+                    module.register_raw_args(name, forward).map(|_| ())
                 }
             })
             .map_err(|e| errors::throw_warden(env, &e))?;

@@ -100,3 +100,41 @@ test('a cpu-time timeout does not count time spent waiting on async calls', asyn
   assert.ok(wallTimeMs >= 290, `${wallTimeMs} ms`);
   assert.ok(hostWaitTimeMs >= 250 && hostWaitTimeMs <= wallTimeMs, `${hostWaitTimeMs} of ${wallTimeMs} ms`);
 });
+
+test('bytes cross both ways, without base64, sync and async', async () => {
+  const seen = [];
+  const sandbox = await loaded(
+    {
+      h: `import { reverse, concat, big } from "host:codec";
+          export async function handler() {
+            const bytes = new Uint8Array([1, 2, 3, 255]);
+            const reversed = reverse(bytes, "label");
+            const joined = await concat(bytes.buffer, new DataView(bytes.buffer, 2));
+            let tooBig;
+            try { big(5000); } catch (e) { tooBig = e.message; }
+            return {
+              typed: reversed instanceof Uint8Array && joined instanceof Uint8Array,
+              reversed: Array.from(reversed),
+              joined: Array.from(joined),
+              tooBig,
+            };
+          }`,
+    },
+    (builder) => builder.maxResultSize(4096),
+    (proto) =>
+      proto
+        .hostModule('codec')
+        .register('reverse', (bytes, label) => {
+          seen.push([bytes instanceof Uint8Array, label]);
+          return Uint8Array.from(bytes).reverse();
+        })
+        .registerAsync('concat', async (a, b) => Buffer.concat([a, b]))
+        .register('big', (n) => new ArrayBuffer(n)),
+  );
+  const result = await sandbox.callHandler('h', {});
+  assert.deepEqual(seen, [[true, 'label']]);
+  assert.equal(result.typed, true);
+  assert.deepEqual(result.reversed, [255, 3, 2, 1]);
+  assert.deepEqual(result.joined, [1, 2, 3, 255, 3, 255]);
+  assert.match(result.tooBig, /its result is 5000 bytes, over the limit of 4096/);
+});

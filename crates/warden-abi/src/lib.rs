@@ -98,33 +98,39 @@ macro_rules! host_imports {
             /// Prints a console message (`level` is a `LogLevel`) held in
             /// guest memory at `ptr..ptr + len`. Returns 0.
             fn print(level: u32, ptr: u32, len: u32) -> u32;
-            /// Calls a host function with a JSON array of arguments. Returns
-            /// a `pack_host_result` word: the length of the JSON result, or
-            /// of an error message, that `host_take` then copies out.
+            /// Calls a host function with a JSON array of arguments and the
+            /// binary ones beside it (`encode_blobs`; see `BYTES_MARKER`).
+            /// Returns a `pack_answer` word: what the answer is and its
+            /// length, that `host_take` then copies out.
             fn host_call(
                 module_ptr: u32,
                 module_len: u32,
                 function_ptr: u32,
                 function_len: u32,
                 args_ptr: u32,
-                args_len: u32
+                args_len: u32,
+                blobs_ptr: u32,
+                blobs_len: u32
             ) -> u64;
             /// Finds the user module at the absolute module path held at
-            /// `ptr..ptr + len`. Returns a `pack_host_result` word: the length
-            /// of the answer (its resolved path, a newline, then its source)
-            /// or of an error message, that `host_take` then copies out.
+            /// `ptr..ptr + len`. Returns a `pack_answer` word: the length
+            /// of the answer (JSON kind: its resolved path, a newline, then
+            /// its source) or of an error message, that `host_take` then
+            /// copies out.
             fn module_source(ptr: u32, len: u32) -> u64;
-            /// Starts an asynchronous host function with a JSON array of
-            /// arguments, and returns at once a `pack_host_result` word: the
-            /// call's id (never 0), or the length of an error message that
-            /// `host_take` then copies out.
+            /// Starts an asynchronous host function with arguments as for
+            /// `host_call`, and returns at once a `pack_answer` word: of JSON
+            /// kind, the call's id (never 0); of error kind, the length of
+            /// an error message that `host_take` then copies out.
             fn host_start(
                 module_ptr: u32,
                 module_len: u32,
                 function_ptr: u32,
                 function_len: u32,
                 args_ptr: u32,
-                args_len: u32
+                args_len: u32,
+                blobs_ptr: u32,
+                blobs_len: u32
             ) -> u64;
             /// Takes the next asynchronous host call that finished: a
             /// `pack_finished` word (0 when none has), whose JSON result or
@@ -134,8 +140,9 @@ macro_rules! host_imports {
             /// due, or less when an asynchronous host call finishes or the
             /// call is killed meanwhile. Returns 0.
             fn wait(micros: u64) -> u32;
-            /// Copies the pending answer of the last `host_call` or
-            /// `module_source` to `ptr..ptr + len`, which must be exactly its
+            /// Copies the pending answer of the last `host_call`,
+            /// `host_start`, `host_finished` or `module_source` to
+            /// `ptr..ptr + len`, which must be exactly its
             /// length. Returns 0.
             fn host_take(ptr: u32, len: u32) -> u32;
         }
@@ -184,21 +191,52 @@ pub const fn unpack_region(packed: u64) -> (u32, u32) {
     ((packed >> 32) as u32, packed as u32)
 }
 
-const HOST_ERROR_BIT: u64 = 1 << 63;
+/// What a host answer that `host_take` copies out is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// JSON text (empty for `undefined`).
+    Json = 0,
+    /// Bytes, which the guest turns into a `Uint8Array`.
+    Bytes = 1,
+    /// An error message.
+    Error = 2,
+}
 
-/// Encodes the answer of `host_call`: the length of the pending payload and
-/// whether it is an error message rather than a JSON result.
-pub const fn pack_host_result(is_error: bool, len: u32) -> u64 {
-    if is_error {
-        HOST_ERROR_BIT | len as u64
-    } else {
-        len as u64
+impl AnswerKind {
+    const fn from_bits(bits: u64) -> Self {
+        match bits {
+            1 => Self::Bytes,
+            2 => Self::Error,
+            _ => Self::Json,
+        }
     }
 }
 
-/// Reverses [`pack_host_result`]: `(is_error, len)`.
-pub const fn unpack_host_result(packed: u64) -> (bool, u32) {
-    (packed & HOST_ERROR_BIT != 0, packed as u32)
+/// Encodes the answer of `host_call` or `module_source` (and an error from
+/// `host_start`): what it is and the length of the pending payload.
+pub const fn pack_answer(kind: AnswerKind, len: u32) -> u64 {
+    ((kind as u64) << 62) | len as u64
+}
+
+/// Reverses [`pack_answer`]: `(kind, len)`.
+pub const fn unpack_answer(packed: u64) -> (AnswerKind, u32) {
+    (AnswerKind::from_bits(packed >> 62), packed as u32)
+}
+
+/// The largest id of an asynchronous host call.
+pub const MAX_CALL_ID: u32 = (1 << 30) - 1;
+
+/// Encodes the answer of `host_finished`: the id of the call that finished
+/// (at most [`MAX_CALL_ID`]; 0 means none), what its answer is, and the
+/// length of its pending payload.
+pub const fn pack_finished(id: u32, kind: AnswerKind, len: u32) -> u64 {
+    pack_answer(kind, len) | ((id & MAX_CALL_ID) as u64) << 32
+}
+
+/// Reverses [`pack_finished`]: `(id, kind, len)`.
+pub const fn unpack_finished(packed: u64) -> (u32, AnswerKind, u32) {
+    let (kind, len) = unpack_answer(packed);
+    (((packed >> 32) as u32) & MAX_CALL_ID, kind, len)
 }
 
 /// `warden_register_host_fn` kind: the function returns its result.
@@ -207,17 +245,36 @@ pub const HOST_FN_SYNC: u32 = 0;
 /// result of a `host_start` settles.
 pub const HOST_FN_ASYNC: u32 = 1;
 
-/// Encodes the answer of `host_finished`: the id of the call that finished
-/// (below 2^31; 0 means none), whether it failed, and the length of its
-/// pending JSON result or error message.
-pub const fn pack_finished(id: u32, is_error: bool, len: u32) -> u64 {
-    pack_host_result(is_error, len) | ((id as u64 & 0x7fff_ffff) << 32)
+/// The key of the object that stands, in a host call's JSON arguments, for
+/// an argument that is binary: `{"$warden.bytes": i}` is the `i`-th blob
+/// passed beside the JSON.
+pub const BYTES_MARKER: &str = "$warden.bytes";
+
+/// Packs byte strings (a host call's binary arguments) into one buffer:
+/// each as its length (4 bytes, little-endian) then its bytes.
+pub fn encode_blobs<'a>(blobs: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut packed = Vec::new();
+    for blob in blobs {
+        packed.extend_from_slice(&(blob.len() as u32).to_le_bytes());
+        packed.extend_from_slice(blob);
+    }
+    packed
 }
 
-/// Reverses [`pack_finished`]: `(id, is_error, len)`.
-pub const fn unpack_finished(packed: u64) -> (u32, bool, u32) {
-    let (is_error, len) = unpack_host_result(packed);
-    (((packed >> 32) & 0x7fff_ffff) as u32, is_error, len)
+/// Reverses [`encode_blobs`]; `None` when `packed` is not such a buffer.
+pub fn decode_blobs(mut packed: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut blobs = Vec::new();
+    while !packed.is_empty() {
+        let (len, rest) = packed.split_first_chunk::<4>()?;
+        let len = u32::from_le_bytes(*len) as usize;
+        if rest.len() < len {
+            return None;
+        }
+        let (blob, rest) = rest.split_at(len);
+        blobs.push(blob);
+        packed = rest;
+    }
+    Some(blobs)
 }
 
 #[cfg(test)]
@@ -232,30 +289,29 @@ mod tests {
     }
 
     #[test]
-    fn host_results_round_trip() {
-        for is_error in [false, true] {
+    fn answers_round_trip() {
+        for kind in [AnswerKind::Json, AnswerKind::Bytes, AnswerKind::Error] {
             for len in [0, 1, u32::MAX] {
-                assert_eq!(
-                    unpack_host_result(pack_host_result(is_error, len)),
-                    (is_error, len)
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn finished_calls_round_trip() {
-        assert_eq!(unpack_finished(0).0, 0);
-        for id in [1, 7, 0x7fff_ffff] {
-            for is_error in [false, true] {
-                for len in [0, 1, u32::MAX] {
+                assert_eq!(unpack_answer(pack_answer(kind, len)), (kind, len));
+                for id in [1, 7, MAX_CALL_ID] {
                     assert_eq!(
-                        unpack_finished(pack_finished(id, is_error, len)),
-                        (id, is_error, len)
+                        unpack_finished(pack_finished(id, kind, len)),
+                        (id, kind, len)
                     );
                 }
             }
         }
+        assert_eq!(unpack_finished(0).0, 0);
+    }
+
+    #[test]
+    fn blobs_round_trip_and_truncated_ones_are_refused() {
+        let blobs: [&[u8]; 3] = [b"", b"abc", &[0; 300]];
+        let packed = encode_blobs(blobs);
+        assert_eq!(decode_blobs(&packed).unwrap(), blobs);
+        assert_eq!(decode_blobs(&[]).unwrap(), Vec::<&[u8]>::new());
+        assert!(decode_blobs(&packed[..packed.len() - 1]).is_none());
+        assert!(decode_blobs(&[1, 0]).is_none());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use rquickjs::{Ctx, Function, JsLifetime, Persistent, Result, Value};
 
 use crate::host::Host;
-use crate::modules::{answer_value, args_json};
+use crate::modules::{answer_value, call_args};
 
 /// A call in flight: whom it called, and how to settle its promise.
 struct Pending {
@@ -53,8 +53,8 @@ pub(crate) fn start<'js>(
     args: Vec<Value<'js>>,
 ) -> Result<Value<'js>> {
     let (promise, resolve, reject) = ctx.promise()?;
-    let started = args_json(ctx, module, function, args).and_then(|json| {
-        host.start(module, function, &json)
+    let started = call_args(ctx, module, function, args).and_then(|args| {
+        host.start(module, function, &args)
             .or_else(|message| answer_value(ctx, module, function, Err(message)).map(|_| 0))
     });
     match started {

@@ -29,5 +29,5 @@ mod wasm;
 mod web;
 
 pub use errors::GuestError;
-pub use host::Host;
+pub use host::{CallArgs, Host, HostValue};
 pub use runtime::{GuestRuntime, Limits};

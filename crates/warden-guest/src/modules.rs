@@ -24,9 +24,9 @@ use rquickjs::function::Rest;
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::module::{Declarations, Declared, Exports, ModuleDef};
 use rquickjs::{Ctx, Exception, Function, JsLifetime, Module, Value};
-use warden_abi::HOST_MODULE_PREFIX;
+use warden_abi::{BYTES_MARKER, HOST_MODULE_PREFIX};
 
-use crate::host::Host;
+use crate::host::{CallArgs, Host, HostValue};
 use crate::{builtins, host_calls};
 
 /// A declared host function: its name, and whether it is asynchronous.
@@ -264,52 +264,75 @@ impl ModuleDef for HostModule {
     }
 }
 
-/// The arguments of a call to `module.function` as a JSON array, refused
-/// (thrown) past the sandbox's limit.
-pub(crate) fn args_json<'js>(
+/// The arguments of a call to `module.function`: a JSON array, in which a
+/// binary argument is a marker for its bytes beside it. Refused (thrown)
+/// past the sandbox's limit, which counts the JSON and the bytes.
+pub(crate) fn call_args<'js>(
     ctx: &Ctx<'js>,
     module: &str,
     function: &str,
     args: Vec<Value<'js>>,
-) -> rquickjs::Result<String> {
-    let array = rquickjs::Array::new(ctx.clone())?;
-    for (i, arg) in args.into_iter().enumerate() {
-        array.set(i, arg)?;
-    }
+) -> rquickjs::Result<CallArgs> {
     let max_args = ctx
         .userdata::<HostBridge>()
         .map_or(usize::MAX, |bridge| bridge.max_args.get());
-    match ctx.json_stringify(array)? {
-        // Refused before it leaves the engine's heap.
-        Some(json) => crate::text::whole_within(ctx, &json, max_args).map_err(|size| {
-            Exception::throw_message(
-                ctx,
-                &format!(
-                    "host function {module}.{function} failed: its arguments are {size} \
-                     bytes of JSON, over the limit of {max_args} (the sandbox's result size limit)"
-                ),
-            )
-        }),
-        None => Ok("[]".to_owned()),
+    let too_large = |size: usize| {
+        Exception::throw_message(
+            ctx,
+            &format!(
+                "host function {module}.{function} failed: its arguments are {size} \
+                 bytes, over the limit of {max_args} (the sandbox's result size limit)"
+            ),
+        )
+    };
+    let array = rquickjs::Array::new(ctx.clone())?;
+    let mut blobs = Vec::new();
+    let mut blob_bytes = 0usize;
+    for (i, arg) in args.into_iter().enumerate() {
+        match crate::web::copy_if_buffer_source(ctx, &arg)? {
+            Some(bytes) => {
+                blob_bytes = blob_bytes.saturating_add(bytes.len());
+                if blob_bytes > max_args {
+                    return Err(too_large(blob_bytes));
+                }
+                // Parsed, not built: no setter a handler defined runs.
+                let marker: Value =
+                    ctx.json_parse(format!("{{\"{BYTES_MARKER}\":{}}}", blobs.len()))?;
+                blobs.push(bytes);
+                array.set(i, marker)?;
+            }
+            None => array.set(i, arg)?,
+        }
     }
+    let json = match ctx.json_stringify(array)? {
+        // Refused before it leaves the engine's heap.
+        Some(json) => crate::text::whole_within(ctx, &json, max_args.saturating_sub(blob_bytes))
+            .map_err(|size| too_large(size.saturating_add(blob_bytes)))?,
+        None => "[]".to_owned(),
+    };
+    Ok(CallArgs { json, blobs })
 }
 
 /// The value of a host function's answer: its JSON result parsed (empty
-/// means `undefined`), or its error message thrown as an `Error`.
+/// means `undefined`), its bytes as a `Uint8Array`, or its error message
+/// thrown as an `Error`.
 pub(crate) fn answer_value<'js>(
     ctx: &Ctx<'js>,
     module: &str,
     function: &str,
-    answer: Result<String, String>,
+    answer: Result<HostValue, String>,
 ) -> rquickjs::Result<Value<'js>> {
     match answer {
-        Ok(result) if result.is_empty() => Ok(Value::new_undefined(ctx.clone())),
+        Ok(HostValue::Bytes(bytes)) => {
+            Ok(rquickjs::TypedArray::<u8>::new(ctx.clone(), bytes)?.into_value())
+        }
+        Ok(HostValue::Json(result)) if result.is_empty() => Ok(Value::new_undefined(ctx.clone())),
         // The engine takes JSON as a C string; valid JSON has no raw NUL.
-        Ok(result) if result.contains('\0') => Err(Exception::throw_syntax(
+        Ok(HostValue::Json(result)) if result.contains('\0') => Err(Exception::throw_syntax(
             ctx,
             &format!("host function {module}.{function} returned JSON with a raw NUL byte"),
         )),
-        Ok(result) => ctx.json_parse(result),
+        Ok(HostValue::Json(result)) => ctx.json_parse(result),
         Err(message) => Err(Exception::throw_message(
             ctx,
             &format!("host function {module}.{function} failed: {message}"),
@@ -326,6 +349,6 @@ fn call_host<'js>(
     function: &str,
     args: Vec<Value<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
-    let json = args_json(ctx, module, function, args)?;
-    answer_value(ctx, module, function, host.call(module, function, &json))
+    let args = call_args(ctx, module, function, args)?;
+    answer_value(ctx, module, function, host.call(module, function, &args))
 }

@@ -5,11 +5,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use warden_abi::{
-    pack_host_result, pack_region, unpack_finished, unpack_host_result, LogLevel, Status,
-    CALL_FLAG_GC, HOST_FN_ASYNC, MODULE_SEPARATOR,
+    encode_blobs, pack_answer, pack_region, unpack_answer, unpack_finished, AnswerKind, LogLevel,
+    Status, CALL_FLAG_GC, HOST_FN_ASYNC, MODULE_SEPARATOR,
 };
 
-use crate::{GuestError, GuestRuntime, Host, Limits};
+use crate::{CallArgs, GuestError, GuestRuntime, Host, HostValue, Limits};
 
 macro_rules! declare_imports {
     ($module:literal; $( $(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty; )*) => {
@@ -57,43 +57,49 @@ impl Host for WasmHost {
         unsafe { imports::print(level as u32, message.as_ptr() as u32, message.len() as u32) };
     }
 
-    fn call(&self, module: &str, function: &str, args_json: &str) -> Result<String, String> {
-        // SAFETY: the host only reads the three strings during the call.
+    fn call(&self, module: &str, function: &str, args: &CallArgs) -> Result<HostValue, String> {
+        let blobs = encode_blobs(args.blobs.iter().map(Vec::as_slice));
+        // SAFETY: the host only reads the strings and blobs during the call.
         let packed = unsafe {
             imports::host_call(
                 module.as_ptr() as u32,
                 module.len() as u32,
                 function.as_ptr() as u32,
                 function.len() as u32,
-                args_json.as_ptr() as u32,
-                args_json.len() as u32,
+                args.json.as_ptr() as u32,
+                args.json.len() as u32,
+                blobs.as_ptr() as u32,
+                blobs.len() as u32,
             )
         };
-        take_answer(packed)
+        take_value(packed)
     }
 
-    fn start(&self, module: &str, function: &str, args_json: &str) -> Result<u32, String> {
-        // SAFETY: the host only reads the three strings during the call.
+    fn start(&self, module: &str, function: &str, args: &CallArgs) -> Result<u32, String> {
+        let blobs = encode_blobs(args.blobs.iter().map(Vec::as_slice));
+        // SAFETY: the host only reads the strings and blobs during the call.
         let packed = unsafe {
             imports::host_start(
                 module.as_ptr() as u32,
                 module.len() as u32,
                 function.as_ptr() as u32,
                 function.len() as u32,
-                args_json.as_ptr() as u32,
-                args_json.len() as u32,
+                args.json.as_ptr() as u32,
+                args.json.len() as u32,
+                blobs.as_ptr() as u32,
+                blobs.len() as u32,
             )
         };
-        match unpack_host_result(packed) {
-            (false, id) => Ok(id),
-            (true, _) => Err(take_answer(packed).unwrap_or_else(|message| message)),
+        match unpack_answer(packed) {
+            (AnswerKind::Error, _) => Err(take_answer(packed).unwrap_or_else(|message| message)),
+            (_, id) => Ok(id),
         }
     }
 
-    fn finished(&self) -> Option<(u32, Result<String, String>)> {
+    fn finished(&self) -> Option<(u32, Result<HostValue, String>)> {
         // SAFETY: the import takes nothing and touches no guest memory.
-        let (id, is_error, len) = unpack_finished(unsafe { imports::host_finished() });
-        (id != 0).then(|| (id, take_answer(pack_host_result(is_error, len))))
+        let (id, kind, len) = unpack_finished(unsafe { imports::host_finished() });
+        (id != 0).then(|| (id, take_value(pack_answer(kind, len))))
     }
 
     fn wait(&self, duration: std::time::Duration) {
@@ -114,9 +120,29 @@ impl Host for WasmHost {
 }
 
 /// Copies out the host's pending answer described by `packed` (a
-/// `pack_host_result` word): `Err` when the host reported an error.
+/// `pack_answer` word) as a value.
+fn take_value(packed: u64) -> Result<HostValue, String> {
+    match unpack_answer(packed) {
+        (AnswerKind::Bytes, len) => take_bytes(len).map(HostValue::Bytes),
+        _ => take_answer(packed).map(HostValue::Json),
+    }
+}
+
+/// Copies out the host's pending answer described by `packed` (a
+/// `pack_answer` word) as text: `Err` when the host reported an error.
 fn take_answer(packed: u64) -> Result<String, String> {
-    let (is_error, len) = unpack_host_result(packed);
+    let (kind, len) = unpack_answer(packed);
+    let text = String::from_utf8(take_bytes(len)?)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    if kind == AnswerKind::Error {
+        Err(text)
+    } else {
+        Ok(text)
+    }
+}
+
+/// Copies out the `len` pending bytes of the host's answer.
+fn take_bytes(len: u32) -> Result<Vec<u8>, String> {
     let mut payload = Vec::new();
     if payload.try_reserve_exact(len as usize).is_err() {
         return Err(format!("the guest has no memory left for {len} bytes"));
@@ -124,13 +150,7 @@ fn take_answer(packed: u64) -> Result<String, String> {
     payload.resize(len as usize, 0);
     // SAFETY: `payload` is exactly `len` writable bytes.
     unsafe { imports::host_take(payload.as_mut_ptr() as u32, len) };
-    let text = String::from_utf8(payload)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    if is_error {
-        Err(text)
-    } else {
-        Ok(text)
-    }
+    Ok(payload)
 }
 
 /// The bodies of the exports.

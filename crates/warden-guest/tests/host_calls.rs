@@ -9,14 +9,16 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use warden_abi::LogLevel;
-use warden_guest::{GuestRuntime, Host};
+use warden_guest::{CallArgs, GuestRuntime, Host, HostValue};
 
 #[derive(Default)]
 struct AsyncHost {
     next_id: Cell<u32>,
     /// Started and not yet finished: id, function, arguments.
     running: RefCell<Vec<(u32, String, String)>>,
-    finished: RefCell<VecDeque<(u32, Result<String, String>)>>,
+    finished: RefCell<VecDeque<(u32, Result<HostValue, String>)>>,
+    /// The arguments of the last synchronous call.
+    last_args: RefCell<CallArgs>,
     /// How many calls were running at each wait, and what each asked for.
     waits: RefCell<Vec<(usize, Duration)>>,
     /// Waits `db.slow` still needs before it finishes.
@@ -26,15 +28,22 @@ struct AsyncHost {
 impl Host for AsyncHost {
     fn print(&self, _: LogLevel, _: &str) {}
 
-    fn call(&self, module: &str, function: &str, _: &str) -> Result<String, String> {
-        Err(format!("{module}.{function} is not synchronous"))
+    fn call(&self, module: &str, function: &str, args: &CallArgs) -> Result<HostValue, String> {
+        *self.last_args.borrow_mut() = args.clone();
+        match function {
+            // The first binary argument, reversed.
+            "reverse" => Ok(HostValue::Bytes(
+                args.blobs[0].iter().rev().copied().collect(),
+            )),
+            _ => Err(format!("{module}.{function} is not synchronous")),
+        }
     }
 
     fn load_module(&self, path: &str) -> Result<(String, String), String> {
         Err(format!("there is no module at {path}"))
     }
 
-    fn start(&self, _: &str, function: &str, args: &str) -> Result<u32, String> {
+    fn start(&self, _: &str, function: &str, args: &CallArgs) -> Result<u32, String> {
         if function == "refuse" {
             return Err("refused at once".into());
         }
@@ -42,11 +51,11 @@ impl Host for AsyncHost {
         self.next_id.set(id);
         self.running
             .borrow_mut()
-            .push((id, function.to_owned(), args.to_owned()));
+            .push((id, function.to_owned(), args.json.clone()));
         Ok(id)
     }
 
-    fn finished(&self) -> Option<(u32, Result<String, String>)> {
+    fn finished(&self) -> Option<(u32, Result<HostValue, String>)> {
         self.finished.borrow_mut().pop_front()
     }
 
@@ -58,7 +67,7 @@ impl Host for AsyncHost {
             let answer = match function.as_str() {
                 "double" => {
                     let args: Vec<f64> = serde_json::from_str(&args).unwrap();
-                    Ok((args[0] * 2.0).to_string())
+                    Ok(HostValue::Json((args[0] * 2.0).to_string()))
                 }
                 "fail" => Err("boom".to_owned()),
                 "slow" if self.slow_waits.get() > 0 => {
@@ -66,7 +75,7 @@ impl Host for AsyncHost {
                     still.push((id, function, args));
                     continue;
                 }
-                "slow" => Ok("\"slow\"".to_owned()),
+                "slow" => Ok(HostValue::Json("\"slow\"".to_owned())),
                 _ => continue, // never finishes
             };
             self.finished.borrow_mut().push_back((id, answer));
@@ -81,6 +90,7 @@ fn runtime(source: &str) -> (Rc<AsyncHost>, GuestRuntime) {
     for function in ["double", "fail", "slow", "never", "refuse"] {
         rt.declare_host_function("db", function, true);
     }
+    rt.declare_host_function("db", "reverse", false);
     rt.add_handler("h", source).unwrap();
     (host, rt)
 }
@@ -165,9 +175,59 @@ fn calls_in_flight_when_the_handler_returns_are_forgotten() {
     assert_eq!(call(&mut rt), "first");
     assert!(host.waits.borrow().is_empty(), "returning did not wait");
     // A late answer to the forgotten call is dropped.
-    host.finished.borrow_mut().push_back((1, Ok("1".into())));
+    host.finished
+        .borrow_mut()
+        .push_back((1, Ok(HostValue::Json("1".into()))));
     assert_eq!(
         call(&mut rt),
         serde_json::json!({ "late": false, "doubled": 8 })
+    );
+}
+
+#[test]
+fn binary_arguments_travel_beside_the_json_and_binary_results_are_uint8_arrays() {
+    let (host, mut rt) = runtime(
+        r#"import { reverse } from "host:db";
+        export function handler() {
+            const bytes = new Uint8Array([1, 2, 3, 250]);
+            const view = new DataView(new Uint8Array([9, 8, 7]).buffer, 1);
+            const out = reverse(bytes, "text", view, bytes.buffer);
+            return { isBytes: out instanceof Uint8Array, out: Array.from(out) };
+        }"#,
+    );
+    let result = call(&mut rt);
+    assert_eq!(result["isBytes"], true);
+    assert_eq!(result["out"], serde_json::json!([250, 3, 2, 1]));
+    let args = host.last_args.borrow().clone();
+    assert_eq!(
+        args.json,
+        r#"[{"$warden.bytes":0},"text",{"$warden.bytes":1},{"$warden.bytes":2}]"#
+    );
+    assert_eq!(
+        args.blobs,
+        [vec![1, 2, 3, 250], vec![8, 7], vec![1, 2, 3, 250]]
+    );
+}
+
+#[test]
+fn binary_arguments_count_toward_the_size_limit() {
+    let (_, mut rt) = runtime(
+        r#"import { reverse } from "host:db";
+        export function handler() {
+            try { reverse(new Uint8Array(300)); return "passed"; }
+            catch (e) { return e.message; }
+        }"#,
+    );
+    rt.set_limits(warden_guest::Limits {
+        max_json: 256,
+        ..Default::default()
+    });
+    let message = call(&mut rt);
+    assert!(
+        message
+            .as_str()
+            .unwrap()
+            .contains("its arguments are 300 bytes, over the limit of 256"),
+        "{message}"
     );
 }

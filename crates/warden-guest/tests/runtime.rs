@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use common::TestHost;
 use warden_abi::{LogLevel, Status, MAX_ERROR_TEXT, MAX_PRINT_LINE};
-use warden_guest::{GuestError, GuestRuntime, Host, Limits};
+use warden_guest::{CallArgs, GuestError, GuestRuntime, Host, HostValue, Limits};
 
 /// A [`TestHost`] (which records console output and answers `math.add`)
 /// that also records host calls, answers `math.nul` with a raw NUL byte in
@@ -27,12 +27,12 @@ impl Host for ModuleHost {
         self.base.print(level, message);
     }
 
-    fn call(&self, module: &str, function: &str, args: &str) -> Result<String, String> {
+    fn call(&self, module: &str, function: &str, args: &CallArgs) -> Result<HostValue, String> {
         self.calls
             .borrow_mut()
-            .push((module.into(), function.into(), args.into()));
+            .push((module.into(), function.into(), args.json.clone()));
         match (module, function) {
-            ("math", "nul") => Ok("\"a\0b\"".into()),
+            ("math", "nul") => Ok(HostValue::Json("\"a\0b\"".into())),
             _ => self.base.call(module, function, args),
         }
     }

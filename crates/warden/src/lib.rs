@@ -44,7 +44,8 @@ pub use error::{Error, ErrorCategory, JsError, Killer, Result};
 /// matching on it compiles unchanged.
 pub type HyperlightError = Error;
 pub use host_fn::{
-    AsyncHostFunction, FallibleAsyncHostFunction, FallibleHostFunction, HostFunction, HostModule,
+    AsyncHostFunction, Bytes, FallibleAsyncHostFunction, FallibleHostFunction, HostArgs,
+    HostFunction, HostModule, HostValue,
 };
 pub use modules::{
     DirectoryModules, EmbeddedModules, FileSystemEmbedded, ModuleLoader, MAX_MODULE_FILE,

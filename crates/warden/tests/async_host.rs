@@ -1,6 +1,7 @@
-//! Asynchronous host functions: handlers get a promise at once, many calls
-//! run together, errors and panics reject, and a call's futures are dropped
-//! when it ends or is killed. Time bounds are generous: they tell
+//! Asynchronous host functions, and binary data in host calls: handlers get
+//! a promise at once, many calls run together, errors and panics reject, a
+//! call's futures are dropped when it ends or is killed, and bytes cross
+//! both ways. Time bounds are generous: they tell
 //! concurrency from one-after-another, not speed.
 
 mod common;
@@ -10,7 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::loaded_from;
-use warden::{CpuTimeMonitor, Error, Killer, LoadedJSSandbox, SandboxBuilder, WallClockMonitor};
+use warden::{
+    Bytes, CpuTimeMonitor, Error, Killer, LoadedJSSandbox, SandboxBuilder, WallClockMonitor,
+};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -253,4 +256,79 @@ fn a_restored_snapshot_runs_async_calls_again() {
     assert_eq!(call(&mut loaded, "{}"), serde_json::json!([2, "ok"]));
     loaded.restore(&snapshot).unwrap();
     assert_eq!(call(&mut loaded, "{}"), serde_json::json!([1, "ok"]));
+}
+
+#[test]
+fn bytes_cross_both_ways_sync_and_async_within_the_size_limit() {
+    let mut proto = SandboxBuilder::new().max_result_size(4096).build().unwrap();
+    proto
+        .host_module("codec")
+        .unwrap()
+        .register("reverse", |input: Bytes| {
+            Bytes(input.0.into_iter().rev().collect())
+        })
+        .unwrap()
+        .register_async("concat", |a: Bytes, b: Bytes| async move {
+            Bytes([a.0, b.0].concat())
+        })
+        .unwrap()
+        .register("big", |n: usize| Bytes(vec![7; n]))
+        .unwrap();
+    let mut loaded = loaded_from(
+        proto,
+        &[(
+            "h",
+            r#"import { reverse, concat, big } from "host:codec";
+            export async function handler() {
+                const bytes = new Uint8Array([1, 2, 3, 255]);
+                const reversed = reverse(bytes);
+                const joined = await concat(bytes.buffer, new DataView(bytes.buffer, 2));
+                const errors = [];
+                for (const f of [() => reverse(new Uint8Array(5000)), () => big(5000)]) {
+                    try { f(); errors.push("passed"); } catch (e) { errors.push(e.message); }
+                }
+                return {
+                    typed: reversed instanceof Uint8Array && joined instanceof Uint8Array,
+                    reversed: Array.from(reversed),
+                    joined: Array.from(joined),
+                    errors,
+                    sized: big(4000).length,
+                };
+            }"#,
+        )],
+    );
+    let result = call(&mut loaded, "{}");
+    assert_eq!(result["typed"], true);
+    assert_eq!(result["reversed"], serde_json::json!([255, 3, 2, 1]));
+    assert_eq!(result["joined"], serde_json::json!([1, 2, 3, 255, 3, 255]));
+    assert!(
+        result["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("its arguments are 5000 bytes, over the limit of 4096"),
+        "{result}"
+    );
+    assert!(
+        result["errors"][1]
+            .as_str()
+            .unwrap()
+            .contains("its result is 5000 bytes, over the limit of 4096"),
+        "{result}"
+    );
+    assert_eq!(result["sized"], 4000);
+}
+
+#[test]
+fn a_thousand_calls_in_flight_at_once_all_answer() {
+    let (mut loaded, drops) = sandbox(
+        r#"import { sleep } from "host:db";
+        export async function handler() {
+            const calls = [];
+            for (let i = 0; i < 1000; i++) calls.push(sleep(20, i));
+            const values = await Promise.all(calls);
+            return values.reduce((sum, v) => sum + v, 0);
+        }"#,
+    );
+    assert_eq!(call(&mut loaded, "{}"), 999 * 1000 / 2);
+    assert!(drops.wait_for(1000));
 }

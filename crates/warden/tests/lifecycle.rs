@@ -289,7 +289,7 @@ fn host_function_arguments_are_bounded_by_the_result_size_limit() {
     assert_eq!(
         refused,
         format!(
-            r#""Error: host function sink.take failed: its arguments are {} bytes of JSON, over the limit of {limit} (the sandbox's result size limit)""#,
+            r#""Error: host function sink.take failed: its arguments are {} bytes, over the limit of {limit} (the sandbox's result size limit)""#,
             limit + 1
         )
     );

@@ -201,7 +201,7 @@ fn host_function_results_are_bounded_like_their_arguments() {
     assert_eq!(
         loaded.handle_event("h", &over, None).unwrap(),
         format!(
-            "\"host function source.give failed: its result is {} bytes of JSON, over the \
+            "\"host function source.give failed: its result is {} bytes, over the \
              limit of {limit} (the sandbox's result size limit)\"",
             limit + 1
         )

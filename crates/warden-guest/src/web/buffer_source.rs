@@ -142,6 +142,24 @@ pub(super) fn with_bytes<'js, R>(
     }
 }
 
+/// A copy of the bytes `value` holds when it is an `ArrayBuffer`, a
+/// `SharedArrayBuffer`, a typed array or a `DataView`; `None` for any other
+/// value.
+pub(crate) fn copy_if_buffer_source<'js>(
+    ctx: &Ctx<'js>,
+    value: &Value<'js>,
+) -> Result<Option<Vec<u8>>> {
+    let raw = value.as_raw();
+    // SAFETY: class checks on a live value; none of them throws.
+    let is_source = unsafe {
+        qjs::JS_IsArrayBuffer(raw) || qjs::JS_GetTypedArrayType(raw) >= 0 || qjs::JS_IsDataView(raw)
+    } || (value.is_object() && buffer_bytes(ctx, value).is_some());
+    if !is_source {
+        return Ok(None);
+    }
+    with_bytes(ctx, value, "a host function argument", <[u8]>::to_vec).map(Some)
+}
+
 /// The bytes of an `ArrayBuffer` or `SharedArrayBuffer`; `None` for a
 /// detached buffer or any other value. They are valid until JavaScript
 /// next runs.

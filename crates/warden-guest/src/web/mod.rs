@@ -24,6 +24,7 @@ use std::rc::Rc;
 
 use rquickjs::{Array, Ctx, Result};
 
+pub(crate) use buffer_source::copy_if_buffer_source;
 pub(crate) use timers::Timers;
 
 use crate::host::Host;

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 use warden_abi::{LogLevel, Status};
-use warden_guest::{GuestError, GuestRuntime, Host, Limits};
+use warden_guest::{CallArgs, GuestError, GuestRuntime, Host, HostValue, Limits};
 
 /// Records console output; host function `math.add` adds its two
 /// arguments. There are no user modules.
@@ -21,11 +21,11 @@ impl Host for TestHost {
         self.printed.borrow_mut().push((level, message.to_owned()));
     }
 
-    fn call(&self, module: &str, function: &str, args: &str) -> Result<String, String> {
+    fn call(&self, module: &str, function: &str, args: &CallArgs) -> Result<HostValue, String> {
         match (module, function) {
             ("math", "add") => {
-                let v: Vec<f64> = serde_json::from_str(args).map_err(|e| e.to_string())?;
-                Ok((v[0] + v[1]).to_string())
+                let v: Vec<f64> = serde_json::from_str(&args.json).map_err(|e| e.to_string())?;
+                Ok(HostValue::Json((v[0] + v[1]).to_string()))
             }
             _ => Err(format!("no such function {module}.{function}")),
         }

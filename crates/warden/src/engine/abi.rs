@@ -28,6 +28,10 @@ warden_abi::guest_exports!(define_export_handles);
 macro_rules! define_import_trait {
     ($module:literal; $( $(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty; )*) => {
         /// The host's implementation of the guest's imports.
+        #[allow(
+            clippy::too_many_arguments,
+            reason = "wasm imports take flat lists of numbers"
+        )]
         pub(crate) trait HostImports {
             $( $(#[$meta])* fn $name(caller: &mut Caller<'_, StoreData>, $($arg: $ty),*) -> wasmtime::Result<$ret>; )*
         }

@@ -6,30 +6,39 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use warden_abi::{
-    pack_finished, pack_host_result, unpack_host_result, LogLevel, MAX_ERROR_TEXT, MODULE_SEPARATOR,
+    decode_blobs, pack_answer, pack_finished, unpack_answer, AnswerKind, LogLevel, MAX_ERROR_TEXT,
+    MODULE_SEPARATOR,
 };
 use wasmtime::Caller;
 
 use super::abi::HostImports;
 use super::StoreData;
-use crate::host_fn::HostFn;
+use crate::host_fn::{HostArgs, HostFn, HostValue};
 use crate::metrics;
 
 /// Implements the guest's `warden` imports over [`StoreData`].
 pub(crate) struct WardenImports;
 
-/// Copies `len` bytes at `ptr` out of guest memory as text.
-fn read_text(caller: &Caller<'_, StoreData>, ptr: u32, len: u32) -> wasmtime::Result<String> {
+/// The `len` bytes at `ptr` in guest memory.
+fn read_bytes<'a>(
+    caller: &'a Caller<'_, StoreData>,
+    ptr: u32,
+    len: u32,
+) -> wasmtime::Result<&'a [u8]> {
     let memory = caller
         .data()
         .memory
         .ok_or_else(|| wasmtime::Error::msg("guest memory is not set"))?;
     let (start, len) = (ptr as usize, len as usize);
-    let bytes = memory
+    memory
         .data(caller)
         .get(start..start.saturating_add(len))
-        .ok_or_else(|| wasmtime::Error::msg("the guest passed a region outside its memory"))?;
-    Ok(String::from_utf8_lossy(bytes).into_owned())
+        .ok_or_else(|| wasmtime::Error::msg("the guest passed a region outside its memory"))
+}
+
+/// Copies `len` bytes at `ptr` out of guest memory as text.
+fn read_text(caller: &Caller<'_, StoreData>, ptr: u32, len: u32) -> wasmtime::Result<String> {
+    Ok(String::from_utf8_lossy(read_bytes(caller, ptr, len)?).into_owned())
 }
 
 impl HostImports for WardenImports {
@@ -55,14 +64,17 @@ impl HostImports for WardenImports {
         function_len: u32,
         args_ptr: u32,
         args_len: u32,
+        blobs_ptr: u32,
+        blobs_len: u32,
     ) -> wasmtime::Result<u64> {
         let module = read_text(caller, module_ptr, module_len)?;
         let function = read_text(caller, function_ptr, function_len)?;
+        let args = Region(args_ptr, args_len, blobs_ptr, blobs_len);
         let outcome = match caller.data().host.get(&module, &function).cloned() {
-            Some(HostFn::Sync(host_fn)) => match read_args(caller, args_ptr, args_len)? {
+            Some(HostFn::Sync(host_fn)) => match read_args(caller, args)? {
                 Ok(args) => {
                     let began = Instant::now();
-                    let answer = catch_unwind(AssertUnwindSafe(|| host_fn(&args)))
+                    let answer = catch_unwind(AssertUnwindSafe(|| host_fn(args)))
                         .unwrap_or_else(|_| Err("the host function panicked".to_owned()));
                     let took = began.elapsed();
                     caller.data_mut().host_wait += took;
@@ -76,8 +88,8 @@ impl HostImports for WardenImports {
             )),
             None => Err(format!("no host function {module}.{function}")),
         };
-        let (is_error, payload) = bounded(caller.data().max_host_args, outcome);
-        pend(caller, is_error, payload)
+        let (kind, payload) = bounded(caller.data().max_host_args, outcome);
+        pend(caller, kind, payload)
     }
 
     fn host_start(
@@ -88,11 +100,14 @@ impl HostImports for WardenImports {
         function_len: u32,
         args_ptr: u32,
         args_len: u32,
+        blobs_ptr: u32,
+        blobs_len: u32,
     ) -> wasmtime::Result<u64> {
         let module = read_text(caller, module_ptr, module_len)?;
         let function = read_text(caller, function_ptr, function_len)?;
+        let args = Region(args_ptr, args_len, blobs_ptr, blobs_len);
         let started = match caller.data().host.get(&module, &function).cloned() {
-            Some(HostFn::Async(host_fn)) => match read_args(caller, args_ptr, args_len)? {
+            Some(HostFn::Async(host_fn)) => match read_args(caller, args)? {
                 Ok(args) => caller
                     .data_mut()
                     .calls
@@ -105,10 +120,10 @@ impl HostImports for WardenImports {
             None => Err(format!("no host function {module}.{function}")),
         };
         match started {
-            Ok(id) => Ok(pack_host_result(false, id)),
+            Ok(id) => Ok(pack_answer(AnswerKind::Json, id)),
             Err(message) => {
-                let (_, payload) = bounded(caller.data().max_host_args, Err(message));
-                pend(caller, true, payload)
+                let (kind, payload) = bounded(caller.data().max_host_args, Err(message));
+                pend(caller, kind, payload)
             }
         }
     }
@@ -117,9 +132,9 @@ impl HostImports for WardenImports {
         let Some((id, answer)) = caller.data_mut().calls.take() else {
             return Ok(0);
         };
-        let (is_error, payload) = bounded(caller.data().max_host_args, answer);
-        let (_, len) = unpack_host_result(pend(caller, is_error, payload)?);
-        Ok(pack_finished(id, is_error, len))
+        let (kind, payload) = bounded(caller.data().max_host_args, answer);
+        let (_, len) = unpack_answer(pend(caller, kind, payload)?);
+        Ok(pack_finished(id, kind, len))
     }
 
     fn module_source(
@@ -128,11 +143,14 @@ impl HostImports for WardenImports {
         len: u32,
     ) -> wasmtime::Result<u64> {
         let path = read_text(caller, ptr, len)?;
-        let (is_error, payload) = match caller.data().modules.find(&path) {
-            Ok((resolved, source)) => (false, format!("{resolved}{MODULE_SEPARATOR}{source}")),
-            Err(message) => (true, message),
+        let (kind, payload) = match caller.data().modules.find(&path) {
+            Ok((resolved, source)) => (
+                AnswerKind::Json,
+                format!("{resolved}{MODULE_SEPARATOR}{source}").into_bytes(),
+            ),
+            Err(message) => (AnswerKind::Error, message.into_bytes()),
         };
-        pend(caller, is_error, payload)
+        pend(caller, kind, payload)
     }
 
     fn wait(caller: &mut Caller<'_, StoreData>, micros: u64) -> wasmtime::Result<u32> {
@@ -161,57 +179,72 @@ impl HostImports for WardenImports {
     }
 }
 
-/// The arguments of a host call, or why they are refused: over `max_host_args`
-/// they are refused before they are copied out of the guest.
+/// Where a host call's arguments are in guest memory: the JSON's address
+/// and length, then the binary arguments' (packed by `encode_blobs`).
+#[derive(Clone, Copy)]
+struct Region(u32, u32, u32, u32);
+
+/// The arguments of a host call, or why they are refused: over
+/// `max_host_args` bytes in all they are refused before they are copied out
+/// of the guest.
 fn read_args(
     caller: &Caller<'_, StoreData>,
-    ptr: u32,
-    len: u32,
-) -> wasmtime::Result<Result<String, String>> {
+    Region(ptr, len, blobs_ptr, blobs_len): Region,
+) -> wasmtime::Result<Result<HostArgs, String>> {
     let max_args = caller.data().max_host_args;
-    if len as usize > max_args {
+    let size = len as usize + blobs_len as usize;
+    if size > max_args {
         return Ok(Err(format!(
-            "its arguments are {len} bytes of JSON, over the limit of \
+            "its arguments are {size} bytes, over the limit of \
              {max_args} (the sandbox's result size limit)"
         )));
     }
-    read_text(caller, ptr, len).map(Ok)
+    let json = read_text(caller, ptr, len)?;
+    let packed = read_bytes(caller, blobs_ptr, blobs_len)?;
+    let blobs = decode_blobs(packed)
+        .ok_or_else(|| wasmtime::Error::msg("the guest passed malformed binary arguments"))?
+        .into_iter()
+        .map(<[u8]>::to_vec)
+        .collect();
+    Ok(Ok(HostArgs { json, blobs }))
 }
 
-/// A host function's answer as the guest gets it: `(is_error, payload)`. A
-/// result goes into guest memory the heap limit does not count, so it is
+/// A host function's answer as the guest gets it: what it is and its bytes.
+/// A result goes into guest memory the heap limit does not count, so it is
 /// bounded like the arguments; an error message is cut to
 /// [`MAX_ERROR_TEXT`].
-fn bounded(max_json: usize, answer: Result<String, String>) -> (bool, String) {
-    match answer {
-        Ok(json) if json.len() > max_json => (
-            true,
-            format!(
-                "its result is {} bytes of JSON, over the limit of {max_json} \
-                 (the sandbox's result size limit)",
-                json.len()
-            ),
-        ),
-        Ok(json) => (false, json),
+fn bounded(max_json: usize, answer: Result<HostValue, String>) -> (AnswerKind, Vec<u8>) {
+    let (kind, payload) = match answer {
+        Ok(HostValue::Json(json)) => (AnswerKind::Json, json.into_bytes()),
+        Ok(HostValue::Bytes(bytes)) => (AnswerKind::Bytes, bytes),
         Err(message) if message.len() > MAX_ERROR_TEXT => {
             let mut cut = MAX_ERROR_TEXT;
             while !message.is_char_boundary(cut) {
                 cut -= 1;
             }
-            (true, message[..cut].to_owned())
+            return (AnswerKind::Error, message.as_bytes()[..cut].to_vec());
         }
-        Err(message) => (true, message),
+        Err(message) => return (AnswerKind::Error, message.into_bytes()),
+    };
+    if payload.len() > max_json {
+        let message = format!(
+            "its result is {} bytes, over the limit of {max_json} \
+             (the sandbox's result size limit)",
+            payload.len()
+        );
+        return (AnswerKind::Error, message.into_bytes());
     }
+    (kind, payload)
 }
 
 /// Keeps `payload` for `host_take` and describes it to the guest.
 fn pend(
     caller: &mut Caller<'_, StoreData>,
-    is_error: bool,
-    payload: String,
+    kind: AnswerKind,
+    payload: Vec<u8>,
 ) -> wasmtime::Result<u64> {
     let len =
         u32::try_from(payload.len()).map_err(|_| wasmtime::Error::msg("host answer over 4 GiB"))?;
-    caller.data_mut().pending = payload.into_bytes();
-    Ok(pack_host_result(is_error, len))
+    caller.data_mut().pending = payload;
+    Ok(pack_answer(kind, len))
 }

@@ -74,7 +74,8 @@ fn beyond_stack(linear: usize) -> usize {
 pub(crate) struct InstanceLimits {
     /// All of its linear memory, in bytes.
     pub(crate) memory: usize,
-    /// The arguments of one host-function call, in bytes of JSON.
+    /// The arguments (and result) of one host-function call, in bytes of
+    /// JSON and binary data together.
     pub(crate) host_args: usize,
     /// The console output of one call, in bytes.
     pub(crate) console: usize,

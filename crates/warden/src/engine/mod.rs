@@ -43,7 +43,8 @@ pub(crate) struct StoreData {
     host: Arc<HostFunctions>,
     modules: Arc<Modules>,
     print: PrintFn,
-    /// The largest arguments a `host_call` may pass, in bytes of JSON.
+    /// The largest arguments a host call may pass (and result it may
+    /// return), in bytes of JSON and binary data together.
     max_host_args: usize,
     /// The console output of the running call.
     console: console::ConsoleBudget,

@@ -17,18 +17,14 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{arg, split_args, to_json};
-
-/// The answer of a host call: its JSON result, or an error message that is
-/// thrown in JavaScript as an `Error`.
-pub(crate) type Answer = std::result::Result<String, String>;
+use super::{arg, decode_args, split_args, to_value, Answer, HostArgs};
 
 /// A future that makes an [`Answer`].
 pub(crate) type AnswerFuture = Pin<Box<dyn Future<Output = Answer> + Send + 'static>>;
 
-/// The uniform shape every asynchronous host function is stored in: JSON
+/// The uniform shape every asynchronous host function is stored in: the
 /// arguments in, a future of the answer out.
-pub(crate) type RawAsyncHostFn = Arc<dyn Fn(String) -> AnswerFuture + Send + Sync>;
+pub(crate) type RawAsyncHostFn = Arc<dyn Fn(HostArgs) -> AnswerFuture + Send + Sync>;
 
 /// A closure usable as an asynchronous host function whose result cannot
 /// fail.
@@ -60,7 +56,7 @@ macro_rules! impl_async_host_functions {
         where
             F: Fn($($arg),*) -> Fut + Send + Sync + 'static,
             Fut: Future<Output = R> + Send + 'static,
-            R: Serialize,
+            R: Serialize + 'static,
             $($arg: DeserializeOwned,)*
         {
             #[allow(non_snake_case, reason = "the type parameters name the arguments")]
@@ -78,7 +74,7 @@ macro_rules! impl_async_host_functions {
         where
             F: Fn($($arg),*) -> Fut + Send + Sync + 'static,
             Fut: Future<Output = std::result::Result<T, E>> + Send + 'static,
-            T: Serialize,
+            T: Serialize + 'static,
             E: Display,
             $($arg: DeserializeOwned,)*
         {
@@ -89,18 +85,21 @@ macro_rules! impl_async_host_functions {
                 reason = "the type parameters name the arguments, of which there may be none"
             )]
             fn into_raw(self) -> RawAsyncHostFn {
-                Arc::new(move |json: String| -> AnswerFuture {
+                Arc::new(move |args: HostArgs| -> AnswerFuture {
                     // Arguments are decoded before the future starts: a bad
                     // one rejects without running any of it.
-                    let decoded = (|| {
+                    let decoded = decode_args(args, |json| {
                         let arity = <[&str]>::len(&[$(stringify!($arg)),*]);
-                        let mut values = split_args(&json, arity)?.into_iter().enumerate();
-                        $(let (i, v) = values.next().unwrap(); let $arg: $arg = arg(v, i)?;)*
-                        Ok::<_, String>(self($($arg),*))
-                    })();
+                        let mut values = split_args(json, arity)?.into_iter().enumerate();
+                        Ok(($({
+                            let (i, v) = values.next().unwrap();
+                            arg::<$arg>(v, i)?
+                        },)*))
+                    })
+                    .map(|($($arg,)*)| self($($arg),*));
                     Box::pin(async move {
                         match decoded?.await {
-                            Ok(value) => to_json(&value),
+                            Ok(value) => to_value(value),
                             Err(e) => Err(e.to_string()),
                         }
                     })
@@ -125,8 +124,15 @@ mod tests {
     use super::super::runtime;
     use super::*;
 
-    fn answer(f: RawAsyncHostFn, json: &str) -> Answer {
-        runtime::handle().unwrap().block_on(f(json.to_owned()))
+    fn answer(f: RawAsyncHostFn, json: &str) -> std::result::Result<String, String> {
+        let args = HostArgs {
+            json: json.to_owned(),
+            blobs: Vec::new(),
+        };
+        match runtime::handle().unwrap().block_on(f(args))? {
+            crate::HostValue::Json(json) => Ok(json),
+            crate::HostValue::Bytes(_) => panic!("bytes, not JSON"),
+        }
     }
 
     #[test]

@@ -18,8 +18,9 @@ use std::time::Instant;
 
 use tokio::task::AbortHandle;
 
-use super::asynchronous::{Answer, AnswerFuture, RawAsyncHostFn};
+use super::asynchronous::{AnswerFuture, RawAsyncHostFn};
 use super::runtime;
+use super::{Answer, HostArgs};
 use crate::metrics;
 
 /// Ends the guest's wait, once an answer is queued.
@@ -52,7 +53,7 @@ pub(crate) struct HostCalls {
 }
 
 /// The largest call id; ids wrap around to 1 after it (0 means none).
-const MAX_ID: u32 = 0x7fff_ffff;
+const MAX_ID: u32 = warden_abi::MAX_CALL_ID;
 
 impl HostCalls {
     /// No calls; `wake` is called whenever one finishes.
@@ -80,7 +81,7 @@ impl HostCalls {
         &mut self,
         (module, name): (&str, &str),
         function: &RawAsyncHostFn,
-        args: String,
+        args: HostArgs,
     ) -> Result<u32, String> {
         let handle = runtime::handle()?;
         let began = Instant::now();

@@ -6,6 +6,7 @@
 //! `Option<T>` parameters may be omitted in JavaScript) and return any
 //! `Serialize` value; raw closures see the JSON text itself.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
 use std::hash::{Hash, Hasher};
@@ -15,16 +16,41 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 mod asynchronous;
+mod bytes;
 pub(crate) mod calls;
 mod runtime;
 
 use crate::error::{Error, Result};
 use asynchronous::RawAsyncHostFn;
 pub use asynchronous::{AsyncHostFunction, FallibleAsyncHostFunction};
+pub use bytes::Bytes;
 
-/// The uniform shape every host function is stored in: JSON arguments in,
-/// JSON result or error message out.
-pub(crate) type RawHostFn = Arc<dyn Fn(&str) -> std::result::Result<String, String> + Send + Sync>;
+/// The arguments of a host-function call as they cross the boundary: a JSON
+/// array in which each binary argument is a `{"$warden.bytes": i}` marker,
+/// and the binary arguments' bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostArgs {
+    /// The JSON array of arguments.
+    pub json: String,
+    /// The bytes of the binary arguments, in the order their markers name.
+    pub blobs: Vec<Vec<u8>>,
+}
+
+/// A host function's result as it crosses the boundary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostValue {
+    /// JSON text (empty for `undefined`).
+    Json(String),
+    /// Bytes, which the handler gets as a `Uint8Array`.
+    Bytes(Vec<u8>),
+}
+
+/// The answer of a host call: its result, or an error message that is
+/// thrown (or rejects) in JavaScript as an `Error`.
+pub(crate) type Answer = std::result::Result<HostValue, String>;
+
+/// The uniform shape every synchronous host function is stored in.
+pub(crate) type RawHostFn = Arc<dyn Fn(HostArgs) -> Answer + Send + Sync>;
 
 /// A closure usable as a host function whose result cannot fail.
 ///
@@ -68,8 +94,25 @@ fn arg<T: DeserializeOwned>(
     serde_json::from_value(value).map_err(|e| format!("argument {}: {e}", index + 1))
 }
 
-fn to_json<T: Serialize>(value: &T) -> std::result::Result<String, String> {
-    serde_json::to_string(value).map_err(|e| format!("result is not serializable: {e}"))
+/// A typed function's result as it crosses the boundary: a whole
+/// [`Bytes`] as bytes, anything else as JSON.
+fn to_value<T: Serialize + 'static>(value: T) -> Answer {
+    let mut slot = Some(value);
+    if let Some(bytes) = (&mut slot as &mut dyn Any).downcast_mut::<Option<Bytes>>() {
+        return Ok(HostValue::Bytes(bytes.take().unwrap_or_default().0));
+    }
+    serde_json::to_string(&slot)
+        .map(HostValue::Json)
+        .map_err(|e| format!("result is not serializable: {e}"))
+}
+
+/// Decodes a typed function's arguments: each of the JSON array's values
+/// with `decode`, the binary ones from `args.blobs`.
+fn decode_args<T>(
+    args: HostArgs,
+    decode: impl FnOnce(&str) -> std::result::Result<T, String>,
+) -> std::result::Result<T, String> {
+    bytes::with_blobs(args.blobs, || decode(&args.json))
 }
 
 macro_rules! impl_host_functions {
@@ -77,7 +120,7 @@ macro_rules! impl_host_functions {
         impl<F, R, $($arg,)*> HostFunction<($($arg,)*)> for F
         where
             F: Fn($($arg),*) -> R + Send + Sync + 'static,
-            R: Serialize,
+            R: Serialize + 'static,
             $($arg: DeserializeOwned,)*
         {
             #[allow(non_snake_case, reason = "the type parameters name the arguments")]
@@ -93,7 +136,7 @@ macro_rules! impl_host_functions {
         impl<F, T, E, $($arg,)*> FallibleHostFunction<($($arg,)*)> for F
         where
             F: Fn($($arg),*) -> std::result::Result<T, E> + Send + Sync + 'static,
-            T: Serialize,
+            T: Serialize + 'static,
             E: Display,
             $($arg: DeserializeOwned,)*
         {
@@ -104,12 +147,17 @@ macro_rules! impl_host_functions {
                 reason = "the type parameters name the arguments, of which there may be none"
             )]
             fn into_raw(self) -> RawHostFn {
-                Arc::new(move |json: &str| {
-                    let arity = <[&str]>::len(&[$(stringify!($arg)),*]);
-                    let mut values = split_args(json, arity)?.into_iter().enumerate();
-                    $(let (i, v) = values.next().unwrap(); let $arg: $arg = arg(v, i)?;)*
+                Arc::new(move |args: HostArgs| {
+                    let ($($arg,)*) = decode_args(args, |json| {
+                        let arity = <[&str]>::len(&[$(stringify!($arg)),*]);
+                        let mut values = split_args(json, arity)?.into_iter().enumerate();
+                        Ok(($({
+                            let (i, v) = values.next().unwrap();
+                            arg::<$arg>(v, i)?
+                        },)*))
+                    })?;
                     match self($($arg),*) {
-                        Ok(value) => to_json(&value),
+                        Ok(value) => to_value(value),
                         Err(e) => Err(e.to_string()),
                     }
                 })
@@ -308,6 +356,26 @@ impl<'a> HostModule<'a> {
     where
         Fut: std::future::Future<Output = std::result::Result<String, String>> + Send + 'static,
     {
+        let raw: RawAsyncHostFn = Arc::new(move |args: HostArgs| {
+            let answer = function(args.json);
+            Box::pin(async move { answer.await.map(HostValue::Json) })
+        });
+        self.functions
+            .insert(&self.module, name, HostFn::Async(raw))?;
+        Ok(self)
+    }
+
+    /// Like [`register_async_raw`](Self::register_async_raw), with binary
+    /// arguments and results: the function gets the [`HostArgs`] and its
+    /// future returns a [`HostValue`].
+    pub fn register_async_raw_args<Fut>(
+        &mut self,
+        name: &str,
+        function: impl Fn(HostArgs) -> Fut + Send + Sync + 'static,
+    ) -> Result<&mut Self>
+    where
+        Fut: std::future::Future<Output = std::result::Result<HostValue, String>> + Send + 'static,
+    {
         let raw: RawAsyncHostFn = Arc::new(move |args| Box::pin(function(args)));
         self.functions
             .insert(&self.module, name, HostFn::Async(raw))?;
@@ -322,6 +390,21 @@ impl<'a> HostModule<'a> {
         name: &str,
         function: impl Fn(&str) -> std::result::Result<String, String> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
+        let raw: RawHostFn =
+            Arc::new(move |args: HostArgs| function(&args.json).map(HostValue::Json));
+        self.functions
+            .insert(&self.module, name, HostFn::Sync(raw))?;
+        Ok(self)
+    }
+
+    /// Like [`register_raw`](Self::register_raw), with binary arguments and
+    /// results: the function gets the [`HostArgs`] and returns a
+    /// [`HostValue`].
+    pub fn register_raw_args(
+        &mut self,
+        name: &str,
+        function: impl Fn(HostArgs) -> std::result::Result<HostValue, String> + Send + Sync + 'static,
+    ) -> Result<&mut Self> {
         self.functions
             .insert(&self.module, name, HostFn::Sync(Arc::new(function)))?;
         Ok(self)
@@ -332,8 +415,21 @@ impl<'a> HostModule<'a> {
 mod tests {
     use super::*;
 
-    fn raw<Args>(f: impl HostFunction<Args>) -> RawHostFn {
-        f.into_raw()
+    /// `f` as a function of JSON text (its result must be JSON).
+    fn raw<Args>(
+        f: impl HostFunction<Args>,
+    ) -> impl Fn(&str) -> std::result::Result<String, String> {
+        json_fn(f.into_raw())
+    }
+
+    fn json_fn(f: RawHostFn) -> impl Fn(&str) -> std::result::Result<String, String> {
+        move |json| match f(HostArgs {
+            json: json.to_owned(),
+            blobs: Vec::new(),
+        })? {
+            HostValue::Json(json) => Ok(json),
+            HostValue::Bytes(_) => panic!("bytes, not JSON"),
+        }
     }
 
     #[test]
@@ -351,15 +447,35 @@ mod tests {
 
     #[test]
     fn fallible_functions_turn_errors_into_messages() {
-        let f = FallibleHostFunction::into_raw(|n: u32| {
+        let f = json_fn(FallibleHostFunction::into_raw(|n: u32| {
             if n > 0 {
                 Ok(n)
             } else {
                 Err("must be positive")
             }
-        });
+        }));
         assert_eq!(f("[1]").unwrap(), "1");
         assert_eq!(f("[0]").unwrap_err(), "must be positive");
+    }
+
+    #[test]
+    fn bytes_cross_as_blobs_and_come_back_as_bytes() {
+        let reverse = HostFunction::into_raw(|input: Bytes, n: u32| {
+            Bytes(input.0.into_iter().rev().chain([n as u8]).collect())
+        });
+        let args = HostArgs {
+            json: r#"[{"$warden.bytes":0},7]"#.into(),
+            blobs: vec![vec![1, 2, 3]],
+        };
+        assert_eq!(reverse(args), Ok(HostValue::Bytes(vec![3, 2, 1, 7])));
+        let missing = HostArgs {
+            json: r#"[{"$warden.bytes":1},7]"#.into(),
+            blobs: vec![vec![1]],
+        };
+        assert!(reverse(missing).unwrap_err().contains("argument 1"));
+        // Nested, bytes are an array of numbers.
+        let nested = json_fn(HostFunction::into_raw(|| vec![Bytes(vec![1, 2])]));
+        assert_eq!(nested("[]").unwrap(), "[[1,2]]");
     }
 
     #[test]

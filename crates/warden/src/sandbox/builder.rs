@@ -115,9 +115,10 @@ impl SandboxBuilder {
     }
 
     /// The largest result a handler may return, in bytes of JSON. It also
-    /// bounds what a handler may pass to one host-function call: larger
-    /// arguments throw a catchable `Error` in the handler, and the host
-    /// function does not run. A larger result is
+    /// bounds what a handler may pass to one host-function call (its JSON
+    /// arguments and binary ones together) and what the host function may
+    /// return: larger arguments throw a catchable `Error` in the handler,
+    /// and the host function does not run. A larger result is
     /// [`Error::ResultTooLarge`](crate::Error::ResultTooLarge).
     ///
     /// Default [`DEFAULT_MAX_RESULT_SIZE`](crate::DEFAULT_MAX_RESULT_SIZE)
