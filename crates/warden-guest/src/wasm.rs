@@ -58,38 +58,11 @@ impl Host for WasmHost {
     }
 
     fn call(&self, module: &str, function: &str, args: &CallArgs) -> Result<HostValue, String> {
-        let blobs = encode_blobs(args.blobs.iter().map(Vec::as_slice));
-        // SAFETY: the host only reads the strings and blobs during the call.
-        let packed = unsafe {
-            imports::host_call(
-                module.as_ptr() as u32,
-                module.len() as u32,
-                function.as_ptr() as u32,
-                function.len() as u32,
-                args.json.as_ptr() as u32,
-                args.json.len() as u32,
-                blobs.as_ptr() as u32,
-                blobs.len() as u32,
-            )
-        };
-        take_value(packed)
+        take_value(send_call(imports::host_call, module, function, args))
     }
 
     fn start(&self, module: &str, function: &str, args: &CallArgs) -> Result<u32, String> {
-        let blobs = encode_blobs(args.blobs.iter().map(Vec::as_slice));
-        // SAFETY: the host only reads the strings and blobs during the call.
-        let packed = unsafe {
-            imports::host_start(
-                module.as_ptr() as u32,
-                module.len() as u32,
-                function.as_ptr() as u32,
-                function.len() as u32,
-                args.json.as_ptr() as u32,
-                args.json.len() as u32,
-                blobs.as_ptr() as u32,
-                blobs.len() as u32,
-            )
-        };
+        let packed = send_call(imports::host_start, module, function, args);
         match unpack_answer(packed) {
             (AnswerKind::Error, _) => Err(take_answer(packed).unwrap_or_else(|message| message)),
             (_, id) => Ok(id),
@@ -116,6 +89,28 @@ impl Host for WasmHost {
             Some((resolved, source)) => Ok((resolved.to_owned(), source.to_owned())),
             None => Err("the host's answer has no resolved path".into()),
         }
+    }
+}
+
+/// The signature `host_call` and `host_start` share: the module's, the
+/// function's, the JSON arguments' and the binary arguments' regions.
+type CallImport = unsafe extern "C" fn(u32, u32, u32, u32, u32, u32, u32, u32) -> u64;
+
+/// Passes a host call to `import`; its `pack_answer` word.
+fn send_call(import: CallImport, module: &str, function: &str, args: &CallArgs) -> u64 {
+    let blobs = encode_blobs(args.blobs.iter().map(Vec::as_slice));
+    // SAFETY: the host only reads the strings and blobs during the call.
+    unsafe {
+        import(
+            module.as_ptr() as u32,
+            module.len() as u32,
+            function.as_ptr() as u32,
+            function.len() as u32,
+            args.json.as_ptr() as u32,
+            args.json.len() as u32,
+            blobs.as_ptr() as u32,
+            blobs.len() as u32,
+        )
     }
 }
 

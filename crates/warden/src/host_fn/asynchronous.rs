@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{arg, decode_args, split_args, to_value, Answer, HostArgs};
+use super::{arg, decode_args, decode_tuple, split_args, to_value, Answer, HostArgs};
 
 /// A future that makes an [`Answer`].
 pub(crate) type AnswerFuture = Pin<Box<dyn Future<Output = Answer> + Send + 'static>>;
@@ -88,15 +88,8 @@ macro_rules! impl_async_host_functions {
                 Arc::new(move |args: HostArgs| -> AnswerFuture {
                     // Arguments are decoded before the future starts: a bad
                     // one rejects without running any of it.
-                    let decoded = decode_args(args, |json| {
-                        let arity = <[&str]>::len(&[$(stringify!($arg)),*]);
-                        let mut values = split_args(json, arity)?.into_iter().enumerate();
-                        Ok(($({
-                            let (i, v) = values.next().unwrap();
-                            arg::<$arg>(v, i)?
-                        },)*))
-                    })
-                    .map(|($($arg,)*)| self($($arg),*));
+                    let decoded = decode_args(args, |json| decode_tuple!(json; $($arg),*))
+                        .map(|($($arg,)*)| self($($arg),*));
                     Box::pin(async move {
                         match decoded?.await {
                             Ok(value) => to_value(value),

@@ -115,6 +115,20 @@ fn decode_args<T>(
     bytes::with_blobs(args.blobs, || decode(&args.json))
 }
 
+/// Decodes a JSON array of arguments into a tuple of the types `$arg`,
+/// within a function returning `Result<_, String>`.
+macro_rules! decode_tuple {
+    ($json:expr; $($arg:ident),*) => {{
+        let arity = <[&str]>::len(&[$(stringify!($arg)),*]);
+        let mut values = split_args($json, arity)?.into_iter().enumerate();
+        Ok(($({
+            let (i, v) = values.next().unwrap();
+            arg::<$arg>(v, i)?
+        },)*))
+    }};
+}
+use decode_tuple;
+
 macro_rules! impl_host_functions {
     ($($arg:ident),*) => {
         impl<F, R, $($arg,)*> HostFunction<($($arg,)*)> for F
@@ -148,14 +162,7 @@ macro_rules! impl_host_functions {
             )]
             fn into_raw(self) -> RawHostFn {
                 Arc::new(move |args: HostArgs| {
-                    let ($($arg,)*) = decode_args(args, |json| {
-                        let arity = <[&str]>::len(&[$(stringify!($arg)),*]);
-                        let mut values = split_args(json, arity)?.into_iter().enumerate();
-                        Ok(($({
-                            let (i, v) = values.next().unwrap();
-                            arg::<$arg>(v, i)?
-                        },)*))
-                    })?;
+                    let ($($arg,)*) = decode_args(args, |json| decode_tuple!(json; $($arg),*))?;
                     match self($($arg),*) {
                         Ok(value) => to_value(value),
                         Err(e) => Err(e.to_string()),
