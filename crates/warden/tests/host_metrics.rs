@@ -6,6 +6,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::recorded::value;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use metrics_util::MetricKind;
 use warden::metrics as names;
@@ -41,16 +42,7 @@ fn host_calls_are_counted_and_timed_by_function_and_outcome() {
     );
     loaded.handle_event("h", "{}", None).unwrap();
     let snapshot = snapshotter.snapshot().into_vec();
-    let find = |kind: MetricKind, name: &str, labels: &[(&str, &str)]| {
-        snapshot.iter().find_map(|(key, _, _, value)| {
-            let matches = key.kind() == kind
-                && key.key().name() == name
-                && labels
-                    .iter()
-                    .all(|(k, v)| key.key().labels().any(|l| l.key() == *k && l.value() == *v));
-            matches.then_some(value)
-        })
-    };
+    let find = |kind, name, labels: &[(&str, &str)]| value(&snapshot, kind, name, labels);
     let calls = |function, outcome| {
         find(
             MetricKind::Counter,

@@ -2,36 +2,11 @@
 
 mod common;
 
+use common::recorded::value;
 use common::{loaded, ECHO};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
-use metrics_util::{CompositeKey, MetricKind};
+use metrics_util::MetricKind;
 use warden::metrics as names;
-
-type Metrics = Vec<(
-    CompositeKey,
-    Option<metrics::Unit>,
-    Option<metrics::SharedString>,
-    DebugValue,
-)>;
-
-/// The value of metric `name` whose labels include all of `labels`. The
-/// debugging recorder resets values when it takes a snapshot, so each
-/// snapshot holds what changed since the previous one.
-fn value<'a>(
-    snapshot: &'a Metrics,
-    kind: MetricKind,
-    name: &str,
-    labels: &[(&str, &str)],
-) -> Option<&'a DebugValue> {
-    snapshot.iter().find_map(|(key, _, _, value)| {
-        let matches = key.kind() == kind
-            && key.key().name() == name
-            && labels
-                .iter()
-                .all(|(k, v)| key.key().labels().any(|l| l.key() == *k && l.value() == *v));
-        matches.then_some(value)
-    })
-}
 
 #[test]
 fn sandbox_counts_and_call_durations_are_recorded() {

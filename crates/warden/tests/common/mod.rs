@@ -6,6 +6,7 @@
 
 pub(crate) mod monitors;
 pub(crate) mod process;
+pub(crate) mod recorded;
 
 use std::sync::{Arc, Mutex};
 
