@@ -245,6 +245,45 @@ pub const HOST_FN_SYNC: u32 = 0;
 /// result of a `host_start` settles.
 pub const HOST_FN_ASYNC: u32 = 1;
 
+/// The host module of the asynchronous host function behind the guest's
+/// `fetch`. Its name is not one a host module may have, so no
+/// embedder's module can take it, and it is never declared to handlers.
+pub const FETCH_MODULE: &str = "$warden";
+/// The host function behind the guest's `fetch`, in [`FETCH_MODULE`]. Its
+/// arguments are a [`FetchRequest`] and the request body (bytes, or null);
+/// its answer is bytes, packed by [`encode_blobs`]: a [`FetchResponse`] as
+/// JSON, then the response body.
+pub const FETCH_FUNCTION: &str = "fetch";
+
+/// What a guest's `fetch` asks the host for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchRequest {
+    /// The method, upper-case for the standard ones (`GET`, `POST`, ...).
+    pub method: String,
+    /// The absolute URL, serialized.
+    pub url: String,
+    /// The header list, in order, names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// The redirect mode: `follow`, `error` or `manual`.
+    pub redirect: String,
+}
+
+/// The host's response to a [`FetchRequest`], without its body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchResponse {
+    /// The status code.
+    pub status: u16,
+    /// The status text (the reason phrase).
+    #[serde(rename = "statusText")]
+    pub status_text: String,
+    /// The header list, in order, names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// The URL of the response: the request's, or the last redirect's.
+    pub url: String,
+    /// Whether a redirect was followed.
+    pub redirected: bool,
+}
+
 /// The key of the object that stands, in a host call's JSON arguments, for
 /// an argument that is binary: `{"$warden.bytes": i}` is the `i`-th blob
 /// passed beside the JSON.

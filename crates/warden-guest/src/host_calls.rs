@@ -13,13 +13,24 @@ use std::collections::HashMap;
 
 use rquickjs::{Ctx, Function, JsLifetime, Persistent, Result, Value};
 
-use crate::host::Host;
-use crate::modules::{answer_value, call_args};
+use crate::host::{Host, HostValue};
+use crate::modules::call_args;
+
+/// Turns the host's answer to `module.function` into the value that
+/// resolves its promise, or throws what rejects it
+/// ([`answer_value`](crate::modules::answer_value) for host modules).
+pub(crate) type Settle = for<'js> fn(
+    &Ctx<'js>,
+    &str,
+    &str,
+    std::result::Result<HostValue, String>,
+) -> Result<Value<'js>>;
 
 /// A call in flight: whom it called, and how to settle its promise.
 struct Pending {
     module: String,
     function: String,
+    settle: Settle,
     resolve: Persistent<Function<'static>>,
     reject: Persistent<Function<'static>>,
 }
@@ -43,19 +54,20 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Starts `module.function` with `args` and returns its promise; arguments
-/// the host refuses reject it.
+/// Starts `module.function` with `args` and returns its promise, which
+/// `settle` settles with the host's answer; arguments the host refuses
+/// reject it (with what `settle` throws for the refusal).
 pub(crate) fn start<'js>(
     ctx: &Ctx<'js>,
     host: &dyn Host,
-    module: &str,
-    function: &str,
+    (module, function): (&str, &str),
     args: Vec<Value<'js>>,
+    settle: Settle,
 ) -> Result<Value<'js>> {
     let (promise, resolve, reject) = ctx.promise()?;
     let started = call_args(ctx, module, function, args).and_then(|args| {
         host.start(module, function, &args)
-            .or_else(|message| answer_value(ctx, module, function, Err(message)).map(|_| 0))
+            .or_else(|message| settle(ctx, module, function, Err(message)).map(|_| 0))
     });
     match started {
         Ok(id) => {
@@ -67,6 +79,7 @@ pub(crate) fn start<'js>(
                 Pending {
                     module: module.to_owned(),
                     function: function.to_owned(),
+                    settle,
                     resolve: Persistent::save(ctx, resolve),
                     reject: Persistent::save(ctx, reject),
                 },
@@ -96,7 +109,7 @@ pub(crate) fn deliver(ctx: &Ctx<'_>, host: &dyn Host) -> Result<bool> {
             continue;
         };
         delivered = true;
-        match answer_value(ctx, &call.module, &call.function, answer) {
+        match (call.settle)(ctx, &call.module, &call.function, answer) {
             Ok(value) => call.resolve.restore(ctx)?.call::<_, ()>((value,))?,
             Err(rquickjs::Error::Exception) => {
                 call.reject.restore(ctx)?.call::<_, ()>((ctx.catch(),))?

@@ -252,7 +252,7 @@ impl ModuleDef for HostModule {
             let forward =
                 Function::new(ctx.clone(), move |ctx: Ctx<'js>, args: Rest<Value<'js>>| {
                     if is_async {
-                        host_calls::start(&ctx, &*host, &module, &name, args.0)
+                        host_calls::start(&ctx, &*host, (&module, &name), args.0, answer_value)
                     } else {
                         call_host(&ctx, &*host, &module, &name, args.0)
                     }

@@ -12,6 +12,7 @@ pub(crate) mod console;
 mod encoding;
 mod events;
 mod exception;
+mod fetch;
 mod navigator;
 mod random;
 mod shim;
@@ -32,8 +33,9 @@ use crate::host::Host;
 /// Installs every web global, `console` printing to `host`, and returns
 /// the timers' controls. `console` comes first, since the events keep its
 /// `error`, then `DOMException`, since the others throw it, and the timers
-/// before the events, since `AbortSignal.timeout` sets one; `crypto.subtle`
-/// comes after `crypto` and the encoding classes it uses.
+/// before the events, since `AbortSignal.timeout` sets one; `fetch` comes
+/// after the events, the encoding classes and `URL`, which it uses, and
+/// `crypto.subtle` after `crypto` and the encoding classes it uses.
 pub(crate) fn install(ctx: &Ctx<'_>, host: &Rc<dyn Host>) -> Result<Timers> {
     console::install(ctx, host)?;
     exception::install(ctx)?;
@@ -44,6 +46,7 @@ pub(crate) fn install(ctx: &Ctx<'_>, host: &Rc<dyn Host>) -> Result<Timers> {
     clone::install(ctx, &serializable)?;
     encoding::install(ctx)?;
     url::install(ctx)?;
+    fetch::install(ctx, host)?;
     subtle::install(ctx, &serializable)?;
     navigator::install(ctx)?;
     Ok(timers)
