@@ -31,6 +31,7 @@
 mod engine;
 mod entropy;
 mod error;
+mod fetch;
 mod host_fn;
 pub mod metrics;
 mod modules;
@@ -39,6 +40,9 @@ mod sandbox;
 mod script;
 
 pub use error::{Error, ErrorCategory, JsError, Killer, Result};
+pub use fetch::{
+    FetchFuture, FetchRequest, FetchResponse, DEFAULT_MAX_FETCHES_PER_CALL, MAX_REDIRECTS,
+};
 
 /// [`Error`] under the name hyperlight-js gives its error type, so that code
 /// matching on it compiles unchanged.

@@ -26,6 +26,10 @@ pub const HOST_CALLS: &str = "warden_host_calls_total";
 pub const HOST_CALL_DURATION: &str = "warden_host_call_duration_seconds";
 /// Gauge: asynchronous host calls running on the host runtime right now.
 pub const HOST_CALLS_IN_FLIGHT: &str = "warden_host_calls_in_flight";
+/// Counter of fetches handlers made, by `origin` and `status` (the HTTP
+/// status code, `denied` when the policy refused it, `error` for a network
+/// error). Each redirect followed counts as a fetch of its own.
+pub const FETCHES: &str = "warden_fetches_total";
 
 /// Registers descriptions and units of every Warden metric with the
 /// installed recorder.
@@ -58,6 +62,7 @@ pub fn describe() {
         HOST_CALLS_IN_FLIGHT,
         "Asynchronous host calls running on the host runtime"
     );
+    metrics::describe_counter!(FETCHES, "Fetches handlers made, by origin and status");
 }
 
 /// Records a host-function call that answered after `elapsed`.
@@ -67,6 +72,12 @@ pub(crate) fn record_host_call(module: &str, function: &str, elapsed: Duration, 
         .record(elapsed.as_secs_f64());
     let outcome = if ok { "ok" } else { "error" };
     metrics::counter!(HOST_CALLS, "module" => module, "function" => function, "outcome" => outcome)
+        .increment(1);
+}
+
+/// Records one fetch (or one redirect of one) to `origin`.
+pub(crate) fn record_fetch(origin: &str, status: &str) {
+    metrics::counter!(FETCHES, "origin" => origin.to_owned(), "status" => status.to_owned())
         .increment(1);
 }
 

@@ -1,6 +1,6 @@
 //! Host-call metrics. Asynchronous calls finish on the host runtime's
 //! threads, so this binary installs a global recorder (one test, its own
-//! process).
+//! process). Fetches are counted here too.
 
 mod common;
 
@@ -70,5 +70,49 @@ fn host_calls_are_counted_and_timed_by_function_and_outcome() {
     assert_eq!(
         find(MetricKind::Gauge, names::HOST_CALLS_IN_FLIGHT, &[]),
         Some(&DebugValue::Gauge(0.0.into()))
+    );
+
+    // Fetches, by origin and status.
+    let server = common::http_server::Server::start(|request| match request.target.as_str() {
+        "/to-missing" => (
+            302,
+            vec![("location".into(), "/missing".into())],
+            Vec::new(),
+        ),
+        _ => (404, Vec::new(), Vec::new()),
+    });
+    let mut fetching = common::loaded_with(
+        SandboxBuilder::new().allow_fetch([server.origin()]),
+        &[(
+            "f",
+            r#"export async function handler(origin) {
+                await fetch(origin + "/to-missing");
+                await fetch("https://denied.example/").catch(() => {});
+                return 1;
+            }"#,
+        )],
+    );
+    let event = format!("\"{}\"", server.origin());
+    fetching.handle_event("f", &event, None).unwrap();
+    let snapshot = snapshotter.snapshot().into_vec();
+    let fetches = |origin: &str, status| {
+        value(
+            &snapshot,
+            MetricKind::Counter,
+            names::FETCHES,
+            &[("origin", origin), ("status", status)],
+        )
+    };
+    assert_eq!(
+        fetches(&server.origin(), "302"),
+        Some(&DebugValue::Counter(1))
+    );
+    assert_eq!(
+        fetches(&server.origin(), "404"),
+        Some(&DebugValue::Counter(1))
+    );
+    assert_eq!(
+        fetches("https://denied.example", "denied"),
+        Some(&DebugValue::Counter(1))
     );
 }

@@ -605,7 +605,6 @@ const FORBIDDEN_GLOBALS: &[&str] = &[
     "write",
     "quit",
     "exit",
-    "fetch",
     "XMLHttpRequest",
     "WebSocket",
     "EventSource",
@@ -733,6 +732,11 @@ const ALLOWED_GLOBALS: &[&str] = &[
     "clearImmediate",
     "self",
     "navigator",
+    // `fetch` reaches only what the embedder allows, and nothing by default.
+    "fetch",
+    "Headers",
+    "Request",
+    "Response",
 ];
 
 #[test]
@@ -758,6 +762,13 @@ fn no_global_gives_io_or_host_access() {
     // Browsers hang device and network access off `navigator`; Warden's has
     // only its name.
     assert_eq!(report["navigator"], serde_json::json!(["userAgent"]));
+    // `fetch` is there, and a sandbox whose embedder allows nothing refuses
+    // every request.
+    let fetched = report["fetched"].as_str().unwrap();
+    assert!(
+        fetched.starts_with("TypeError: fetch failed") && fetched.contains("may not fetch"),
+        "{fetched}"
+    );
     for name in FORBIDDEN_GLOBALS {
         assert_eq!(
             report["probes"][name], "undefined",

@@ -83,7 +83,7 @@ impl HostImports for WardenImports {
                 }
                 Err(refused) => Err(refused),
             },
-            Some(HostFn::Async(_)) => Err(format!(
+            Some(HostFn::Async { .. }) => Err(format!(
                 "{module}.{function} is asynchronous, and was called synchronously"
             )),
             None => Err(format!("no host function {module}.{function}")),
@@ -107,11 +107,13 @@ impl HostImports for WardenImports {
         let function = read_text(caller, function_ptr, function_len)?;
         let args = Region(args_ptr, args_len, blobs_ptr, blobs_len);
         let started = match caller.data().host.get(&module, &function).cloned() {
-            Some(HostFn::Async(host_fn)) => match read_args(caller, args)? {
-                Ok(args) => caller
-                    .data_mut()
-                    .calls
-                    .start((&module, &function), &host_fn, args),
+            Some(HostFn::Async { run, per_call }) => match read_args(caller, args)? {
+                Ok(args) => {
+                    caller
+                        .data_mut()
+                        .calls
+                        .start((&module, &function), (&run, per_call), args)
+                }
                 Err(refused) => Err(refused),
             },
             Some(HostFn::Sync(_)) => Err(format!(

@@ -49,6 +49,9 @@ impl Shared {
 pub(crate) struct HostCalls {
     next_id: u32,
     running: HashMap<u32, AbortHandle>,
+    /// Calls started since the last `cancel_all` of each function that has
+    /// a per-call limit.
+    started: HashMap<(String, String), u32>,
     shared: Arc<Shared>,
 }
 
@@ -61,6 +64,7 @@ impl HostCalls {
         Self {
             next_id: 0,
             running: HashMap::new(),
+            started: HashMap::new(),
             shared: Arc::new(Shared {
                 finished: Mutex::new(Finished {
                     generation: 0,
@@ -71,7 +75,9 @@ impl HostCalls {
         }
     }
 
-    /// Starts `function` with `args` (a JSON array); the call's id.
+    /// Starts `function` with `args` (a JSON array); the call's id. A
+    /// function with a per-call limit that many calls started already is
+    /// refused.
     ///
     /// The future is polled once on the calling thread (inside the host
     /// runtime's context): one that is ready at once, such as a cache hit,
@@ -80,9 +86,21 @@ impl HostCalls {
     pub(crate) fn start(
         &mut self,
         (module, name): (&str, &str),
-        function: &RawAsyncHostFn,
+        (function, per_call): (&RawAsyncHostFn, Option<u32>),
         args: HostArgs,
     ) -> Result<u32, String> {
+        if let Some(limit) = per_call {
+            let started = self
+                .started
+                .entry((module.to_owned(), name.to_owned()))
+                .or_default();
+            if *started >= limit {
+                return Err(format!(
+                    "the call already made {limit} of these requests, the most one call may make"
+                ));
+            }
+            *started += 1;
+        }
         let handle = runtime::handle()?;
         let began = Instant::now();
         let record = {
@@ -146,6 +164,7 @@ impl HostCalls {
         for (_, task) in self.running.drain() {
             task.abort();
         }
+        self.started.clear();
         let mut finished = self.shared.finished();
         finished.generation += 1;
         finished.answers.clear();

@@ -21,7 +21,7 @@ pub(crate) mod calls;
 mod runtime;
 
 use crate::error::{Error, Result};
-use asynchronous::RawAsyncHostFn;
+pub(crate) use asynchronous::RawAsyncHostFn;
 pub use asynchronous::{AsyncHostFunction, FallibleAsyncHostFunction};
 pub use bytes::Bytes;
 
@@ -190,13 +190,31 @@ pub(crate) enum HostFn {
     /// Called on the guest's thread; the guest waits for its answer.
     Sync(RawHostFn),
     /// Its future runs on the host runtime; the guest gets a promise.
-    Async(RawAsyncHostFn),
+    Async {
+        /// Makes the future.
+        run: RawAsyncHostFn,
+        /// The most calls one handler call may start (`None`: no limit).
+        per_call: Option<u32>,
+    },
+}
+
+impl HostFn {
+    /// An asynchronous function without a per-call limit.
+    fn unlimited(run: RawAsyncHostFn) -> Self {
+        Self::Async {
+            run,
+            per_call: None,
+        }
+    }
 }
 
 /// Every host function of a sandbox, by module and name.
 #[derive(Clone, Default)]
 pub(crate) struct HostFunctions {
     modules: BTreeMap<String, BTreeMap<String, HostFn>>,
+    /// Functions of Warden's own (behind `fetch`), which handlers reach
+    /// only through the globals that use them: not declared as modules.
+    builtins: BTreeMap<(&'static str, &'static str), HostFn>,
 }
 
 impl HostFunctions {
@@ -214,17 +232,38 @@ impl HostFunctions {
         Ok(())
     }
 
+    /// Adds Warden's own function `module.name` (see `warden_abi`).
+    pub(crate) fn insert_builtin(
+        &mut self,
+        (module, name): (&'static str, &'static str),
+        function: HostFn,
+    ) {
+        self.builtins.insert((module, name), function);
+    }
+
     /// The function `module.name`.
     pub(crate) fn get(&self, module: &str, name: &str) -> Option<&HostFn> {
-        self.modules.get(module)?.get(name)
+        match self
+            .modules
+            .get(module)
+            .and_then(|functions| functions.get(name))
+        {
+            Some(function) => Some(function),
+            None => self
+                .builtins
+                .iter()
+                .find(|((m, n), _)| *m == module && *n == name)
+                .map(|(_, function)| function),
+        }
     }
 
     /// Every `(module, function, is_async)`, in order of module then
     /// function.
     pub(crate) fn names(&self) -> impl Iterator<Item = (&str, &str, bool)> {
         self.modules.iter().flat_map(|(m, fs)| {
-            fs.iter()
-                .map(move |(f, kind)| (m.as_str(), f.as_str(), matches!(kind, HostFn::Async(_))))
+            fs.iter().map(move |(f, kind)| {
+                (m.as_str(), f.as_str(), matches!(kind, HostFn::Async { .. }))
+            })
         })
     }
 
@@ -335,7 +374,7 @@ impl<'a> HostModule<'a> {
         function: impl AsyncHostFunction<Args>,
     ) -> Result<&mut Self> {
         self.functions
-            .insert(&self.module, name, HostFn::Async(function.into_raw()))?;
+            .insert(&self.module, name, HostFn::unlimited(function.into_raw()))?;
         Ok(self)
     }
 
@@ -347,7 +386,7 @@ impl<'a> HostModule<'a> {
         function: impl FallibleAsyncHostFunction<Args>,
     ) -> Result<&mut Self> {
         self.functions
-            .insert(&self.module, name, HostFn::Async(function.into_raw()))?;
+            .insert(&self.module, name, HostFn::unlimited(function.into_raw()))?;
         Ok(self)
     }
 
@@ -368,7 +407,7 @@ impl<'a> HostModule<'a> {
             Box::pin(async move { answer.await.map(HostValue::Json) })
         });
         self.functions
-            .insert(&self.module, name, HostFn::Async(raw))?;
+            .insert(&self.module, name, HostFn::unlimited(raw))?;
         Ok(self)
     }
 
@@ -385,7 +424,7 @@ impl<'a> HostModule<'a> {
     {
         let raw: RawAsyncHostFn = Arc::new(move |args| Box::pin(function(args)));
         self.functions
-            .insert(&self.module, name, HostFn::Async(raw))?;
+            .insert(&self.module, name, HostFn::unlimited(raw))?;
         Ok(self)
     }
 

@@ -1,6 +1,7 @@
 //! [`SandboxBuilder`]: the limits and hooks of a sandbox.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use warden_abi::LogLevel;
@@ -8,7 +9,8 @@ use warden_abi::LogLevel;
 use super::config::SandboxConfig;
 use super::proto::ProtoJSSandbox;
 use crate::engine::SharedEngine;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::fetch::{FetchRequest, FetchResponse};
 
 /// Configures and creates sandboxes.
 ///
@@ -39,6 +41,7 @@ impl fmt::Debug for SandboxBuilder {
             .field("max_wasm_stack", &self.config.max_wasm_stack)
             .field("max_event_size", &self.config.max_event_size)
             .field("max_result_size", &self.config.max_result_size)
+            .field("fetch", &self.config.fetch)
             .finish_non_exhaustive()
     }
 }
@@ -154,6 +157,86 @@ impl SandboxBuilder {
         self
     }
 
+    /// Lets handlers `fetch` from `origins` (each an `http` or `https`
+    /// origin such as `"https://api.example.com"` or
+    /// `"http://127.0.0.1:8080"`; called again, it adds to the list). With
+    /// no origin allowed and no [`fetch_handler`](Self::fetch_handler),
+    /// the default, every `fetch` rejects with a `TypeError`.
+    ///
+    /// Origins match exactly: scheme, host and port. Redirects are followed
+    /// only to allowed origins, at most
+    /// [`MAX_REDIRECTS`](crate::MAX_REDIRECTS). A host name is connected to
+    /// only if all its addresses are public, so a name that resolves to a
+    /// loopback or private address is refused; such a server is reachable
+    /// only through an origin that names its address. The request and the
+    /// response are each bounded by
+    /// [`max_result_size`](Self::max_result_size), and one call makes at
+    /// most [`max_fetches_per_call`](Self::max_fetches_per_call). Requests
+    /// go out through one client shared by every sandbox (rustls; HTTP/1
+    /// and HTTP/2; no proxy; the host runtime's threads), and count toward
+    /// wall-clock budgets only, as any asynchronous host call does.
+    ///
+    /// An origin that is not one makes [`build`](Self::build) fail with
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig).
+    pub fn allow_fetch<I>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let origins = origins.into_iter().map(|o| o.as_ref().to_owned());
+        self.config.fetch.origins.extend(origins);
+        self
+    }
+
+    /// Serves handlers' fetches with `handler` in place of the built-in
+    /// client: it gets each request the policy allows (with
+    /// [`allow_fetch`](Self::allow_fetch) origins set, only to those; with
+    /// none, every `http` and `https` request), and its response or error
+    /// message (a `TypeError` in the handler) answers it. Redirects it
+    /// answers with are followed as for the built-in client. It runs on the
+    /// host runtime, like an asynchronous host function, and its future is
+    /// dropped when the call ends.
+    ///
+    /// ```
+    /// # fn main() -> warden::Result<()> {
+    /// use warden::{FetchResponse, SandboxBuilder, Script};
+    ///
+    /// let proto = SandboxBuilder::new()
+    ///     .fetch_handler(|request| async move {
+    ///         Ok(FetchResponse::new(200, format!("you asked for {}", request.url)))
+    ///     })
+    ///     .build()?;
+    /// let mut sandbox = proto.load_runtime()?;
+    /// sandbox.add_handler(
+    ///     "get",
+    ///     Script::from_content(
+    ///         "export async function handler(url) { return (await fetch(url)).text(); }",
+    ///     ),
+    /// )?;
+    /// let mut loaded = sandbox.get_loaded_sandbox()?;
+    /// let text = loaded.handle_event("get", r#""https://example.com/a""#, None)?;
+    /// assert_eq!(text, r#""you asked for https://example.com/a""#);
+    /// # Ok(()) }
+    /// ```
+    pub fn fetch_handler<F, Fut>(mut self, handler: F) -> Self
+    where
+        F: Fn(FetchRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<FetchResponse, String>> + Send + 'static,
+    {
+        self.config.fetch.handler = Some(Arc::new(move |request| Box::pin(handler(request))));
+        self
+    }
+
+    /// The most fetches one call may start (default
+    /// [`DEFAULT_MAX_FETCHES_PER_CALL`](crate::DEFAULT_MAX_FETCHES_PER_CALL),
+    /// 64; any value is valid, 0 refusing every fetch). Each redirect
+    /// followed is part of its fetch. Past it, `fetch` rejects with a
+    /// `TypeError`.
+    pub fn max_fetches_per_call(mut self, fetches: u32) -> Self {
+        self.config.fetch.max_per_call = Some(fetches);
+        self
+    }
+
     /// The settings so far.
     pub(super) fn config(&self) -> &SandboxConfig {
         &self.config
@@ -164,7 +247,10 @@ impl SandboxBuilder {
     pub fn build(self) -> Result<ProtoJSSandbox> {
         let _span = tracing::info_span!("warden.build").entered();
         self.config.validate()?;
+        let fetch = (self.config.fetch)
+            .policy(self.config.max_result_size)
+            .map_err(Error::InvalidConfig)?;
         let engine = SharedEngine::get(self.config.max_wasm_stack)?;
-        Ok(ProtoJSSandbox::new(Arc::new(self.config), engine))
+        Ok(ProtoJSSandbox::new(Arc::new(self.config), engine, fetch))
     }
 }

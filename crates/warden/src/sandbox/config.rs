@@ -9,6 +9,7 @@ use warden_abi::{LogLevel, GUEST_STACK_REGION};
 
 use crate::engine::PrintFn;
 use crate::error::{Error, Result};
+use crate::fetch::FetchSettings;
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * KIB;
@@ -76,6 +77,7 @@ pub(crate) struct SandboxConfig {
     pub(crate) max_result_size: usize,
     pub(crate) max_console_output: usize,
     pub(crate) print: PrintFn,
+    pub(crate) fetch: FetchSettings,
 }
 
 impl Default for SandboxConfig {
@@ -87,6 +89,7 @@ impl Default for SandboxConfig {
             max_result_size: DEFAULT_MAX_RESULT_SIZE,
             max_console_output: DEFAULT_MAX_CONSOLE_OUTPUT,
             print: Arc::new(trace_print),
+            fetch: FetchSettings::default(),
         }
     }
 }

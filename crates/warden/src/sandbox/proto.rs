@@ -8,8 +8,10 @@ use super::core::SandboxCore;
 use super::js::JSSandbox;
 use crate::engine::SharedEngine;
 use crate::error::Result;
-use crate::host_fn::{HostFunction, HostFunctions, HostModule};
+use crate::fetch::FetchPolicy;
+use crate::host_fn::{HostFn, HostFunction, HostFunctions, HostModule};
 use crate::modules::{ModuleLoader, Modules};
+use warden_abi::{FETCH_FUNCTION, FETCH_MODULE};
 
 /// A sandbox before its JavaScript runtime starts: the place to register
 /// host functions. Made by [`SandboxBuilder::build`](crate::SandboxBuilder::build).
@@ -21,11 +23,21 @@ pub struct ProtoJSSandbox {
 }
 
 impl ProtoJSSandbox {
-    pub(crate) fn new(config: Arc<SandboxConfig>, engine: Arc<SharedEngine>) -> Self {
+    pub(crate) fn new(
+        config: Arc<SandboxConfig>,
+        engine: Arc<SharedEngine>,
+        fetch: FetchPolicy,
+    ) -> Self {
+        let mut host = HostFunctions::default();
+        let fetch = HostFn::Async {
+            run: fetch.into_host_fn(),
+            per_call: Some(config.fetch.max_per_call()),
+        };
+        host.insert_builtin((FETCH_MODULE, FETCH_FUNCTION), fetch);
         Self {
             config,
             engine,
-            host: HostFunctions::default(),
+            host,
             modules: Modules::default(),
         }
     }

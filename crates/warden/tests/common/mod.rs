@@ -4,6 +4,7 @@
     reason = "each test binary and benchmark uses only some of the helpers"
 )]
 
+pub(crate) mod http_server;
 pub(crate) mod monitors;
 pub(crate) mod process;
 pub(crate) mod recorded;

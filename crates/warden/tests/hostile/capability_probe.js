@@ -1,8 +1,9 @@
 // Looks for anything that could reach files, the network, the environment,
 // other processes or the host: Node, Deno, Bun and QuickJS-libc globals,
 // browser I/O, WebAssembly, and whatever is hanging off globalThis
-// (own and inherited names, including non-enumerable ones).
-function handler() {
+// (own and inherited names, including non-enumerable ones); and tries a
+// fetch, which the default sandbox refuses.
+async function handler() {
   const probes = {};
   const names = [
     "require", "process", "module", "exports", "__dirname", "__filename",
@@ -37,5 +38,9 @@ function handler() {
   for (let p = agent; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
     for (const key of Object.getOwnPropertyNames(p)) navigator.push(key);
   }
-  return { probes, own: own.sort(), inherited: inherited.sort(), symbols, console, navigator: navigator.sort() };
+  const fetched = await fetch("http://127.0.0.1:1/").then(
+    () => "fetched",
+    (e) => `${e.name}: ${e.message}`,
+  );
+  return { fetched, probes, own: own.sort(), inherited: inherited.sort(), symbols, console, navigator: navigator.sort() };
 }
