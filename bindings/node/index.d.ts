@@ -55,6 +55,14 @@ export interface WardenError extends Error {
 }
 
 /** Configures sandboxes. Every setter returns the builder. */
+/** A fetch handler's answer, when it is not a `Response`. */
+export interface FetchReply {
+  status?: number;
+  statusText?: string;
+  headers?: Record<string, string> | [string, string][];
+  body?: string | Uint8Array | ArrayBuffer | null;
+}
+
 export declare class SandboxBuilder {
   constructor();
   /** The most linear memory the guest may use, in bytes (default 64 MiB), beside its 16 MiB stack region; at least enough to parse any event of `maxEventSize`. */
@@ -69,6 +77,29 @@ export declare class SandboxBuilder {
   maxConsoleOutput(bytes: number): this;
   /** Receives each line the guest prints with `console.*` (at most 64 KiB; longer lines are cut), before the call's promise settles. `ProtoJSSandbox.setHostPrintFn` replaces it. */
   print(callback: (level: LogLevel, line: string) => void): this;
+  /**
+   * Lets handlers `fetch` from `origins` (e.g. `"https://api.example.com"`,
+   * `"http://127.0.0.1:8080"`), matched exactly (scheme, host, port); calling
+   * it again adds to the list. Without it every `fetch` rejects with a
+   * `TypeError`. Redirects are followed only to allowed origins; a name that
+   * resolves to a loopback or private address is refused (allow the address
+   * itself); requests and responses are bounded by `maxResultSize`. An origin
+   * that is not one makes `build()` reject with `ERR_INVALID_ARG`.
+   */
+  allowFetch(origins: string[]): this;
+  /**
+   * Serves handlers' fetches with `callback` in place of the built-in client:
+   * it gets each request the policy allows (with `allowFetch` origins, only to
+   * those; without, every http and https request) as a `Request`, and answers
+   * with a `Response` (so `(request) => fetch(request)` proxies through Node's
+   * own fetch) or `{ status, statusText?, headers?, body? }` (body a string,
+   * bytes or null). A throw or rejection fails the guest's fetch with a
+   * `TypeError`. Redirects it answers with are followed as for the built-in
+   * client.
+   */
+  fetchHandler(callback: (request: Request) => Response | FetchReply | Promise<Response | FetchReply>): this;
+  /** The most fetches one call may start (default 64; 0 refuses every fetch). */
+  maxFetchesPerCall(fetches: number): this;
   /** hyperlight-js's name: gives the JavaScript heap at least `bytes` (sets `guestMemoryLimit`, raised to what events of `maxEventSize` need). */
   setHeapSize(bytes: number): this;
   /** hyperlight-js's name: gives calls at least `bytes` of stack (raises `maxWasmStack`, never lowers it). */

@@ -179,6 +179,42 @@ wrapMethod(native.JSSandbox, 'getLoadedSandbox', (method) =>
   },
 );
 
+/** `head` (a Uint8Array) and `body` packed as warden_abi::encode_blobs packs them. */
+function frame(head, body) {
+  const packed = Buffer.alloc(8 + head.length + body.length);
+  packed.writeUInt32LE(head.length, 0);
+  packed.set(head, 4);
+  packed.writeUInt32LE(body.length, 4 + head.length);
+  packed.set(body, 8 + head.length);
+  return packed;
+}
+
+/**
+ * The fetch handler the sandbox calls, around the embedder's `callback`: it
+ * gets a `Request` and answers with a `Response` (or `{ status, statusText,
+ * headers, body }`, body a string, bytes or null), which goes back packed.
+ */
+function fetchServer(callback) {
+  return async function serveFetch(head, body) {
+    const init = { method: head.method, headers: head.headers };
+    if (body.length > 0) Object.assign(init, { body, duplex: 'half' });
+    let response = await callback(new Request(head.url, init));
+    if (!(response instanceof Response)) {
+      const { status = 200, statusText, headers, body: content = null } = response ?? {};
+      response = new Response(bytesOf(content) ?? content, { status, statusText, headers });
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const described = { status: response.status, statusText: response.statusText, headers: [...response.headers] };
+    return frame(Buffer.from(JSON.stringify(described)), bytes);
+  };
+}
+
+wrapMethod(native.SandboxBuilder, 'fetchHandler', (method) =>
+  function fetchHandler(callback) {
+    return method.call(this, typeof callback === 'function' ? fetchServer(callback) : callback);
+  },
+);
+
 // `using sandbox = ...` frees a sandbox when its scope ends.
 if (typeof Symbol.dispose === 'symbol') {
   for (const cls of [native.ProtoJSSandbox, native.JSSandbox, native.LoadedJSSandbox]) {

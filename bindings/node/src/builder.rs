@@ -18,6 +18,8 @@ pub struct SandboxBuilder {
     builder: Option<warden::SandboxBuilder>,
     /// The builder's `print` callback.
     print: Option<FnRef>,
+    /// The builder's fetch handler (as `index.js` wraps it).
+    fetch: Option<FnRef>,
 }
 
 /// The largest byte count JavaScript numbers hold exactly: 2^53.
@@ -123,6 +125,7 @@ impl SandboxBuilder {
         Self {
             builder: Some(warden::SandboxBuilder::new()),
             print: None,
+            fetch: None,
         }
     }
 
@@ -139,6 +142,45 @@ impl SandboxBuilder {
         Ok(this)
     }
 
+    /// Lets handlers `fetch` from `origins` (exact `http`/`https` origins;
+    /// adds to the list). Without it every fetch rejects with a `TypeError`.
+    #[napi]
+    pub fn allow_fetch<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        origins: Vec<String>,
+    ) -> napi::Result<This<'env>> {
+        self.update(env, |b| b.allow_fetch(origins))?;
+        Ok(this)
+    }
+
+    /// Serves handlers' fetches with `callback` (wrapped by `index.js`,
+    /// which turns requests and responses into `Request` and `Response`).
+    #[napi]
+    pub fn fetch_handler<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        callback: Function<'_, Unknown<'static>, Unknown<'static>>,
+    ) -> napi::Result<This<'env>> {
+        self.update(env, |b| b)?;
+        self.fetch = Some(callback.create_ref()?);
+        Ok(this)
+    }
+
+    /// The most fetches one call may start (default 64).
+    #[napi]
+    pub fn max_fetches_per_call<'env>(
+        &mut self,
+        env: &Env,
+        this: This<'env>,
+        fetches: u32,
+    ) -> napi::Result<This<'env>> {
+        self.update(env, |b| b.max_fetches_per_call(fetches))?;
+        Ok(this)
+    }
+
     /// Validates the settings and prepares the engine; resolves with the
     /// ProtoJSSandbox, or rejects with what is wrong. Consumes the builder.
     #[napi]
@@ -147,7 +189,9 @@ impl SandboxBuilder {
             .builder
             .take()
             .ok_or_else(|| errors::consumed(env, "SandboxBuilder", "build"))
-            .and_then(|builder| ProtoJSSandbox::build(env, builder, self.print.take()));
+            .and_then(|builder| {
+                ProtoJSSandbox::build(env, builder, self.print.take(), self.fetch.take())
+            });
         promise::settled(env, proto)
     }
 }
@@ -157,6 +201,7 @@ impl fmt::Debug for SandboxBuilder {
         f.debug_struct("SandboxBuilder")
             .field("builder", &self.builder)
             .field("print", &self.print.is_some())
+            .field("fetch", &self.fetch.is_some())
             .finish()
     }
 }

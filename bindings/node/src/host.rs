@@ -88,6 +88,60 @@ pub(crate) fn async_forwarder(
     }
 }
 
+/// The head of a fetch handler's response, as `index.js` encodes it.
+#[derive(serde::Deserialize)]
+struct ResponseHead {
+    status: u16,
+    #[serde(rename = "statusText", default)]
+    status_text: String,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+}
+
+/// The sandbox's fetch handler that forwards to JavaScript function
+/// `function` (the builder's `fetchHandler`, wrapped by `index.js`): it gets
+/// the request's head and body, and answers with the response's head as
+/// JSON and its body, packed by `warden_abi::encode_blobs`.
+pub(crate) fn fetch_forwarder(
+    function: usize,
+    outbox: Arc<Outbox>,
+) -> impl Fn(warden::FetchRequest) -> warden::FetchFuture + Send + Sync + 'static {
+    let forward = async_forwarder(function, outbox);
+    move |request: warden::FetchRequest| {
+        let head = serde_json::json!({
+            "method": request.method,
+            "url": request.url,
+            "headers": request.headers,
+        });
+        let args = warden::HostArgs {
+            json: format!("[{head},{{\"{}\":0}}]", warden_abi::BYTES_MARKER),
+            blobs: vec![request.body],
+        };
+        let answer = forward(args);
+        Box::pin(async move { fetch_response(answer.await?) })
+    }
+}
+
+/// The response a fetch handler's answer encodes.
+fn fetch_response(answer: warden::HostValue) -> Result<warden::FetchResponse, String> {
+    let malformed = || "the fetch handler's answer is not a response".to_owned();
+    let warden::HostValue::Bytes(frame) = answer else {
+        return Err(malformed());
+    };
+    let parts = warden_abi::decode_blobs(&frame).ok_or_else(malformed)?;
+    let [head, body] = parts[..] else {
+        return Err(malformed());
+    };
+    let head: ResponseHead =
+        serde_json::from_slice(head).map_err(|e| format!("{}: {e}", malformed()))?;
+    Ok(warden::FetchResponse {
+        status: head.status,
+        status_text: head.status_text,
+        headers: head.headers,
+        body: body.to_vec(),
+    })
+}
+
 /// How long the sandbox thread spins for an answer before it polls.
 const SPIN: Duration = Duration::from_micros(50);
 /// How often a waiting sandbox thread checks whether its call was killed.

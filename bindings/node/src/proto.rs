@@ -59,8 +59,18 @@ impl ProtoJSSandbox {
         env: &Env,
         builder: warden::SandboxBuilder,
         print: Option<FnRef>,
+        fetch: Option<FnRef>,
     ) -> napi::Result<Self> {
         let outbox = Outbox::new()?;
+        // The fetch handler is the first JavaScript function of the table.
+        let mut functions = Vec::new();
+        let builder = match fetch {
+            Some(fetch) => {
+                functions.push(fetch);
+                builder.fetch_handler(crate::host::fetch_forwarder(0, outbox.clone()))
+            }
+            None => builder,
+        };
         // Set by loadRuntime() when there is a print function (the builder's,
         // or one set on the ProtoJSSandbox since).
         let printing = Arc::new(AtomicBool::new(false));
@@ -77,7 +87,7 @@ impl ProtoJSSandbox {
             shared: Rc::new(ProtoShared {
                 proto: RefCell::new(Some(proto)),
                 consumed_by: Cell::new("loadRuntime"),
-                functions: Rc::default(),
+                functions: Rc::new(RefCell::new(functions)),
                 outbox,
                 interrupt: Arc::new(OnceLock::new()),
             }),

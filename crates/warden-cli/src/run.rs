@@ -35,6 +35,12 @@ pub(crate) struct RunArgs {
     /// host modules only.
     #[arg(long, value_name = "DIR")]
     modules: Option<PathBuf>,
+    /// Let the handler `fetch` from this origin (e.g.
+    /// `https://api.example.com`, matched exactly; repeatable). Without
+    /// it, every fetch fails with a `TypeError`. A name that resolves to a
+    /// loopback or private address is refused: give the address itself.
+    #[arg(long = "allow-fetch", value_name = "ORIGIN")]
+    allow_fetch: Vec<String>,
     /// Guest memory limit in bytes.
     #[arg(long, value_name = "BYTES")]
     memory_limit: Option<usize>,
@@ -121,6 +127,7 @@ fn execute(args: &RunArgs) -> Result<String, Failure> {
     if let Some(limit) = args.memory_limit {
         builder = builder.guest_memory_limit(limit);
     }
+    builder = builder.allow_fetch(&args.allow_fetch);
     let mut proto = builder.build()?;
     if let Some(directory) = &args.modules {
         proto = proto.set_module_loader(DirectoryModules::new(directory)?)?;

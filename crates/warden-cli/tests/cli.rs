@@ -391,3 +391,76 @@ fn modules_come_from_the_directory_given_and_nowhere_else() {
         text(&out.stderr)
     );
 }
+
+/// Serves "pong" to every request on 127.0.0.1, each connection closed
+/// after its response; returns the origin.
+fn pong_server() -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 4\r\n\r\npong",
+            );
+        }
+    });
+    origin
+}
+
+#[test]
+fn fetch_reaches_only_the_origins_allowed() {
+    let origin = pong_server();
+    let main = script(
+        "fetches.js",
+        "export async function handler(url) {
+            try { return await (await fetch(url)).text(); }
+            catch (e) { return `${e.name}: ${e.message}`; }
+        }",
+    );
+    let event = serde_json_string(&format!("{origin}/ping"));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", main.to_str().unwrap(), "--event", &event];
+        args.extend_from_slice(extra);
+        let out = warden(&args, None);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_eq!(run(&["--allow-fetch", &origin]), "\"pong\"\n");
+    let other = "http://127.0.0.1:1";
+    assert_eq!(
+        run(&["--allow-fetch", other, "--allow-fetch", &origin]),
+        "\"pong\"\n"
+    );
+    let denied = run(&[]);
+    assert!(denied.starts_with("\"TypeError: fetch failed"), "{denied}");
+    let denied = run(&["--allow-fetch", other]);
+    assert!(denied.contains("is not among the origins"), "{denied}");
+    let bad = warden(
+        &[
+            "run",
+            main.to_str().unwrap(),
+            "--event",
+            &event,
+            "--allow-fetch",
+            "example.com",
+        ],
+        None,
+    );
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(
+        text(&bad.stderr).contains("example.com"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+/// `value` as a JSON string.
+fn serde_json_string(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
