@@ -14,6 +14,10 @@ use common::{ECHO, SPIN};
 use rquickjs::{Context, Function, Module, Runtime, Value};
 use warden::{Error, Killer, LoadedJSSandbox};
 
+/// Recursive Fibonacci: calls, arithmetic and comparisons, no allocation.
+const FIB: &str = "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n\
+                   function handler() { return fib(25); }";
+
 const SMALL_EVENT: &str =
     r#"{"id":12345,"user":"alice","action":"login","ok":true,"tags":["a","b"]}"#;
 
@@ -97,13 +101,18 @@ struct Native {
 
 impl Native {
     fn new() -> Self {
+        Self::with_handler(ECHO)
+    }
+
+    /// A runtime whose `handler` is the one `source` defines.
+    fn with_handler(source: &str) -> Self {
         let runtime = Runtime::new().unwrap();
         let context = Context::full(&runtime).unwrap();
         context.with(|ctx| {
             let module = Module::declare(
                 ctx.clone(),
-                "echo",
-                format!("{ECHO}\nexport {{ handler }};"),
+                "handler",
+                format!("{source}\nexport {{ handler }};"),
             )
             .unwrap();
             let (module, _) = module.eval().unwrap();
@@ -189,6 +198,20 @@ fn main() {
             report(&label, ours, "native rquickjs", Some(reference), target);
         }
     }
+
+    // Plain computation: the interpreter itself, wasm against native.
+    let mut fib = common::loaded(&[("fib", FIB)]);
+    let native_fib = Native::with_handler(FIB);
+    let (ours, reference) = time_side_by_side(
+        40,
+        || {
+            black_box(fib.handle_event("fib", "{}", Some(false)).unwrap());
+        },
+        || {
+            black_box(native_fib.call("{}", false));
+        },
+    );
+    report("fib(25)", ours, "native rquickjs", Some(reference), "");
 
     // Snapshot and restore.
     let snapshot = loaded.snapshot().unwrap();
