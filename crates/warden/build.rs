@@ -1,5 +1,6 @@
-//! Builds the guest runtime (`crates/warden-guest`) for `wasm32-wasip1` and
-//! hands its path to the crate, which embeds it.
+//! Builds the guest runtime (`crates/warden-guest`) for `wasm32-wasip1`,
+//! pre-initialises and compiles it for this machine (`build/precompile.rs`),
+//! and hands both paths to the crate, which embeds them.
 //!
 //! `WARDEN_GUEST_WASM=/path/to/warden_guest.wasm` skips the build and embeds
 //! that file instead. Otherwise the guest is built with a separate cargo run
@@ -22,6 +23,8 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+#[path = "build/precompile.rs"]
+mod precompile;
 #[path = "build/quickjs_patches.rs"]
 mod quickjs_patches;
 
@@ -44,7 +47,13 @@ fn main() -> ExitCode {
         .unwrap_or_else(|e| panic!("cannot read the guest module {}: {e}", wasm.display()));
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut hasher);
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap());
+    let precompiled = precompile::precompile(&bytes, &out_dir);
     println!("cargo:rustc-env=WARDEN_GUEST_WASM_PATH={}", wasm.display());
+    println!(
+        "cargo:rustc-env=WARDEN_GUEST_PRECOMPILED_PATH={}",
+        precompiled.display()
+    );
     println!("cargo:rustc-env=WARDEN_GUEST_HASH={:016x}", hasher.finish());
     ExitCode::SUCCESS
 }

@@ -48,6 +48,25 @@ fn prints_the_result_and_sends_console_output_to_stderr() {
 }
 
 #[test]
+fn a_first_run_compiles_nothing() {
+    // The guest comes precompiled: a machine that has never run Warden has
+    // nothing to compile, so nothing lands in the compiled-guest cache.
+    let cache = std::env::temp_dir().join(format!("warden-cli-cache-{}", std::process::id()));
+    std::fs::create_dir_all(&cache).unwrap();
+    let path = script("first.js", "function handler(e) { return e + 1; }");
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["run", path.to_str().unwrap(), "--event", "1"])
+        .env("WARDEN_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "2\n");
+    let cached: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
+    std::fs::remove_dir_all(&cache).unwrap();
+    assert!(cached.is_empty(), "{cached:?}");
+}
+
+#[test]
 fn reads_the_event_from_a_file_or_stdin() {
     let path = script("echo.js", "export function handler(e) { return e; }");
     let event = script("event.json", r#"{"from":"file"}"#);

@@ -8,13 +8,14 @@ mod imports;
 mod instance;
 mod kill;
 mod preinit;
+mod settings;
 mod stack;
 mod wasi;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use wasmtime::{Config, Engine, InstancePre, Linker, Memory, Module, OptLevel, StoreLimits};
+use wasmtime::{Engine, InstancePre, Linker, Memory, Module, StoreLimits};
 
 pub(crate) use console::{Dropped, PrintFn};
 pub(crate) use instance::{
@@ -28,6 +29,9 @@ use crate::modules::Modules;
 
 /// The guest runtime, built by `build.rs`.
 static GUEST_WASM: &[u8] = include_bytes!(env!("WARDEN_GUEST_WASM_PATH"));
+/// The guest pre-initialised and compiled for the build machine by
+/// `build.rs`, with the settings of [`settings::config`].
+static GUEST_PRECOMPILED: &[u8] = include_bytes!(env!("WARDEN_GUEST_PRECOMPILED_PATH"));
 /// A hash of [`GUEST_WASM`], computed at build time.
 const GUEST_HASH: &str = env!("WARDEN_GUEST_HASH");
 
@@ -91,22 +95,38 @@ impl SharedEngine {
 
     fn new(max_wasm_stack: usize) -> wasmtime::Result<Self> {
         let _span = tracing::info_span!("warden.engine.create", max_wasm_stack).entered();
+        let mut config = settings::config(max_wasm_stack);
         let compiled = Arc::new(cache::CompiledFunctions::default());
-        let mut config = Config::new();
-        config
-            .epoch_interruption(true)
-            .max_wasm_stack(max_wasm_stack)
-            // Calls are synchronous; wasmtime still checks this bound.
-            .async_stack_size(max_wasm_stack)
-            .cranelift_opt_level(OptLevel::Speed)
-            .enable_incremental_compilation(compiled.clone())?;
+        config.enable_incremental_compilation(compiled.clone())?;
         let engine = Engine::new(&config)?;
-        let name = format!("guest-{GUEST_HASH}-initialised-{}", preinit::FORMAT);
-        let module = cache::load_or_make(&engine, &name, || {
-            Self::initialised_module(&engine, max_wasm_stack)
-        });
-        compiled.clear();
-        Self::with_module(engine, &module?, max_wasm_stack)
+        let module = match Self::precompiled(&engine) {
+            Some(module) => module,
+            None => {
+                let name = format!("guest-{GUEST_HASH}-initialised-{}", preinit::FORMAT);
+                let module = cache::load_or_make(&engine, &name, || {
+                    Self::initialised_module(&engine, max_wasm_stack)
+                });
+                compiled.clear();
+                module?
+            }
+        };
+        Self::with_module(engine, &module, max_wasm_stack)
+    }
+
+    /// The guest `build.rs` pre-initialised and compiled, unless `engine`
+    /// cannot run it: on a processor without a feature of the build
+    /// machine's, the guest is compiled at run time instead (and cached).
+    fn precompiled(engine: &Engine) -> Option<Module> {
+        // SAFETY: the bytes are what `Engine::precompile_module` produced in
+        // this crate's build script, embedded unchanged; wasmtime checks
+        // that they were made by this version with compatible settings.
+        match unsafe { Module::deserialize(engine, GUEST_PRECOMPILED) } {
+            Ok(module) => Some(module),
+            Err(error) => {
+                tracing::info!(%error, "compiling the guest: the precompiled one does not fit this engine");
+                None
+            }
+        }
     }
 
     /// The engine running `module`, its imports resolved.
@@ -162,5 +182,22 @@ impl SharedEngine {
     /// The engine, for interrupt handles.
     pub(crate) fn engine(&self) -> &Engine {
         &self.engine
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{settings, SharedEngine};
+    use wasmtime::Engine;
+
+    #[test]
+    fn the_precompiled_guest_fits_every_engine_whatever_its_stack() {
+        for stack in [1 << 20, 64 << 20, 256 << 20] {
+            let mut config = settings::config(stack);
+            let compiled = std::sync::Arc::new(super::cache::CompiledFunctions::default());
+            config.enable_incremental_compilation(compiled).unwrap();
+            let engine = Engine::new(&config).unwrap();
+            assert!(SharedEngine::precompiled(&engine).is_some(), "{stack}");
+        }
     }
 }
