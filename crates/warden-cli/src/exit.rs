@@ -29,6 +29,7 @@ exit_codes! {
     KILLED = 7: "the run was killed by an execution monitor";
     INTERNAL = 8: "internal error";
     OUTPUT = 9: "the result could not be written to stdout";
+    SNAPSHOT = 10: "the snapshot could not be read or written, is not one, or does not fit";
 }
 
 /// The exit-code table shown by `warden run --help`.
@@ -50,10 +51,10 @@ pub(crate) fn code(error: &Error) -> u8 {
         ErrorCategory::Result => RESULT,
         ErrorCategory::ResourceLimit => RESOURCE_LIMIT,
         ErrorCategory::Killed => KILLED,
+        ErrorCategory::Snapshot => SNAPSHOT,
         ErrorCategory::GuestAbort
         | ErrorCategory::Poisoned
         | ErrorCategory::Monitor
-        | ErrorCategory::Snapshot
         | ErrorCategory::Internal
         // The CLI runs no embedder code, so it never sees these.
         | ErrorCategory::Host => INTERNAL,
@@ -92,6 +93,7 @@ mod tests {
             ),
             (Error::StackOverflow, RESOURCE_LIMIT),
             (Error::Killed(warden::Killer::Handle), KILLED),
+            (Error::InvalidSnapshot("x".into()), SNAPSHOT),
             (Error::Internal("x".into()), INTERNAL),
         ];
         for (error, expected) in &cases {

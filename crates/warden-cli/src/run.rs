@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use warden::monitor::{Budget, MAX_BUDGET};
-use warden::{DirectoryModules, Error, SandboxBuilder, Script, DEFAULT_MAX_EVENT_SIZE};
+use warden::{
+    DirectoryModules, Error, JSSandbox, ProtoJSSandbox, SandboxBuilder, Script, Snapshot,
+    DEFAULT_MAX_EVENT_SIZE,
+};
 
 use crate::exit;
 use crate::terminal::{guest_lines, printable};
@@ -17,10 +20,13 @@ use crate::terminal::{guest_lines, printable};
 pub(crate) struct RunArgs {
     /// The handler script: defines `function handler(event)` or exports
     /// `handler`.
-    script: PathBuf,
-    /// The name the handler is registered and reported under.
-    #[arg(long, default_value = "handler")]
-    handler: String,
+    #[arg(required_unless_present = "snapshot", conflicts_with = "snapshot")]
+    script: Option<PathBuf>,
+    /// Start from this snapshot file (made by `warden snapshot`) instead of
+    /// a script: its handlers are loaded and its state is as it was.
+    /// `--memory-limit` must be what it was made with.
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<PathBuf>,
     /// The event, as JSON text. Without --event or --event-file the event
     /// is read from stdin (or is `{}` when stdin is a terminal). At most
     /// 1 MiB.
@@ -29,18 +35,41 @@ pub(crate) struct RunArgs {
     /// A file holding the event JSON.
     #[arg(long)]
     event_file: Option<PathBuf>,
-    /// A directory whose files the script may import (`import "./lib.js"`
-    /// reads `<DIR>/lib.js`); relative imports of the script start from
-    /// it. Nothing outside it is read. Without it, the script may import
-    /// host modules only.
-    #[arg(long, value_name = "DIR")]
-    modules: Option<PathBuf>,
     /// Let the handler `fetch` from this origin (e.g.
     /// `https://api.example.com`, matched exactly; repeatable). Without
     /// it, every fetch fails with a `TypeError`. A name that resolves to a
     /// loopback or private address is refused: give the address itself.
     #[arg(long = "allow-fetch", value_name = "ORIGIN")]
     allow_fetch: Vec<String>,
+    #[command(flatten)]
+    sandbox: SandboxArgs,
+}
+
+/// Arguments of `warden snapshot`.
+#[derive(Args)]
+pub(crate) struct SnapshotArgs {
+    /// The handler script: defines `function handler(event)` or exports
+    /// `handler`.
+    script: PathBuf,
+    /// Where to write the snapshot of the sandbox with the script loaded.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    #[command(flatten)]
+    sandbox: SandboxArgs,
+}
+
+/// What `warden run` and `warden snapshot` share.
+#[derive(Args)]
+pub(crate) struct SandboxArgs {
+    /// The name the handler is registered and reported under.
+    #[arg(long, default_value = "handler")]
+    handler: String,
+    /// A directory whose files the script may import (`import "./lib.js"`
+    /// reads `<DIR>/lib.js`); relative imports of the script start from
+    /// it. Nothing outside it is read. Without it, the script may import
+    /// host modules only.
+    #[arg(long, value_name = "DIR")]
+    modules: Option<PathBuf>,
     /// Guest memory limit in bytes.
     #[arg(long, value_name = "BYTES")]
     memory_limit: Option<usize>,
@@ -67,17 +96,34 @@ fn parse_budget(text: &str) -> Result<Duration, String> {
 
 /// Runs the handler and prints the outcome; returns the exit code.
 pub(crate) fn run(args: RunArgs) -> ExitCode {
-    match execute(&args) {
-        Ok(result) => {
-            let mut stdout = std::io::stdout().lock();
-            match writeln!(stdout, "{result}").and_then(|()| stdout.flush()) {
-                Ok(()) => ExitCode::from(exit::SUCCESS),
-                Err(e) => {
-                    report(&format!("cannot write the result to stdout: {e}"));
-                    ExitCode::from(exit::OUTPUT)
-                }
-            }
-        }
+    finish(execute(&args).and_then(|result| {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{result}")
+            .and_then(|()| stdout.flush())
+            .map_err(|e| Failure {
+                message: format!("cannot write the result to stdout: {e}"),
+                code: exit::OUTPUT,
+            })
+    }))
+}
+
+/// Loads the script and saves a snapshot of the sandbox; returns the exit
+/// code.
+pub(crate) fn snapshot(args: SnapshotArgs) -> ExitCode {
+    finish((|| {
+        let script = Script::from_file(&args.script)?;
+        let proto = proto(&args.sandbox, None, &[])?;
+        let (sandbox, _) = load(&args.sandbox, proto, script)?;
+        let mut loaded = sandbox.get_loaded_sandbox()?;
+        loaded.snapshot()?.save(&args.output)?;
+        Ok(())
+    })())
+}
+
+/// The exit code of an outcome, its failure reported.
+fn finish(outcome: Result<(), Failure>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(failure) => {
             report(&failure.message);
             ExitCode::from(failure.code)
@@ -113,25 +159,63 @@ impl From<Error> for Failure {
 }
 
 fn execute(args: &RunArgs) -> Result<String, Failure> {
-    let script = Script::from_file(&args.script)?;
     let event = read_event(args)?;
-    let mut builder = SandboxBuilder::new()
-        // The event is known: the sandbox needs room for it only.
-        .max_event_size(event.len().max(1))
-        .print_fn(|level, line| {
-            let mut stderr = std::io::stderr().lock();
-            for line in guest_lines(line) {
-                let _ = writeln!(stderr, "[console.{}] {line}", level.as_str());
-            }
-        });
+    let sandbox = &args.sandbox;
+    let (mut loaded, rest) = match (&args.script, &args.snapshot) {
+        (_, Some(path)) => {
+            let snapshot = Snapshot::load(path)?;
+            // A snapshot fits sandboxes with the settings it was made with:
+            // the default event size, as `warden snapshot` uses.
+            let loaded = proto(sandbox, None, &args.allow_fetch)?.load_snapshot(&snapshot)?;
+            (loaded, Budget::new(sandbox.wall_clock, sandbox.cpu_time)?)
+        }
+        (Some(script), None) => {
+            let script = Script::from_file(script)?;
+            // The event is known: the sandbox needs room for it only.
+            let proto = proto(sandbox, Some(event.len().max(1)), &args.allow_fetch)?;
+            let (sandbox, rest) = load(sandbox, proto, script)?;
+            (sandbox.get_loaded_sandbox()?, rest)
+        }
+        (None, None) => unreachable!("clap requires a script or a snapshot"),
+    };
+    loaded
+        .handle_event_with_monitor(&sandbox.handler, &event, &rest, None)
+        .map_err(|error| whole_run(sandbox, error, "calling the handler"))
+}
+
+/// A sandbox with the command line's settings, for events of at most
+/// `max_event_size` bytes (by default, the library's default).
+fn proto(
+    args: &SandboxArgs,
+    max_event_size: Option<usize>,
+    allow_fetch: &[String],
+) -> Result<ProtoJSSandbox, Failure> {
+    let mut builder = SandboxBuilder::new().print_fn(|level, line| {
+        let mut stderr = std::io::stderr().lock();
+        for line in guest_lines(line) {
+            let _ = writeln!(stderr, "[console.{}] {line}", level.as_str());
+        }
+    });
+    if let Some(size) = max_event_size {
+        builder = builder.max_event_size(size);
+    }
     if let Some(limit) = args.memory_limit {
         builder = builder.guest_memory_limit(limit);
     }
-    builder = builder.allow_fetch(&args.allow_fetch);
-    let mut proto = builder.build()?;
+    let mut proto = builder.allow_fetch(allow_fetch).build()?;
     if let Some(directory) = &args.modules {
         proto = proto.set_module_loader(DirectoryModules::new(directory)?)?;
     }
+    Ok(proto)
+}
+
+/// Loads `script` into `proto`'s runtime, under the run's budget;
+/// returns the sandbox and what is left of the budget for the call.
+fn load(
+    args: &SandboxArgs,
+    proto: ProtoJSSandbox,
+    script: Script,
+) -> Result<(JSSandbox, Budget), Failure> {
     let mut sandbox = proto.load_runtime()?;
     // One budget for the whole run: what loading spends, calling cannot.
     let start = Instant::now();
@@ -151,11 +235,7 @@ fn execute(args: &RunArgs) -> Result<String, Failure> {
     if let Some((limit, _)) = spent_by {
         return Err(spent_budget(args, limit, "loading the script"));
     }
-    let rest = Budget::new(wall_left, cpu_left)?;
-    let mut loaded = sandbox.get_loaded_sandbox()?;
-    loaded
-        .handle_event_with_monitor(&args.handler, &event, &rest, None)
-        .map_err(|error| whole_run(args, error, "calling the handler"))
+    Ok((sandbox, Budget::new(wall_left, cpu_left)?))
 }
 
 /// The two limits of a run, each kept by a monitor.
@@ -175,7 +255,7 @@ impl Limit {
     }
 
     /// The budget the user gave for it.
-    fn budget(self, args: &RunArgs) -> Option<Duration> {
+    fn budget(self, args: &SandboxArgs) -> Option<Duration> {
         match self {
             Self::WallClock => args.wall_clock,
             Self::CpuTime => args.cpu_time,
@@ -193,7 +273,7 @@ impl Limit {
 
 /// A kill reported against the budget of the whole run, which the user
 /// gave; other failures as they are.
-fn whole_run(args: &RunArgs, error: Error, phase: &str) -> Failure {
+fn whole_run(args: &SandboxArgs, error: Error, phase: &str) -> Failure {
     let limit = error
         .killer()
         .and_then(|killer| killer.monitor_name())
@@ -204,7 +284,7 @@ fn whole_run(args: &RunArgs, error: Error, phase: &str) -> Failure {
     }
 }
 
-fn spent_budget(args: &RunArgs, limit: Limit, phase: &str) -> Failure {
+fn spent_budget(args: &SandboxArgs, limit: Limit, phase: &str) -> Failure {
     let monitor = limit.monitor();
     let budget = limit
         .budget(args)

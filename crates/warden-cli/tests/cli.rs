@@ -67,6 +67,60 @@ fn a_first_run_compiles_nothing() {
 }
 
 #[test]
+fn a_snapshot_file_starts_runs_without_running_the_script_again() {
+    let path = script(
+        "snap.js",
+        "console.log('top level ran'); const made = Math.random(); \
+         function handler(e) { return { made, e }; }",
+    );
+    let file = script("snap.snapshot", "");
+    let out = warden(
+        &[
+            "snapshot",
+            path.to_str().unwrap(),
+            "-o",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("top level ran"));
+    let run = |event: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--event",
+            event,
+        ];
+        args.extend_from_slice(extra);
+        warden(&args, None)
+    };
+    let (first, second) = (run("1", &[]), run("2", &[]));
+    for out in [&first, &second] {
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(!text(&out.stderr).contains("top level ran"));
+    }
+    let made = |out: &Output| {
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        value["made"].clone()
+    };
+    // Both runs continue from the one state the script's top level made.
+    assert_eq!(made(&first), made(&second));
+    assert_eq!(
+        text(&second.stdout),
+        format!("{{\"made\":{},\"e\":2}}\n", made(&first))
+    );
+
+    let other_limit = run("1", &["--memory-limit", "100000000"]);
+    assert_eq!(other_limit.status.code(), Some(10));
+    assert!(text(&other_limit.stderr).contains("different memory limits"));
+    let not_one = warden(&["run", "--snapshot", path.to_str().unwrap()], Some("1"));
+    assert_eq!(not_one.status.code(), Some(10));
+    assert!(text(&not_one.stderr).contains("not a Warden snapshot"));
+}
+
+#[test]
 fn reads_the_event_from_a_file_or_stdin() {
     let path = script("echo.js", "export function handler(e) { return e; }");
     let event = script("event.json", r#"{"from":"file"}"#);

@@ -61,6 +61,45 @@ impl MemoryImage {
     pub(crate) fn memory_size(&self) -> usize {
         beyond_stack(self.size)
     }
+
+    /// Size of linear memory when it was taken, stack region included.
+    pub(crate) fn linear_size(&self) -> usize {
+        self.size
+    }
+
+    /// The bytes held and the stack pointer they start at: what
+    /// [`from_parts`](Self::from_parts) takes back, with the size.
+    pub(crate) fn parts(&self) -> (&[u8], i32) {
+        (&self.bytes, self.stack_pointer)
+    }
+
+    /// The image of a linear memory of `size` bytes holding `bytes` from
+    /// the stack pointer `stack_pointer` to its end, or why no memory can be
+    /// that: the size must be whole wasm pages, and the bytes must end at
+    /// it.
+    pub(crate) fn from_parts(
+        bytes: Box<[u8]>,
+        size: usize,
+        stack_pointer: i32,
+    ) -> Result<Self, String> {
+        const WASM_PAGE: usize = 65536;
+        let base = stack_pointer as u32 as usize;
+        if !size.is_multiple_of(WASM_PAGE) {
+            return Err(format!("a memory of {size} bytes is not whole pages"));
+        }
+        if base.checked_add(bytes.len()) != Some(size) {
+            return Err(format!(
+                "{} bytes from offset {base} do not end at the memory's size, {size}",
+                bytes.len()
+            ));
+        }
+        Ok(Self {
+            base,
+            bytes,
+            size,
+            stack_pointer,
+        })
+    }
 }
 
 /// The part of `linear` bytes of linear memory above the guest's stack

@@ -32,8 +32,9 @@ static GUEST_WASM: &[u8] = include_bytes!(env!("WARDEN_GUEST_WASM_PATH"));
 /// The guest pre-initialised and compiled for the build machine by
 /// `build.rs`, with the settings of [`settings::config`].
 static GUEST_PRECOMPILED: &[u8] = include_bytes!(env!("WARDEN_GUEST_PRECOMPILED_PATH"));
-/// A hash of [`GUEST_WASM`], computed at build time.
-const GUEST_HASH: &str = env!("WARDEN_GUEST_HASH");
+/// A hash of [`GUEST_WASM`], computed at build time: what guest state
+/// (snapshots) was made by.
+pub(crate) const GUEST_HASH: &str = env!("WARDEN_GUEST_HASH");
 
 /// Memory limit of the instance that initialises the runtime (which needs
 /// far less), on top of the stack region.

@@ -266,6 +266,20 @@ pub enum Error {
     /// The snapshot was taken from a sandbox with a different configuration.
     #[error("the snapshot does not fit this sandbox: {0}")]
     SnapshotMismatch(String),
+    /// The bytes or file given as a snapshot are not one this Warden can
+    /// load: not a snapshot, another format, Warden version or guest build,
+    /// or damaged.
+    #[error("invalid snapshot: {0}")]
+    InvalidSnapshot(String),
+    /// A snapshot file could not be read or written.
+    #[error("cannot read or write snapshot {path}: {source}")]
+    SnapshotIo {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A failure inside Warden itself (a bug, or the engine failing to
     /// start).
     #[error("internal error: {0}")]
@@ -344,7 +358,9 @@ pub enum ErrorCategory {
     /// A monitor could not watch the work, which did not run:
     /// [`Error::MonitorFailed`], [`Error::MonitorRuntime`].
     Monitor,
-    /// A snapshot does not fit the sandbox: [`Error::SnapshotMismatch`].
+    /// A snapshot does not fit the sandbox, or cannot be loaded:
+    /// [`Error::SnapshotMismatch`], [`Error::InvalidSnapshot`],
+    /// [`Error::SnapshotIo`].
     Snapshot,
     /// Warden itself failed: [`Error::Internal`].
     Internal,
@@ -405,7 +421,9 @@ impl Error {
             Self::GuestTrap(_) => C::GuestAbort,
             Self::Poisoned => C::Poisoned,
             Self::MonitorFailed { .. } | Self::MonitorRuntime(_) => C::Monitor,
-            Self::SnapshotMismatch(_) => C::Snapshot,
+            Self::SnapshotMismatch(_) | Self::InvalidSnapshot(_) | Self::SnapshotIo { .. } => {
+                C::Snapshot
+            }
             Self::Internal(_) => C::Internal,
             Self::Host(_) => C::Host,
             Self::LoadAborted { cause, .. } => cause.category(),
@@ -437,6 +455,8 @@ impl Error {
             Self::MonitorFailed { .. } => "monitor_failed",
             Self::MonitorRuntime(_) => "monitor_runtime",
             Self::SnapshotMismatch(_) => "snapshot_mismatch",
+            Self::InvalidSnapshot(_) => "invalid_snapshot",
+            Self::SnapshotIo { .. } => "snapshot_io",
             Self::LoadAborted { cause, .. } => cause.kind(),
             Self::Internal(_) => "internal",
             Self::Host(_) => "host",
@@ -539,6 +559,14 @@ mod tests {
             ),
             (Error::MonitorRuntime("x".into()), C::Monitor),
             (Error::SnapshotMismatch("x".into()), C::Snapshot),
+            (Error::InvalidSnapshot("x".into()), C::Snapshot),
+            (
+                Error::SnapshotIo {
+                    path: "s".into(),
+                    source: std::io::Error::other("x"),
+                },
+                C::Snapshot,
+            ),
             (Error::Internal("x".into()), C::Internal),
             (Error::Host("x".into()), C::Host),
         ];
@@ -567,6 +595,8 @@ mod tests {
                 | Error::MonitorFailed { .. }
                 | Error::MonitorRuntime(_)
                 | Error::SnapshotMismatch(_)
+                | Error::InvalidSnapshot(_)
+                | Error::SnapshotIo { .. }
                 | Error::Internal(_)
                 | Error::Host(_) => {}
             }

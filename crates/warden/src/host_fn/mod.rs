@@ -9,7 +9,6 @@
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
@@ -265,16 +264,6 @@ impl HostFunctions {
                 (m.as_str(), f.as_str(), matches!(kind, HostFn::Async { .. }))
             })
         })
-    }
-
-    /// Identifies the set of names and kinds: guest state made with one
-    /// set is only meaningful with the same set.
-    pub(crate) fn fingerprint(&self) -> u64 {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for name in self.names() {
-            name.hash(&mut hasher);
-        }
-        hasher.finish()
     }
 }
 
@@ -556,16 +545,5 @@ mod tests {
                 ("math", "no-op/😊", false)
             ]
         );
-    }
-
-    #[test]
-    fn fingerprints_differ_with_names() {
-        let mut a = HostFunctions::default();
-        let empty = a.fingerprint();
-        HostModule::new(&mut a, "m")
-            .unwrap()
-            .register("f", || 1)
-            .unwrap();
-        assert_ne!(a.fingerprint(), empty);
     }
 }

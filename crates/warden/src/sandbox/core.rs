@@ -240,12 +240,13 @@ impl SandboxCore {
 
     /// What a snapshot must share with this sandbox to be restored into it.
     pub(crate) fn compatibility(&self) -> Compatibility {
-        Compatibility {
-            engine: Arc::as_ptr(self.instance.engine()) as usize,
-            host_functions: self.host.fingerprint(),
-            memory_limit: self.config.memory_limit,
-            js_heap_limit: self.config.js_heap_limit(),
-        }
+        Compatibility::of(&self.config, &self.host)
+    }
+
+    /// Why a snapshot made with `compatibility` cannot be restored into
+    /// this sandbox, if it cannot.
+    pub(crate) fn mismatch(&self, compatibility: &Compatibility) -> Option<String> {
+        compatibility.mismatch(&self.config, &self.host)
     }
 
     /// The call gate (for interrupt handles and monitors).

@@ -196,8 +196,8 @@ impl LoadedJSSandbox {
     pub fn restore(&mut self, snapshot: impl AsRef<Snapshot>) -> Result<()> {
         let snapshot = snapshot.as_ref();
         let _span = tracing::info_span!("warden.restore").entered();
-        if let Some(reason) = snapshot.compatibility.mismatch(&self.core.compatibility()) {
-            return Err(Error::SnapshotMismatch(reason.into()));
+        if let Some(reason) = self.core.mismatch(&snapshot.compatibility) {
+            return Err(Error::SnapshotMismatch(reason));
         }
         self.core.restore(&snapshot.image)
     }

@@ -11,6 +11,7 @@ mod js;
 mod loaded;
 mod proto;
 mod snapshot;
+mod snapshot_file;
 mod stats;
 
 pub use aliases::HostPrintFn;

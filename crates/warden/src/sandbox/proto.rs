@@ -6,8 +6,10 @@ use std::sync::Arc;
 use super::config::SandboxConfig;
 use super::core::SandboxCore;
 use super::js::JSSandbox;
+use super::loaded::LoadedJSSandbox;
+use super::snapshot::Snapshot;
 use crate::engine::SharedEngine;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fetch::FetchPolicy;
 use crate::host_fn::{HostFn, HostFunction, HostFunctions, HostModule};
 use crate::modules::{ModuleLoader, Modules};
@@ -150,13 +152,57 @@ impl ProtoJSSandbox {
     /// Starts the JavaScript runtime.
     pub fn load_runtime(self) -> Result<JSSandbox> {
         let _span = tracing::info_span!("warden.load_runtime").entered();
-        let core = SandboxCore::create(
+        Ok(JSSandbox::new(self.core()?))
+    }
+
+    /// Starts a sandbox in the state of `snapshot`: its handlers loaded,
+    /// its globals and heap as they were, `Math.random` reseeded. The
+    /// snapshot may come from another sandbox of this process or from a
+    /// file ([`Snapshot::load`]); this sandbox must have been built with the
+    /// same memory limits and max wasm stack, and register the same host
+    /// functions, or the result is [`Error::SnapshotMismatch`] saying what
+    /// differs.
+    ///
+    /// ```
+    /// # fn main() -> warden::Result<()> {
+    /// use warden::{SandboxBuilder, Script, Snapshot};
+    ///
+    /// let mut sandbox = SandboxBuilder::new().build()?.load_runtime()?;
+    /// sandbox.add_handler(
+    ///     "count",
+    ///     Script::from_content("let n = 0; function handler() { return ++n; }"),
+    /// )?;
+    /// let mut loaded = sandbox.get_loaded_sandbox()?;
+    /// loaded.handle_event("count", "{}", None)?;
+    /// let path = std::env::temp_dir().join(format!("count-{}.snapshot", std::process::id()));
+    /// loaded.snapshot()?.save(&path)?;
+    ///
+    /// // Later, in this process or another:
+    /// let snapshot = Snapshot::load(&path)?;
+    /// let mut again = SandboxBuilder::new().build()?.load_snapshot(&snapshot)?;
+    /// assert_eq!(again.handle_event("count", "{}", None)?, "2");
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok(()) }
+    /// ```
+    pub fn load_snapshot(self, snapshot: impl AsRef<Snapshot>) -> Result<LoadedJSSandbox> {
+        let snapshot = snapshot.as_ref();
+        let _span = tracing::info_span!("warden.load_snapshot").entered();
+        if let Some(reason) = snapshot.compatibility.mismatch(&self.config, &self.host) {
+            return Err(Error::SnapshotMismatch(reason));
+        }
+        let mut core = self.core()?;
+        core.restore(&snapshot.image)?;
+        Ok(LoadedJSSandbox::new(core))
+    }
+
+    /// A fresh guest with this sandbox's settings and host functions.
+    fn core(self) -> Result<SandboxCore> {
+        SandboxCore::create(
             self.config,
             self.engine,
             Arc::new(self.host),
             Arc::new(self.modules),
-        )?;
-        Ok(JSSandbox::new(core))
+        )
     }
 }
 
