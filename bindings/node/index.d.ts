@@ -128,6 +128,14 @@ export declare class ProtoJSSandbox {
   setHostPrintFn(callback: (line: string) => unknown): void;
   /** Starts the JavaScript runtime on a thread of its own. Consumes this object (a second call rejects with `ERR_CONSUMED`). */
   loadRuntime(): Promise<JSSandbox>;
+  /**
+   * Starts a sandbox in the state of `snapshot` (from this process, or read with
+   * `Snapshot.load`): its handlers loaded, its globals as they were. The sandbox
+   * must have the snapshot's memory limits and the same host functions; a
+   * mismatch rejects with `ERR_INVALID_ARG` (kind `snapshot_mismatch`) saying
+   * what differs. Consumes this object.
+   */
+  loadSnapshot(snapshot: Snapshot): Promise<LoadedJSSandbox>;
   /** Frees this object now; later use throws or rejects with `ERR_CONSUMED`. Calling it again does nothing. */
   dispose(): void;
   /** The same as `dispose()`, for `using`. */
@@ -298,8 +306,22 @@ export declare class InterruptHandle {
   readonly poisoned: boolean;
 }
 
-/** A saved sandbox state, for `LoadedJSSandbox.restore`. */
+/**
+ * A saved sandbox state, for `LoadedJSSandbox.restore` and
+ * `ProtoJSSandbox.loadSnapshot`. It outlives the process through `save` and
+ * `Snapshot.load`: the file names the Warden version and guest build that made
+ * it and carries a checksum, so a file from another version or a damaged one
+ * throws `ERR_INVALID_ARG` (kind `invalid_snapshot`) when loaded.
+ */
 export declare class Snapshot {
   /** Bytes of guest state held. */
   readonly size: number;
+  /** Writes the snapshot to the file `path`, replacing it (synchronously). Throws `ERR_INVALID_ARG` (kind `snapshot_io`) when it cannot. */
+  save(path: string): void;
+  /** Reads a snapshot file that `save` wrote (synchronously). */
+  static load(path: string): Snapshot;
+  /** The snapshot as bytes, in the format `save` writes. */
+  toBytes(): Buffer;
+  /** The snapshot `toBytes` made. Throws as `load` does. */
+  static fromBytes(bytes: Uint8Array): Snapshot;
 }

@@ -17,7 +17,9 @@ use crate::host_module::HostModule;
 use crate::js::FnRef;
 use crate::js_sandbox::JSSandbox;
 use crate::lane::{Lane, Message, Outbox, Stage};
+use crate::loaded::LoadedJSSandbox;
 use crate::promise::{self, Promise};
+use crate::snapshot::Snapshot;
 
 /// What a ProtoJSSandbox and its HostModules share.
 pub(crate) struct ProtoShared {
@@ -86,7 +88,7 @@ impl ProtoJSSandbox {
         Ok(Self {
             shared: Rc::new(ProtoShared {
                 proto: RefCell::new(Some(proto)),
-                consumed_by: Cell::new("loadRuntime"),
+                consumed_by: Cell::new(""),
                 functions: Rc::new(RefCell::new(functions)),
                 outbox,
                 interrupt: Arc::new(OnceLock::new()),
@@ -96,14 +98,23 @@ impl ProtoJSSandbox {
         })
     }
 
-    /// The JSSandbox on its own thread (for `loadRuntime()`).
-    fn start(&self, env: &Env) -> napi::Result<JSSandbox> {
+    /// The sandbox `start` makes from the prototype, on its own thread, as
+    /// the object `wrap` makes of it (for `loadRuntime()` and
+    /// `loadSnapshot()`).
+    fn start<S, T>(
+        &self,
+        env: &Env,
+        by: &'static str,
+        start: impl FnOnce(warden::ProtoJSSandbox) -> warden::Result<S>,
+        interrupt_of: impl FnOnce(&S) -> warden::InterruptHandle,
+        stage: impl FnOnce(S) -> Stage,
+        wrap: impl FnOnce(Rc<Lane>, warden::InterruptHandle) -> T,
+    ) -> napi::Result<T> {
         let proto = self.shared.proto.borrow_mut().take();
         let proto = proto.ok_or_else(|| self.shared.consumed(env))?;
-        let sandbox = proto
-            .load_runtime()
-            .map_err(|e| errors::throw_warden(env, &e))?;
-        let interrupt = sandbox.interrupt_handle();
+        self.shared.consumed_by.set(by);
+        let sandbox = start(proto).map_err(|e| errors::throw_warden(env, &e))?;
+        let interrupt = interrupt_of(&sandbox);
         // Set once: this is the only call that takes the prototype.
         let _ = self.shared.interrupt.set(interrupt.clone());
         let bridge = Rc::new(Bridge {
@@ -113,8 +124,8 @@ impl ProtoJSSandbox {
         // The sandbox thread starts after this, and sees it.
         self.printing
             .store(bridge.print.is_some(), Ordering::Relaxed);
-        let lane = Lane::start(Stage::Js(sandbox), self.shared.outbox.clone(), bridge)?;
-        Ok(JSSandbox::new(Rc::new(lane), interrupt))
+        let lane = Lane::start(stage(sandbox), self.shared.outbox.clone(), bridge)?;
+        Ok(wrap(Rc::new(lane), interrupt))
     }
 }
 
@@ -177,7 +188,32 @@ impl ProtoJSSandbox {
     /// the JSSandbox. Consumes this object.
     #[napi]
     pub fn load_runtime(&self, env: &Env) -> napi::Result<Promise> {
-        let sandbox = self.start(env);
+        let sandbox = self.start(
+            env,
+            "loadRuntime",
+            warden::ProtoJSSandbox::load_runtime,
+            warden::JSSandbox::interrupt_handle,
+            Stage::Js,
+            JSSandbox::new,
+        );
+        promise::settled(env, sandbox)
+    }
+
+    /// Starts a sandbox in the state of `snapshot`, its handlers loaded;
+    /// resolves with a LoadedJSSandbox. The sandbox must have the
+    /// snapshot's settings and host functions (`ERR_INVALID_ARG` saying
+    /// what differs otherwise). Consumes this object.
+    #[napi]
+    pub fn load_snapshot(&self, env: &Env, snapshot: &Snapshot) -> napi::Result<Promise> {
+        let snapshot = snapshot.inner.clone();
+        let sandbox = self.start(
+            env,
+            "loadSnapshot",
+            move |proto| proto.load_snapshot(&snapshot),
+            warden::LoadedJSSandbox::interrupt_handle,
+            Stage::Loaded,
+            LoadedJSSandbox::new,
+        );
         promise::settled(env, sandbox)
     }
 
