@@ -4,9 +4,14 @@
 //! The monitor runtime's own timer counts whole milliseconds, so a budget
 //! would end up to two milliseconds late. Monitor sleeps instead go to one
 //! timer thread, shared by every sandbox, that waits on a condition variable
-//! until the earliest deadline (the operating system wakes it within tens of
-//! microseconds) and wakes the sleeps that are due. It starts with the first
-//! sleep and parks when none is pending.
+//! until the earliest deadline and wakes the sleeps that are due. It starts
+//! with the first sleep and parks when none is pending.
+//!
+//! The operating system wakes a waiting thread tens to hundreds of
+//! microseconds late (timer slack, a busy machine). For a *precise* sleep,
+//! the one that ends a budget, the thread wakes [`SPIN_AHEAD`] early and
+//! spins to the deadline, so the kill starts on time; a coarse sleep (a
+//! monitor's intermediate poll) costs no spinning.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -15,19 +20,37 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How long before a precise deadline the timer thread stops waiting and
+/// spins.
+const SPIN_AHEAD: Duration = Duration::from_micros(250);
 
 /// A future that completes at its deadline.
 pub(crate) struct Sleep {
     deadline: Instant,
+    precise: bool,
     /// The registration with the timer, once polled.
     id: Option<u64>,
 }
 
 impl Sleep {
-    /// Completes at `deadline`.
+    /// Completes at `deadline`, as close to it as the timer thread can.
     pub(crate) fn until(deadline: Instant) -> Self {
-        Self { deadline, id: None }
+        Self {
+            deadline,
+            precise: true,
+            id: None,
+        }
+    }
+
+    /// Completes at `deadline` or somewhat later, as the operating system
+    /// wakes threads.
+    pub(crate) fn coarse_until(deadline: Instant) -> Self {
+        Self {
+            precise: false,
+            ..Self::until(deadline)
+        }
     }
 }
 
@@ -42,7 +65,7 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         let id = *self.id.get_or_insert_with(|| timer().next_id());
-        timer().schedule(id, self.deadline, cx.waker());
+        timer().schedule(id, self.deadline, self.precise, cx.waker());
         Poll::Pending
     }
 }
@@ -67,8 +90,9 @@ struct State {
     /// Deadlines, earliest first; entries of cancelled or rescheduled sleeps
     /// stay until they come up, and are then skipped.
     queue: BinaryHeap<Reverse<(Instant, u64)>>,
-    /// The live sleeps: their deadline and who to wake.
-    sleeps: HashMap<u64, (Instant, Waker)>,
+    /// The live sleeps: their deadline, whether it is precise, and who to
+    /// wake.
+    sleeps: HashMap<u64, (Instant, bool, Waker)>,
 }
 
 fn timer() -> &'static Timer {
@@ -95,13 +119,13 @@ impl Timer {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn schedule(&self, id: u64, deadline: Instant, waker: &Waker) {
+    fn schedule(&self, id: u64, deadline: Instant, precise: bool, waker: &Waker) {
         let mut state = self.lock();
         let earliest = state.queue.peek().map(|Reverse((at, _))| *at);
         match state.sleeps.get_mut(&id) {
-            Some((_, known)) => known.clone_from(waker),
+            Some((_, _, known)) => known.clone_from(waker),
             None => {
-                state.sleeps.insert(id, (deadline, waker.clone()));
+                state.sleeps.insert(id, (deadline, precise, waker.clone()));
                 state.queue.push(Reverse((deadline, id)));
             }
         }
@@ -119,22 +143,32 @@ impl Timer {
         let mut state = self.lock();
         loop {
             let now = Instant::now();
+            let mut next = None;
             while let Some(&Reverse((at, id))) = state.queue.peek() {
-                if !state.sleeps.contains_key(&id) {
+                let Some(&(_, precise, _)) = state.sleeps.get(&id) else {
                     state.queue.pop();
                     continue;
-                }
+                };
                 if at > now {
+                    next = Some((at, precise));
                     break;
                 }
                 state.queue.pop();
-                if let Some((_, waker)) = state.sleeps.remove(&id) {
+                if let Some((_, _, waker)) = state.sleeps.remove(&id) {
                     waker.wake();
                 }
             }
-            state = match state.queue.peek() {
-                Some(&Reverse((at, _))) => {
-                    let wait = at.saturating_duration_since(Instant::now());
+            state = match next {
+                Some((at, true)) if at.saturating_duration_since(now) <= SPIN_AHEAD => {
+                    drop(state);
+                    while Instant::now() < at {
+                        std::hint::spin_loop();
+                    }
+                    self.lock()
+                }
+                Some((at, precise)) => {
+                    let ahead = if precise { SPIN_AHEAD } else { Duration::ZERO };
+                    let wait = at.saturating_duration_since(now).saturating_sub(ahead);
                     self.changed
                         .wait_timeout(state, wait)
                         .unwrap_or_else(|p| p.into_inner())

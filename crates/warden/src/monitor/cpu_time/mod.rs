@@ -1,15 +1,18 @@
 //! [`CpuTimeMonitor`]: a CPU-time budget.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::call_cpu::call_start;
 use super::thread_clock::ThreadCpuClock;
+use super::timer::Sleep;
 use super::{check_budget, sleep, ExecutionMonitor};
 use crate::error::{Error, Result};
 
 const NAME: &str = "cpu-time";
-const MIN_POLL: Duration = Duration::from_millis(1);
+/// The shortest wait between reads of the clock near the end of a budget.
+const MIN_POLL: Duration = Duration::from_micros(50);
+/// The longest wait between reads, so that a clock that fails is noticed.
 const MAX_POLL: Duration = Duration::from_millis(10);
 
 /// Kills a call once the guest has used its budget of CPU time.
@@ -17,10 +20,14 @@ const MAX_POLL: Duration = Duration::from_millis(10);
 /// The guest runs on the calling thread, so the monitor reads that thread's
 /// own CPU clock, captured in [`get_monitor`](ExecutionMonitor::get_monitor):
 /// time the call spends waiting (for a host function, or for the CPU while
-/// other threads run) is not counted. It polls the clock, sleeping half the
-/// remaining budget between reads (at least 1 ms, at most 10 ms), so it
-/// fires shortly after the budget is spent. If the clock cannot be read, it
-/// kills the call rather than let it run unwatched.
+/// other threads run) is not counted. It polls the clock, sleeping for the
+/// budget that remains between reads (at least 50 µs, at most 10 ms): a
+/// thread cannot use CPU time faster than real time passes, so no read
+/// comes after the budget was spent by more than the shortest wait, and a
+/// thread that runs all along is read once more, at the end of its budget,
+/// by a precise sleep (see [`sleep`]).
+/// If the clock cannot be read, it kills the call rather than let it run
+/// unwatched.
 ///
 /// Supported on Linux and other Unix systems with per-thread CPU clocks,
 /// macOS and Windows.
@@ -61,7 +68,12 @@ impl ExecutionMonitor for CpuTimeMonitor {
                 let Some(remaining) = budget.checked_sub(used).filter(|r| !r.is_zero()) else {
                     return;
                 };
-                sleep((remaining / 2).clamp(MIN_POLL, MAX_POLL)).await;
+                if remaining > MAX_POLL {
+                    Sleep::coarse_until(Instant::now() + MAX_POLL).await;
+                } else {
+                    // The read that may find the budget spent.
+                    sleep(remaining.max(MIN_POLL)).await;
+                }
             }
         })
     }
