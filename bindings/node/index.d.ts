@@ -17,6 +17,8 @@ export declare const ErrorCode: {
   readonly INVALID_ARG: 'ERR_INVALID_ARG';
   /** The object was consumed by an earlier call (`build`, `loadRuntime`, `getLoadedSandbox`, `unload`). */
   readonly CONSUMED: 'ERR_CONSUMED';
+  /** `callHandlerSync` was called while a job of the sandbox was in flight. */
+  readonly BUSY: 'ERR_BUSY';
   /** Warden itself failed. */
   readonly INTERNAL: 'ERR_INTERNAL';
 };
@@ -275,6 +277,15 @@ export declare class LoadedJSSandbox {
    * both: the first to fire wins. Rejects with a `WardenError`.
    */
   callHandler(name: string, event: unknown, options?: CallOptions): Promise<any>;
+  /**
+   * The same call on this thread: blocks the event loop until the handler
+   * returns or a timeout kills it, and returns the result or throws the
+   * `WardenError` `callHandler` would reject with. No thread hand-off, so it
+   * stays fast on one core. JavaScript host functions (and `fetchHandler`)
+   * cannot run meanwhile: a handler that calls one gets an error. Throws
+   * `ERR_BUSY` while another job of this sandbox is in flight.
+   */
+  callHandlerSync(name: string, event: unknown, options?: CallOptions): any;
   /** Saves the sandbox's state. */
   snapshot(): Promise<Snapshot>;
   /** Returns to `snapshot`, clearing poison. */

@@ -17,7 +17,7 @@
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
-const PEERS = ['warden', 'quickjs-emscripten', 'isolated-vm'];
+const PEERS = ['warden', 'warden-sync', 'quickjs-emscripten', 'isolated-vm'];
 const SMALL = { id: 12345, user: 'alice', action: 'login', ok: true, tags: ['a', 'b'] };
 const LARGE = { items: Array.from({ length: 120 }, (_, i) => ({ id: i, name: `item-${i}`, price: i * 1.25, tags: ['x', 'y'] })) };
 const ECHO = 'function handler(e) { return e; }';
@@ -31,15 +31,20 @@ const GC = process.env.WARDEN_GC !== 'false';
 // --- adapters: each loads `source` and returns { call(event, limitMs), dispose() } ---
 
 // A killed Warden sandbox is poisoned until it is restored: `restore`
-// returns it to the snapshot taken when it was loaded.
-async function wardenSandbox(source) {
+// returns it to the snapshot taken when it was loaded. `warden` calls
+// through `callHandler` (a promise, the call on the sandbox's thread),
+// `warden-sync` through `callHandlerSync` (on the calling thread, as the
+// peers call).
+async function wardenSandbox(source, sync = false) {
   const { SandboxBuilder } = require('..');
   const js = await (await new SandboxBuilder().build()).loadRuntime();
   await js.addHandler('h', source);
   const sandbox = await js.getLoadedSandbox();
   let snapshot;
   return {
-    call: (event, limitMs) => sandbox.callHandler('h', event, { wallClockTimeoutMs: limitMs, gc: GC }),
+    call: sync
+      ? async (event, limitMs) => sandbox.callHandlerSync('h', event, { wallClockTimeoutMs: limitMs, gc: GC })
+      : (event, limitMs) => sandbox.callHandler('h', event, { wallClockTimeoutMs: limitMs, gc: GC }),
     restore: async () => {
       snapshot ??= await sandbox.snapshot();
       if (sandbox.poisoned) await sandbox.restore(snapshot);
@@ -88,7 +93,12 @@ async function isolatedSandbox(source) {
   };
 }
 
-const ADAPTERS = { warden: wardenSandbox, 'quickjs-emscripten': quickjsSandbox, 'isolated-vm': isolatedSandbox };
+const ADAPTERS = {
+  warden: (source) => wardenSandbox(source),
+  'warden-sync': (source) => wardenSandbox(source, true),
+  'quickjs-emscripten': quickjsSandbox,
+  'isolated-vm': isolatedSandbox,
+};
 
 // --- workloads: each returns { label: value } for one peer ---
 
@@ -223,10 +233,13 @@ function main() {
     }
   }
   const format = (v) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
-  console.log(['workload (median)'.padEnd(50), ...PEERS.map((p) => p.padStart(20)), 'warden / quickjs-emscripten'.padStart(30)].join(''));
+  const ratios = ['warden', 'warden-sync'];
+  console.log(
+    ['workload (median)'.padEnd(50), ...PEERS.map((p) => p.padStart(20)), ...ratios.map((r) => `${r} / qjs-em`.padStart(22))].join(''),
+  );
   for (const [label, values] of rows) {
-    const ratio = values.warden / values['quickjs-emscripten'];
-    console.log([label.padEnd(50), ...PEERS.map((p) => format(values[p]).padStart(20)), `${ratio.toFixed(2)}x`.padStart(30)].join(''));
+    const ratio = (peer) => `${(values[peer] / values['quickjs-emscripten']).toFixed(2)}x`;
+    console.log([label.padEnd(50), ...PEERS.map((p) => format(values[p]).padStart(20)), ...ratios.map((r) => ratio(r).padStart(22))].join(''));
   }
 }
 

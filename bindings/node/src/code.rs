@@ -51,6 +51,9 @@ error_codes! {
     INVALID_ARG = "ERR_INVALID_ARG",
     /// The object was consumed by an earlier call.
     CONSUMED = "ERR_CONSUMED",
+    /// A synchronous call was made while a job of the sandbox was in
+    /// flight.
+    BUSY = "ERR_BUSY",
     /// Warden itself failed.
     INTERNAL = "ERR_INTERNAL",
 }

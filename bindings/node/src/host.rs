@@ -74,6 +74,10 @@ pub(crate) fn async_forwarder(
        + Sync
        + 'static {
     move |args: warden::HostArgs| {
+        if crate::lane::inline() {
+            return Box::pin(std::future::ready(Err(INLINE_REFUSAL.to_owned())))
+                as std::pin::Pin<Box<dyn Future<Output = Answer> + Send>>;
+        }
         let (answer, answered) = oneshot::channel();
         outbox.push(Message::HostCall(HostRequest {
             function,
@@ -142,6 +146,11 @@ fn fetch_response(answer: warden::HostValue) -> Result<warden::FetchResponse, St
     })
 }
 
+/// What a JavaScript host function answers inside `callHandlerSync`, which
+/// blocks the thread it would run on.
+const INLINE_REFUSAL: &str =
+    "a JavaScript host function cannot run inside callHandlerSync, which blocks the thread it runs on: use callHandler";
+
 /// How long the sandbox thread spins for an answer before it polls.
 const SPIN: Duration = Duration::from_micros(50);
 /// How often a waiting sandbox thread checks whether its call was killed.
@@ -154,6 +163,9 @@ pub(crate) fn forwarder(
     interrupt: Arc<OnceLock<warden::InterruptHandle>>,
 ) -> impl Fn(warden::HostArgs) -> Answer + Send + Sync + 'static {
     move |args| {
+        if crate::lane::inline() {
+            return Err(INLINE_REFUSAL.to_owned());
+        }
         let (answer, answers) = mpsc::channel();
         outbox.push(Message::HostCall(HostRequest {
             function,

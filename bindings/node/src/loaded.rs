@@ -3,10 +3,12 @@
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{Either, Null, Unknown};
+use napi::bindgen_prelude::{Either, FromNapiValue, JsValue, Null, Unknown};
 use napi::Env;
 use napi_derive::napi;
 
+use crate::code::ErrorCode;
+use crate::errors;
 use crate::event;
 use crate::held::{self, Held};
 use crate::js_sandbox::JSSandbox;
@@ -81,6 +83,56 @@ impl LoadedJSSandbox {
                 Err(error) => Reply::Warden(error),
             }
         })
+    }
+
+    /// The same call as `callHandler`, run on this thread: it blocks the
+    /// event loop until the handler returns (or a timeout kills it) and
+    /// returns the result or throws the error `callHandler` would reject
+    /// with, with no thread hand-off. JavaScript host functions cannot run
+    /// meanwhile: a handler that calls one gets an error. Throws `ERR_BUSY`
+    /// while a job of this sandbox (a `callHandler`, a `snapshot`...) is in
+    /// flight.
+    #[napi]
+    pub fn call_handler_sync<'env>(
+        &self,
+        env: &'env Env,
+        name: String,
+        event: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Unknown<'env>> {
+        let lane = self.held.lane(env)?;
+        let options = options::read(options, Takes::Call).map_err(|m| errors::invalid(env, &m))?;
+        let json = event::json(env, event).map_err(|m| errors::invalid(env, &m))?;
+        let stats = self.stats.clone();
+        let reply = lane.run_inline(env, |stage| {
+            let Some(sandbox) = stage.loaded() else {
+                return Reply::Internal("the sandbox is not loaded".into());
+            };
+            let result =
+                sandbox.handle_event_with_monitor(&name, &json, &options.budget, options.gc);
+            *stats.lock().unwrap_or_else(|p| p.into_inner()) = sandbox.last_call_stats();
+            match result {
+                Ok(json) => Reply::Json(json),
+                Err(error) => Reply::Warden(error),
+            }
+        });
+        let Some(reply) = reply else {
+            let busy = errors::plain(
+                env,
+                ErrorCode::BUSY,
+                "busy",
+                "callHandlerSync cannot run while a job of this sandbox is in flight: await it first",
+            )?;
+            return Err(napi::Error::from(busy.to_unknown()));
+        };
+        let (ok, value) = reply.into_js(env)?;
+        // SAFETY: `value` was just made in this environment, on this thread.
+        let value = unsafe { Unknown::from_napi_value(env.raw(), value)? };
+        if ok {
+            Ok(value)
+        } else {
+            Err(napi::Error::from(value))
+        }
     }
 
     /// Saves the sandbox's state.

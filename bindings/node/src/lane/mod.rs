@@ -25,7 +25,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use napi::Env;
@@ -54,6 +54,21 @@ pub(crate) struct Lane {
     next_ticket: Cell<u64>,
     /// Set by `dispose`: the worker refuses the jobs it has not started.
     disposed: Arc<AtomicBool>,
+    /// The sandbox, which the worker locks for each job and an inline call
+    /// for its own run.
+    stage: Arc<Mutex<Stage>>,
+}
+
+thread_local! {
+    /// Whether this thread is running an inline call, in which JavaScript
+    /// host functions cannot run: the thread they would run on is busy
+    /// with the call.
+    static INLINE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is inside [`Lane::run_inline`].
+pub(crate) fn inline() -> bool {
+    INLINE.with(Cell::get)
 }
 
 impl Lane {
@@ -66,13 +81,38 @@ impl Lane {
         let waiting = registry::register(outbox.clone(), deliver);
         let (jobs, inbox) = mpsc::channel();
         let disposed = Arc::new(AtomicBool::new(false));
-        worker::spawn(stage, inbox, outbox, disposed.clone())?;
+        let stage = Arc::new(Mutex::new(stage));
+        worker::spawn(stage.clone(), inbox, outbox, disposed.clone())?;
         Ok(Self {
             jobs,
             waiting,
             next_ticket: Cell::new(0),
             disposed,
+            stage,
         })
+    }
+
+    /// Runs `job` on this (the main) thread, blocking it, when no job of
+    /// the lane is in flight; `None` when one is. Messages the job leaves
+    /// (console lines) are delivered before this returns.
+    pub(crate) fn run_inline(
+        &self,
+        env: &Env,
+        job: impl FnOnce(&mut Stage) -> Reply,
+    ) -> Option<Reply> {
+        self.waiting.drain(env);
+        if !self.waiting.pending.borrow().is_empty() || self.disposed.load(Ordering::SeqCst) {
+            return None;
+        }
+        // Uncontended: the worker holds the lock only while it runs a job,
+        // and every job's reply has been delivered.
+        let mut stage = self.stage.lock().unwrap_or_else(PoisonError::into_inner);
+        INLINE.with(|inline| inline.set(true));
+        let reply = job(&mut stage);
+        INLINE.with(|inline| inline.set(false));
+        drop(stage);
+        self.waiting.drain(env);
+        Some(reply)
     }
 
     /// Queues `job` and returns a promise for its reply, or, for a

@@ -4,7 +4,7 @@
 //! the worker spins a moment for its next job before it sleeps.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::outbox::{Message, Outbox};
@@ -19,11 +19,12 @@ const WORKER_STACK: usize = 16 << 20;
 /// A job and its ticket, as the worker receives them.
 pub(super) type Ticketed = (u64, Job);
 
-/// Starts the worker thread, owning `stage`: it runs the jobs of `inbox`,
-/// posts their replies to `outbox`, and refuses them once `disposed` is
-/// set.
+/// Starts the worker thread, sharing `stage` with the main thread's inline
+/// calls (see [`Lane::run_inline`](super::Lane::run_inline)): it runs the
+/// jobs of `inbox`, posts their replies to `outbox`, and refuses them once
+/// `disposed` is set.
 pub(super) fn spawn(
-    stage: Stage,
+    stage: Arc<Mutex<Stage>>,
     inbox: mpsc::Receiver<Ticketed>,
     outbox: Arc<Outbox>,
     disposed: Arc<AtomicBool>,
@@ -41,22 +42,27 @@ pub(super) fn spawn(
 /// once: the sandbox is gone, and its successor is never handed out, so no
 /// job can follow.
 fn work(
-    mut stage: Stage,
+    stage: Arc<Mutex<Stage>>,
     inbox: mpsc::Receiver<Ticketed>,
     outbox: Arc<Outbox>,
     disposed: Arc<AtomicBool>,
 ) {
     while let Some((ticket, job)) = next_job(&inbox) {
         let refused = disposed.load(Ordering::SeqCst);
+        let mut stage = stage.lock().unwrap_or_else(PoisonError::into_inner);
         let reply = if refused {
             // Free the sandbox at once, before the refusals are delivered.
-            stage = Stage::Empty;
+            *stage = Stage::Empty;
             Reply::Disposed
         } else {
             job(&mut stage)
         };
+        let ended = !refused && matches!(*stage, Stage::Empty);
+        // Unlocked before the reply is out: once its promise settles, the
+        // main thread may run an inline call.
+        drop(stage);
         outbox.push(Message::Done(ticket, reply));
-        if !refused && matches!(stage, Stage::Empty) {
+        if ended {
             return;
         }
     }
