@@ -2,8 +2,11 @@
 //!
 //! Every sandbox lineage (JSSandbox → LoadedJSSandbox → JSSandbox ...) owns
 //! one worker thread ([`worker`]) that runs its jobs one at a time, so
-//! calls on one sandbox are serialized and the Node.js event loop never
-//! runs guest code. Everything the worker has for JavaScript goes through
+//! calls on one sandbox are serialized and the Node.js event loop runs no
+//! guest code, except in an inline call ([`Lane::run_inline`], for
+//! `callHandlerSync`), which the main thread runs itself while no job is in
+//! flight: the sandbox is shared under a lock the worker takes for each job,
+//! uncontended since the jobs are over. Everything the worker has for JavaScript goes through
 //! one ordered [`outbox`]; the main thread's [`registry`] delivers it.
 //!
 //! Waking a sleeping thread costs tens of microseconds on some machines,
