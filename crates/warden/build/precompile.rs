@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use wasmtime::{Caller, Engine, Linker, Module, Store};
 
+#[path = "../src/engine/layout.rs"]
+mod layout;
 #[path = "../src/engine/preinit.rs"]
 #[allow(dead_code, reason = "the build uses the rewrite, not the cache name")]
 mod preinit;
@@ -48,12 +50,7 @@ fn initialised(wasm: &[u8]) -> wasmtime::Result<Vec<u8>> {
     let mut store = Store::new(&engine, ());
     store.set_epoch_deadline(u64::MAX);
     let instance = linker.instantiate(&mut store, &module)?;
-    let memory = instance
-        .get_memory(&mut store, "memory")
-        .ok_or_else(|| wasmtime::Error::msg("the guest exports no memory"))?;
-    let stack_pointer = instance
-        .get_global(&mut store, "__stack_pointer")
-        .ok_or_else(|| wasmtime::Error::msg("the guest exports no __stack_pointer"))?;
+    let (memory, stack_pointer) = layout::state(&mut store, &instance)?;
     let stack_top = stack_pointer.get(&mut store).i32();
     let mut seed = [0u8; 8];
     getrandom::fill(&mut seed).map_err(|e| wasmtime::Error::msg(e.to_string()))?;

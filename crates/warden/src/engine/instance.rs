@@ -180,12 +180,7 @@ impl GuestInstance {
         store.limiter(|data| &mut data.limits);
         kill::arm(&mut store, gate.clone());
         let instance = engine.pre.instantiate(&mut store)?;
-        let memory = instance
-            .get_memory(&mut store, "memory")
-            .ok_or_else(|| wasmtime::Error::msg("the guest exports no memory"))?;
-        let stack_pointer = instance
-            .get_global(&mut store, "__stack_pointer")
-            .ok_or_else(|| wasmtime::Error::msg("the guest exports no __stack_pointer"))?;
+        let (memory, stack_pointer) = super::layout::state(&mut store, &instance)?;
         let exports = GuestExports::new(&mut store, &instance)?;
         store.data_mut().memory = Some(memory);
         let stack_top = stack_pointer.get(&mut store).i32().unwrap_or(0) as u32;

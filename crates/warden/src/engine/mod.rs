@@ -7,6 +7,7 @@ mod console;
 mod imports;
 mod instance;
 mod kill;
+mod layout;
 mod preinit;
 mod settings;
 mod stack;
