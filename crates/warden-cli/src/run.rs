@@ -162,6 +162,12 @@ fn execute(args: &RunArgs) -> Result<String, Failure> {
     let event = read_event(args)?;
     let sandbox = &args.sandbox;
     let (mut loaded, rest) = match (&args.script, &args.snapshot) {
+        (None, None) => {
+            return Err(Failure {
+                message: "give a script or --snapshot FILE".into(),
+                code: exit::USAGE,
+            })
+        }
         (_, Some(path)) => {
             let snapshot = Snapshot::load(path)?;
             // A snapshot fits sandboxes with the settings it was made with:
@@ -176,7 +182,6 @@ fn execute(args: &RunArgs) -> Result<String, Failure> {
             let (sandbox, rest) = load(sandbox, proto, script)?;
             (sandbox.get_loaded_sandbox()?, rest)
         }
-        (None, None) => unreachable!("clap requires a script or a snapshot"),
     };
     loaded
         .handle_event_with_monitor(&sandbox.handler, &event, &rest, None)
