@@ -46,6 +46,7 @@ impl Sleep {
 
     /// Completes at `deadline` or somewhat later, as the operating system
     /// wakes threads.
+    #[cfg(feature = "monitor-cpu-time")]
     pub(crate) fn coarse_until(deadline: Instant) -> Self {
         Self {
             precise: false,
