@@ -176,10 +176,10 @@ impl GuestInstance {
             }),
             kill: gate.clone(),
         };
-        let mut store = Store::new(&engine.engine, data);
-        store.limiter(|data| &mut data.limits);
-        kill::arm(&mut store, gate.clone());
-        let instance = engine.pre.instantiate(&mut store)?;
+        let (mut store, instance) = engine.instantiate(data, |store| {
+            store.limiter(|data| &mut data.limits);
+            kill::arm(store, gate.clone());
+        })?;
         let (memory, stack_pointer) = super::layout::state(&mut store, &instance)?;
         let exports = GuestExports::new(&mut store, &instance)?;
         store.data_mut().memory = Some(memory);
@@ -476,5 +476,82 @@ impl GuestInstance {
     /// The engine this instance runs on.
     pub(crate) fn engine(&self) -> &Arc<SharedEngine> {
         &self.engine
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::{GuestFailure, GuestInstance, InstanceLimits, TrapKind};
+    use crate::engine::{KillSwitch, SharedEngine};
+    use crate::host_fn::HostFunctions;
+    use crate::modules::Modules;
+
+    const LIMITS: InstanceLimits = InstanceLimits {
+        memory: 64 << 20,
+        host_args: 1 << 20,
+        console: 0,
+    };
+
+    fn instance(engine: &Arc<SharedEngine>) -> (GuestInstance, Arc<KillSwitch>) {
+        let gate = Arc::new(KillSwitch::new(engine.epochs().clone()));
+        let instance = GuestInstance::instantiate(
+            engine.clone(),
+            Arc::new(HostFunctions::default()),
+            Arc::new(Modules::default()),
+            Arc::new(|_, _| {}),
+            gate.clone(),
+            LIMITS,
+        )
+        .unwrap();
+        (instance, gate)
+    }
+
+    fn contents(instance: &GuestInstance) -> Vec<u8> {
+        instance.memory.data(&instance.store).to_vec()
+    }
+
+    #[test]
+    fn a_reused_slot_holds_nothing_of_the_instance_before() {
+        let engine = Arc::new(SharedEngine::new(1 << 20, 1).unwrap());
+        let (mut first, _) = instance(&engine);
+        let image = contents(&first);
+        first.memory.data_mut(&mut first.store).fill(0xab);
+        first.memory.grow(&mut first.store, 4).unwrap();
+        first.memory.data_mut(&mut first.store).fill(0xcd);
+        drop(first);
+        let (mut second, _) = instance(&engine);
+        assert!(contents(&second) == image, "the memory is not the image");
+        second.memory.grow(&mut second.store, 4).unwrap();
+        let grown = contents(&second);
+        assert!(grown[image.len()..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn instances_beyond_the_pool_run_and_can_be_killed() {
+        let engine = Arc::new(SharedEngine::new(1 << 20, 1).unwrap());
+        let (_pooled, _) = instance(&engine);
+        let (mut spare, gate) = instance(&engine);
+        spare
+            .add_handler("spin", "/", "function handler() { while (true) {} }")
+            .unwrap();
+        let killer = {
+            let gate = gate.clone();
+            std::thread::spawn(move || {
+                while gate.running().is_none() || !gate.kill() {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })
+        };
+        gate.begin();
+        let outcome = spare.call("spin", b"null", false, 1 << 20);
+        gate.end();
+        killer.join().unwrap();
+        assert!(
+            matches!(outcome, Err(GuestFailure::Trap(TrapKind::Killed))),
+            "{outcome:?}"
+        );
     }
 }

@@ -62,7 +62,8 @@ pub(crate) struct KillSwitch {
     /// the kill becomes visible, read under the lock after it ended.
     monitor_kill: Mutex<Option<(u64, Killer)>>,
     poisoned: AtomicBool,
-    engine: Engine,
+    /// The engines the sandbox's guest may run in.
+    engines: Arc<[Engine]>,
     /// Held by a guest waiting for a timer while it checks for a kill, and
     /// by a kill while it wakes the waiter, so no wake-up is lost.
     nap: Mutex<()>,
@@ -70,12 +71,12 @@ pub(crate) struct KillSwitch {
 }
 
 impl KillSwitch {
-    pub(crate) fn new(engine: Engine) -> Self {
+    pub(crate) fn new(engines: Arc<[Engine]>) -> Self {
         Self {
             word: AtomicU64::new(0),
             monitor_kill: Mutex::new(None),
             poisoned: AtomicBool::new(false),
-            engine,
+            engines,
             nap: Mutex::new(()),
             wake: Condvar::new(),
         }
@@ -164,7 +165,9 @@ impl KillSwitch {
     /// Makes a killed guest stop: at its next epoch check, or as soon as its
     /// wait for a timer ends, which this ends now.
     fn stop_guest(&self) {
-        self.engine.increment_epoch();
+        for engine in self.engines.iter() {
+            engine.increment_epoch();
+        }
         self.wake();
     }
 
@@ -219,7 +222,7 @@ mod tests {
     use super::*;
 
     fn gate() -> KillSwitch {
-        KillSwitch::new(Engine::default())
+        KillSwitch::new(Arc::new([Engine::default()]))
     }
 
     #[test]

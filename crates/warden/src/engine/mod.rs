@@ -8,6 +8,7 @@ mod imports;
 mod instance;
 mod kill;
 mod layout;
+mod pool;
 mod preinit;
 mod settings;
 mod stack;
@@ -16,7 +17,7 @@ mod wasi;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use wasmtime::{Engine, InstancePre, Linker, Memory, Module, StoreLimits};
+use wasmtime::{Engine, Instance, InstancePre, Linker, Memory, Module, Store, StoreLimits};
 
 pub(crate) use console::{Dropped, PrintFn};
 pub(crate) use instance::{
@@ -65,18 +66,29 @@ pub(crate) struct StoreData {
     kill: Arc<KillSwitch>,
 }
 
-/// An engine configured for one wasm stack size, with the guest compiled
-/// and its imports resolved. Shared by every sandbox with that stack size.
+/// The engines for one wasm stack size, with the guest compiled and its
+/// imports resolved. Shared by every sandbox with that stack size.
 ///
 /// The guest it instantiates is pre-initialised (see [`preinit`]): a new
 /// instance starts with its JavaScript runtime set up, mapping the memory
 /// of that state copy-on-write rather than creating a runtime and a
-/// context, which costs a few hundred microseconds inside wasm.
+/// context, which costs a few hundred microseconds inside wasm. Instances
+/// go into the [`pool`] while it has room, and are made on demand after.
 pub(crate) struct SharedEngine {
-    engine: Engine,
-    pre: InstancePre<StoreData>,
+    /// The pooled engine, unless this system cannot reset slots in place.
+    pooled: Option<Runner>,
+    /// The engine that makes instances on demand.
+    on_demand: Runner,
+    /// Both engines, for kill switches (whose kills bump their epochs).
+    engines: Arc<[Engine]>,
     /// Native stack, in bytes, that a call into the guest runs with.
     call_stack: usize,
+}
+
+/// An engine and the guest, ready to instantiate in it.
+struct Runner {
+    engine: Engine,
+    pre: InstancePre<StoreData>,
 }
 
 impl SharedEngine {
@@ -88,14 +100,15 @@ impl SharedEngine {
         if let Some(engine) = engines.get(&max_wasm_stack) {
             return Ok(engine.clone());
         }
-        let engine = Arc::new(Self::new(max_wasm_stack).map_err(|e| {
+        let engine = Arc::new(Self::new(max_wasm_stack, pool::SLOTS).map_err(|e| {
             Error::Internal(format!("cannot set up the WebAssembly engine: {e:#}"))
         })?);
         engines.insert(max_wasm_stack, engine.clone());
         Ok(engine)
     }
 
-    fn new(max_wasm_stack: usize) -> wasmtime::Result<Self> {
+    /// The engines for `max_wasm_stack`, with a pool of `slots` instances.
+    fn new(max_wasm_stack: usize, slots: u32) -> wasmtime::Result<Self> {
         let _span = tracing::info_span!("warden.engine.create", max_wasm_stack).entered();
         let mut config = settings::config(max_wasm_stack);
         let compiled = Arc::new(cache::CompiledFunctions::default());
@@ -112,7 +125,41 @@ impl SharedEngine {
                 module?
             }
         };
-        Self::with_module(engine, &module, max_wasm_stack)
+        let pooled = Self::pooled(max_wasm_stack, slots, &module).unwrap_or_else(|error| {
+            tracing::info!(%error, "making every instance on demand: no instance pool");
+            None
+        });
+        let on_demand = Runner::new(engine, &module)?;
+        let engines = pooled
+            .iter()
+            .chain([&on_demand])
+            .map(|runner| runner.engine.clone())
+            .collect();
+        Ok(Self {
+            pooled,
+            on_demand,
+            engines,
+            call_stack: max_wasm_stack + stack::HOST_STACK_MARGIN,
+        })
+    }
+
+    /// An engine with a pool of `slots` instances running `module` (compiled
+    /// with the same settings), if this system supports the pool.
+    fn pooled(
+        max_wasm_stack: usize,
+        slots: u32,
+        module: &Module,
+    ) -> wasmtime::Result<Option<Runner>> {
+        let Some(strategy) = pool::strategy(slots) else {
+            return Ok(None);
+        };
+        let mut config = settings::config(max_wasm_stack);
+        config.allocation_strategy(strategy);
+        let engine = Engine::new(&config)?;
+        // SAFETY: the bytes were serialized by wasmtime just now, from a
+        // module compiled with these settings.
+        let module = unsafe { Module::deserialize(&engine, module.serialize()?)? };
+        Runner::new(engine, &module).map(Some)
     }
 
     /// The guest `build.rs` pre-initialised and compiled, unless `engine`
@@ -131,21 +178,26 @@ impl SharedEngine {
         }
     }
 
-    /// The engine running `module`, its imports resolved.
-    fn with_module(
-        engine: Engine,
-        module: &Module,
-        max_wasm_stack: usize,
-    ) -> wasmtime::Result<Self> {
-        let mut linker = Linker::new(&engine);
-        abi::link_imports::<imports::WardenImports>(&mut linker)?;
-        wasi::define(&mut linker, module)?;
-        let pre = linker.instantiate_pre(module)?;
-        Ok(Self {
-            engine,
-            pre,
-            call_stack: max_wasm_stack + stack::HOST_STACK_MARGIN,
-        })
+    /// A new instance of the guest in a store holding `data`, set up by
+    /// `prepare`: in the pool if it has room, or else on demand.
+    fn instantiate(
+        &self,
+        mut data: StoreData,
+        prepare: impl Fn(&mut Store<StoreData>),
+    ) -> wasmtime::Result<(Store<StoreData>, Instance)> {
+        if let Some(pooled) = &self.pooled {
+            let mut store = Store::new(&pooled.engine, data);
+            prepare(&mut store);
+            match pooled.pre.instantiate(&mut store) {
+                Ok(instance) => return Ok((store, instance)),
+                Err(error) if pool::is_full(&error) => data = store.into_data(),
+                Err(error) => return Err(error),
+            }
+        }
+        let mut store = Store::new(&self.on_demand.engine, data);
+        prepare(&mut store);
+        let instance = self.on_demand.pre.instantiate(&mut store)?;
+        Ok((store, instance))
     }
 
     /// Compiles the guest as built, initialises its runtime in an instance
@@ -154,14 +206,20 @@ impl SharedEngine {
     fn initialised_module(engine: &Engine, max_wasm_stack: usize) -> wasmtime::Result<Module> {
         let _span = tracing::info_span!("warden.engine.initialise").entered();
         let built = Module::new(engine, GUEST_WASM)?;
-        let built = Arc::new(Self::with_module(engine.clone(), &built, max_wasm_stack)?);
+        let built = Arc::new(Self {
+            pooled: None,
+            on_demand: Runner::new(engine.clone(), &built)?,
+            engines: Arc::new([engine.clone()]),
+            call_stack: max_wasm_stack + stack::HOST_STACK_MARGIN,
+        });
         let print: PrintFn = Arc::new(|_, _| {});
+        let gate = Arc::new(KillSwitch::new(built.epochs().clone()));
         let mut instance = GuestInstance::instantiate(
             built,
             Arc::new(HostFunctions::default()),
             Arc::new(Modules::default()),
             print,
-            Arc::new(KillSwitch::new(engine.clone())),
+            gate,
             InstanceLimits {
                 memory: INIT_MEMORY_LIMIT,
                 host_args: 0,
@@ -181,9 +239,20 @@ impl SharedEngine {
         Module::new(engine, &wasm)
     }
 
-    /// The engine, for interrupt handles.
-    pub(crate) fn engine(&self) -> &Engine {
-        &self.engine
+    /// The engines, whose epochs a kill switch bumps.
+    pub(crate) fn epochs(&self) -> &Arc<[Engine]> {
+        &self.engines
+    }
+}
+
+impl Runner {
+    /// `engine` running `module`, its imports resolved.
+    fn new(engine: Engine, module: &Module) -> wasmtime::Result<Self> {
+        let mut linker = Linker::new(&engine);
+        abi::link_imports::<imports::WardenImports>(&mut linker)?;
+        wasi::define(&mut linker, module)?;
+        let pre = linker.instantiate_pre(module)?;
+        Ok(Self { engine, pre })
     }
 }
 

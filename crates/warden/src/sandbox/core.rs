@@ -38,11 +38,28 @@ impl SandboxCore {
         host: Arc<HostFunctions>,
         modules: Arc<Modules>,
     ) -> Result<Self> {
-        let gate = Arc::new(KillSwitch::new(engine.engine().clone()));
-        Self::create_with_gate(config, engine, host, modules, gate)
+        let gate = Arc::new(KillSwitch::new(engine.epochs().clone()));
+        Self::instantiate(config, engine, host, modules, gate)?.set_up()
     }
 
-    fn create_with_gate(
+    /// A core whose guest starts in `image`, a state captured from a core
+    /// with the same configuration and host functions (which it was set up
+    /// with already), reseeded.
+    pub(crate) fn from_image(
+        config: Arc<SandboxConfig>,
+        engine: Arc<SharedEngine>,
+        host: Arc<HostFunctions>,
+        modules: Arc<Modules>,
+        image: &MemoryImage,
+    ) -> Result<Self> {
+        let gate = Arc::new(KillSwitch::new(engine.epochs().clone()));
+        let mut core = Self::instantiate(config, engine, host, modules, gate)?;
+        core.restore(image)?;
+        Ok(core)
+    }
+
+    /// The engine's guest instantiated, not yet set up for this sandbox.
+    fn instantiate(
         config: Arc<SandboxConfig>,
         engine: Arc<SharedEngine>,
         host: Arc<HostFunctions>,
@@ -63,26 +80,31 @@ impl SandboxCore {
             },
         )
         .map_err(|e| Error::Internal(format!("cannot instantiate the guest: {e:#}")))?;
-        let mut core = Self {
+        Ok(Self {
             instance,
             gate,
             config,
             host,
             modules,
             _gauge: SandboxGauge::new(),
-        };
+        })
+    }
+
+    /// Reseeds `Math.random`, sets the runtime's limits and declares the
+    /// host functions.
+    fn set_up(mut self) -> Result<Self> {
         let limits = RuntimeLimits {
-            heap: core.config.js_heap_limit(),
-            stack: core.config.js_stack_limit(),
-            max_json: core.config.max_result_size,
+            heap: self.config.js_heap_limit(),
+            stack: self.config.js_stack_limit(),
+            max_json: self.config.max_result_size,
         };
-        core.internal(|guest| guest.reseed(entropy::seed()))?;
-        core.internal(|guest| guest.configure(limits))?;
-        let host = core.host.clone();
+        self.internal(|guest| guest.reseed(entropy::seed()))?;
+        self.internal(|guest| guest.configure(limits))?;
+        let host = self.host.clone();
         for (module, function, is_async) in host.names() {
-            core.internal(|guest| guest.declare_host_function(module, function, is_async))?;
+            self.internal(|guest| guest.declare_host_function(module, function, is_async))?;
         }
-        Ok(core)
+        Ok(self)
     }
 
     /// The user modules this core imports from.
@@ -94,13 +116,14 @@ impl SandboxCore {
     /// modules. It
     /// shares this core's gate, so existing interrupt handles reach it.
     pub(crate) fn recreate(&self) -> Result<Self> {
-        Self::create_with_gate(
+        Self::instantiate(
             self.config.clone(),
             self.instance.engine().clone(),
             self.host.clone(),
             self.modules.clone(),
             self.gate.clone(),
-        )
+        )?
+        .set_up()
     }
 
     /// Runs `op` in the guest as one call: refused when poisoned, killable

@@ -190,8 +190,13 @@ impl ProtoJSSandbox {
         if let Some(reason) = snapshot.compatibility.mismatch(&self.config, &self.host) {
             return Err(Error::SnapshotMismatch(reason));
         }
-        let mut core = self.core()?;
-        core.restore(&snapshot.image)?;
+        let core = SandboxCore::from_image(
+            self.config,
+            self.engine,
+            Arc::new(self.host),
+            Arc::new(self.modules),
+            &snapshot.image,
+        )?;
         Ok(LoadedJSSandbox::new(core))
     }
 
