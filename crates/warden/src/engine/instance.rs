@@ -45,7 +45,7 @@ pub(crate) enum TrapKind {
 /// stack pointer itself, the guest's only mutable global.
 pub(crate) struct MemoryImage {
     base: usize,
-    bytes: Box<[u8]>,
+    bytes: Vec<u8>,
     size: usize,
     stack_pointer: i32,
 }
@@ -78,7 +78,7 @@ impl MemoryImage {
     /// that: the size must be whole wasm pages, and the bytes must end at
     /// it.
     pub(crate) fn from_parts(
-        bytes: Box<[u8]>,
+        bytes: Vec<u8>,
         size: usize,
         stack_pointer: i32,
     ) -> Result<Self, String> {
@@ -409,7 +409,7 @@ impl GuestInstance {
         let base = (stack_pointer as u32 as usize).min(data.len());
         MemoryImage {
             base,
-            bytes: data[base..].into(),
+            bytes: data[base..].to_vec(),
             size: data.len(),
             stack_pointer,
         }
@@ -496,7 +496,7 @@ mod tests {
     };
 
     fn instance(engine: &Arc<SharedEngine>) -> (GuestInstance, Arc<KillSwitch>) {
-        let gate = Arc::new(KillSwitch::new(engine.epochs().clone()));
+        let gate = engine.kill_switch();
         let instance = GuestInstance::instantiate(
             engine.clone(),
             Arc::new(HostFunctions::default()),

@@ -129,18 +129,27 @@ impl SharedEngine {
             tracing::info!(%error, "making every instance on demand: no instance pool");
             None
         });
-        let on_demand = Runner::new(engine, &module)?;
+        Ok(Self::from_runners(
+            pooled,
+            Runner::new(engine, &module)?,
+            max_wasm_stack,
+        ))
+    }
+
+    /// The engines of `pooled` (if any) and `on_demand`, whose calls run
+    /// wasm with up to `max_wasm_stack` bytes of stack.
+    fn from_runners(pooled: Option<Runner>, on_demand: Runner, max_wasm_stack: usize) -> Self {
         let engines = pooled
             .iter()
             .chain([&on_demand])
             .map(|runner| runner.engine.clone())
             .collect();
-        Ok(Self {
+        Self {
             pooled,
             on_demand,
             engines,
             call_stack: max_wasm_stack + stack::HOST_STACK_MARGIN,
-        })
+        }
     }
 
     /// An engine with a pool of `slots` instances running `module` (compiled
@@ -156,9 +165,12 @@ impl SharedEngine {
         let mut config = settings::config(max_wasm_stack);
         config.allocation_strategy(strategy);
         let engine = Engine::new(&config)?;
-        // SAFETY: the bytes were serialized by wasmtime just now, from a
-        // module compiled with these settings.
-        let module = unsafe { Module::deserialize(&engine, module.serialize()?)? };
+        let module = match Self::precompiled(&engine) {
+            Some(module) => module,
+            // SAFETY: the bytes were serialized by wasmtime just now, from
+            // a module compiled with these settings.
+            None => unsafe { Module::deserialize(&engine, module.serialize()?)? },
+        };
         Runner::new(engine, &module).map(Some)
     }
 
@@ -206,14 +218,13 @@ impl SharedEngine {
     fn initialised_module(engine: &Engine, max_wasm_stack: usize) -> wasmtime::Result<Module> {
         let _span = tracing::info_span!("warden.engine.initialise").entered();
         let built = Module::new(engine, GUEST_WASM)?;
-        let built = Arc::new(Self {
-            pooled: None,
-            on_demand: Runner::new(engine.clone(), &built)?,
-            engines: Arc::new([engine.clone()]),
-            call_stack: max_wasm_stack + stack::HOST_STACK_MARGIN,
-        });
+        let built = Arc::new(Self::from_runners(
+            None,
+            Runner::new(engine.clone(), &built)?,
+            max_wasm_stack,
+        ));
         let print: PrintFn = Arc::new(|_, _| {});
-        let gate = Arc::new(KillSwitch::new(built.epochs().clone()));
+        let gate = built.kill_switch();
         let mut instance = GuestInstance::instantiate(
             built,
             Arc::new(HostFunctions::default()),
@@ -239,9 +250,10 @@ impl SharedEngine {
         Module::new(engine, &wasm)
     }
 
-    /// The engines, whose epochs a kill switch bumps.
-    pub(crate) fn epochs(&self) -> &Arc<[Engine]> {
-        &self.engines
+    /// A new kill switch for an instance of these engines (a kill bumps
+    /// both engines' epochs).
+    pub(crate) fn kill_switch(&self) -> Arc<KillSwitch> {
+        Arc::new(KillSwitch::new(self.engines.clone()))
     }
 }
 

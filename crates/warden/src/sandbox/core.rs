@@ -38,7 +38,7 @@ impl SandboxCore {
         host: Arc<HostFunctions>,
         modules: Arc<Modules>,
     ) -> Result<Self> {
-        let gate = Arc::new(KillSwitch::new(engine.epochs().clone()));
+        let gate = engine.kill_switch();
         Self::instantiate(config, engine, host, modules, gate)?.set_up()
     }
 
@@ -52,7 +52,7 @@ impl SandboxCore {
         modules: Arc<Modules>,
         image: &MemoryImage,
     ) -> Result<Self> {
-        let gate = Arc::new(KillSwitch::new(engine.epochs().clone()));
+        let gate = engine.kill_switch();
         let mut core = Self::instantiate(config, engine, host, modules, gate)?;
         core.restore(image)?;
         Ok(core)

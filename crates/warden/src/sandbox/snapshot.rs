@@ -77,7 +77,7 @@ impl Snapshot {
             path: path.to_owned(),
             source,
         })?;
-        Self::from_bytes(&bytes?)
+        super::snapshot_file::decode_owned(bytes?)
     }
 }
 

@@ -20,6 +20,7 @@
 //! left, and the memory image against the size it claims.
 
 use std::io::Read;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -75,6 +76,45 @@ fn put_str(out: &mut Vec<u8>, text: &str) {
 
 /// The snapshot `bytes` hold.
 pub(super) fn decode(bytes: &[u8]) -> Result<Snapshot> {
+    let parsed = parse(bytes)?;
+    let memory = bytes[parsed.memory.clone()].to_vec();
+    parsed.into_snapshot(memory)
+}
+
+/// The snapshot `bytes` hold, its memory image kept in `bytes` rather than
+/// copied out (a large snapshot's memory is most of its file).
+pub(super) fn decode_owned(mut bytes: Vec<u8>) -> Result<Snapshot> {
+    let parsed = parse(&bytes)?;
+    bytes.truncate(parsed.memory.end);
+    bytes.drain(..parsed.memory.start);
+    parsed.into_snapshot(bytes)
+}
+
+/// A snapshot file checked and read, but for its memory image, which is
+/// where `memory` says in the file.
+struct Parsed {
+    compatibility: Compatibility,
+    size: usize,
+    stack_pointer: i32,
+    memory: Range<usize>,
+}
+
+impl Parsed {
+    /// The snapshot, with `memory` (the bytes of [`Parsed::memory`]).
+    fn into_snapshot(self, memory: Vec<u8>) -> Result<Snapshot> {
+        let image =
+            MemoryImage::from_parts(memory, self.size, self.stack_pointer).map_err(|why| {
+                Error::InvalidSnapshot(format!("its memory image is inconsistent: {why}"))
+            })?;
+        Ok(Snapshot {
+            image: Arc::new(image),
+            compatibility: self.compatibility,
+        })
+    }
+}
+
+/// Checks the file `bytes` and reads all but its memory image.
+fn parse(bytes: &[u8]) -> Result<Parsed> {
     let invalid = |why: String| Error::InvalidSnapshot(why);
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(invalid("it is not a Warden snapshot".into()));
@@ -126,20 +166,21 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Snapshot> {
     let size = reader.usize()?;
     let stack_pointer = reader.u32()? as i32;
     let len = reader.usize()?;
-    let memory = reader.take(len)?;
+    reader.take(len)?;
     if !reader.0.is_empty() {
         return Err(invalid("it has bytes after its memory".into()));
     }
-    let image = MemoryImage::from_parts(memory.into(), size, stack_pointer)
-        .map_err(|why| invalid(format!("its memory image is inconsistent: {why}")))?;
-    Ok(Snapshot {
-        image: Arc::new(image),
+    Ok(Parsed {
         compatibility: Compatibility {
             max_wasm_stack,
             memory_limit,
             js_heap_limit,
             host_functions: host_functions.into(),
         },
+        size,
+        stack_pointer,
+        // The memory image ends the body: nothing is left after it.
+        memory: body.len() - len..body.len(),
     })
 }
 
@@ -185,10 +226,12 @@ pub(super) fn read(path: &Path) -> std::io::Result<Result<Vec<u8>>> {
     let file = std::fs::File::open(path)?;
     let too_large =
         || Error::InvalidSnapshot(format!("it is larger than any snapshot ({MAX_FILE} bytes)"));
-    if file.metadata()?.len() > MAX_FILE as u64 {
+    let len = file.metadata()?.len();
+    if len > MAX_FILE as u64 {
         return Ok(Err(too_large()));
     }
-    let mut bytes = Vec::new();
+    // Room for the whole file, so reading it copies it once.
+    let mut bytes = Vec::with_capacity(len as usize);
     file.take(MAX_FILE as u64 + 1).read_to_end(&mut bytes)?;
     if bytes.len() > MAX_FILE {
         return Ok(Err(too_large()));
