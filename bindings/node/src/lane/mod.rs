@@ -28,7 +28,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::sync::{mpsc, Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use napi::Env;
@@ -44,8 +44,22 @@ use crate::reply::Reply;
 use registry::{Pending, Waiting};
 
 /// How long the main thread waits for a job it queued before handing it
-/// off to the event loop.
+/// off to the event loop (see [`spin`]).
 const MAIN_SPIN: Duration = Duration::from_micros(50);
+
+/// How long a thread may spin for what another thread does: `limit`, or no
+/// time at all when this process runs on one processor, where the thread
+/// it waits for cannot run until the spinning one stops.
+fn spin(limit: Duration) -> Duration {
+    static PARALLEL: OnceLock<bool> = OnceLock::new();
+    let parallel = *PARALLEL
+        .get_or_init(|| std::thread::available_parallelism().map_or(true, |cpus| cpus.get() > 1));
+    if parallel {
+        limit
+    } else {
+        Duration::ZERO
+    }
+}
 
 /// A sandbox's worker thread and everything needed to talk to it.
 pub(crate) struct Lane {
@@ -151,7 +165,7 @@ impl Lane {
         loop {
             waiting.drain(env);
             let pending = waiting.pending.borrow().contains_key(&ticket);
-            if !pending || start.elapsed() > MAIN_SPIN {
+            if !pending || start.elapsed() > spin(MAIN_SPIN) {
                 break;
             }
             std::hint::spin_loop();
