@@ -108,23 +108,18 @@ fn go_idle(me: Idle) -> bool {
 /// Waits, as idle worker `number`, for its next lane: `None` (the thread
 /// stops) when none came within [`IDLE_WAIT`].
 fn next_lane(number: u64, assignments: &mpsc::Receiver<Assignment>) -> Option<Assignment> {
-    let start = Instant::now();
-    while start.elapsed() < super::spin(WORKER_SPIN) {
+    spin_then(assignments, |assignments| {
+        if let Ok(assignment) = assignments.recv_timeout(IDLE_WAIT) {
+            return Some(assignment);
+        }
+        let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+        // A lane handed over before the lock was taken has arrived by now.
         if let Ok(assignment) = assignments.try_recv() {
             return Some(assignment);
         }
-        std::hint::spin_loop();
-    }
-    if let Ok(assignment) = assignments.recv_timeout(IDLE_WAIT) {
-        return Some(assignment);
-    }
-    let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
-    // A lane handed over before the lock was taken has arrived by now.
-    if let Ok(assignment) = assignments.try_recv() {
-        return Some(assignment);
-    }
-    idle.retain(|(other, _)| *other != number);
-    None
+        idle.retain(|(other, _)| *other != number);
+        None
+    })
 }
 
 /// Works for a lane: runs its jobs in order until every lane handle is
@@ -162,15 +157,25 @@ fn work(assignment: Assignment) -> Arc<Mutex<Stage>> {
 
 /// The next job: spins a moment before sleeping.
 fn next_job(inbox: &mpsc::Receiver<Ticketed>) -> Option<Ticketed> {
+    spin_then(inbox, |inbox| inbox.recv().ok())
+}
+
+/// The next message of `channel`: spins a moment for it (see
+/// [`spin`](super::spin)), then leaves the wait to `block`; `None` once
+/// every sender is gone.
+fn spin_then<T>(
+    channel: &mpsc::Receiver<T>,
+    block: impl FnOnce(&mpsc::Receiver<T>) -> Option<T>,
+) -> Option<T> {
     let start = Instant::now();
     loop {
-        match inbox.try_recv() {
-            Ok(job) => return Some(job),
+        match channel.try_recv() {
+            Ok(message) => return Some(message),
             Err(mpsc::TryRecvError::Disconnected) => return None,
             Err(mpsc::TryRecvError::Empty) if start.elapsed() < super::spin(WORKER_SPIN) => {
                 std::hint::spin_loop()
             }
-            Err(mpsc::TryRecvError::Empty) => return inbox.recv().ok(),
+            Err(mpsc::TryRecvError::Empty) => return block(channel),
         }
     }
 }
