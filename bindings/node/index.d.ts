@@ -138,6 +138,14 @@ export declare class ProtoJSSandbox {
    * what differs. Consumes this object.
    */
   loadSnapshot(snapshot: Snapshot): Promise<LoadedJSSandbox>;
+  /**
+   * Starts a sandbox in the state of the snapshot file at `path`: what
+   * `loadSnapshot(Snapshot.load(path))` does, with the same errors (as a
+   * rejection), but the file's memory image is read straight into the guest
+   * rather than into a `Snapshot` first. For a sandbox started once from a file;
+   * load a snapshot that starts many sandboxes once. Consumes this object.
+   */
+  loadSnapshotFile(path: string): Promise<LoadedJSSandbox>;
   /** Frees this object now; later use throws or rejects with `ERR_CONSUMED`. Calling it again does nothing. */
   dispose(): void;
   /** The same as `dispose()`, for `using`. */

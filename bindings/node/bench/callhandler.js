@@ -23,6 +23,12 @@ async function perCall(sandbox, options) {
   return Number(process.hrtime.bigint() - start) / PER_ROUND / 1000;
 }
 
+function perSyncCall(sandbox, options) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < PER_ROUND; i++) sandbox.callHandlerSync('echo', EVENT, options);
+  return Number(process.hrtime.bigint() - start) / PER_ROUND / 1000;
+}
+
 async function main() {
   const js = await (await new warden.SandboxBuilder().build()).loadRuntime();
   await js.addHandler('echo', 'function handler(e) { return e; }');
@@ -36,12 +42,16 @@ async function main() {
   const monitored = [];
   const rust = [];
   const rustMonitored = [];
+  const sync = [];
+  const syncMonitored = [];
   // Interleave, so machine noise hits every series alike.
   for (let round = 0; round < ROUNDS; round++) {
     plain.push(await perCall(sandbox, undefined));
     monitored.push(await perCall(sandbox, both));
     rust.push(native.__rustEchoMedianNs(EVENT_JSON, PER_ROUND, false) / 1000);
     rustMonitored.push(native.__rustEchoMedianNs(EVENT_JSON, PER_ROUND, true) / 1000);
+    sync.push(perSyncCall(sandbox, undefined));
+    syncMonitored.push(perSyncCall(sandbox, both));
   }
   const [p, m, r, rm] = [median(plain), median(monitored), median(rust), median(rustMonitored)];
   // The cost of the timeouts: the median of each round's difference, so a
@@ -51,6 +61,9 @@ async function main() {
   console.log(`callHandler round trip, no timeout:            ${p.toFixed(2)} µs  = ${(p / r).toFixed(2)}x Rust (target <= 3x)`);
   console.log(`callHandler round trip, both timeouts:         ${m.toFixed(2)} µs  = +${added.toFixed(2)} µs (target <= 5 µs more)`);
   console.log(`Rust handle_event_with_monitor, both monitors: ${rm.toFixed(2)} µs`);
+  const [s, sm] = [median(sync), median(syncMonitored)];
+  console.log(`callHandlerSync, no timeout:                   ${s.toFixed(2)} µs  = ${(s / r).toFixed(2)}x Rust`);
+  console.log(`callHandlerSync, both timeouts:                ${sm.toFixed(2)} µs  = ${(sm / rm).toFixed(2)}x Rust with both monitors`);
 }
 
 main().then(

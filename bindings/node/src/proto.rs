@@ -99,8 +99,8 @@ impl ProtoJSSandbox {
     }
 
     /// The sandbox `start` makes from the prototype, on its own thread, as
-    /// the object `wrap` makes of it (for `loadRuntime()` and
-    /// `loadSnapshot()`).
+    /// the object `wrap` makes of it (for `loadRuntime()`, `loadSnapshot()`
+    /// and `loadSnapshotFile()`).
     fn start<S, T>(
         &self,
         env: &Env,
@@ -210,6 +210,23 @@ impl ProtoJSSandbox {
             env,
             "loadSnapshot",
             move |proto| proto.load_snapshot(&snapshot),
+            warden::LoadedJSSandbox::interrupt_handle,
+            Stage::Loaded,
+            LoadedJSSandbox::new,
+        );
+        promise::settled(env, sandbox)
+    }
+
+    /// Starts a sandbox in the state of the snapshot file at `path`, as
+    /// `loadSnapshot(Snapshot.load(path))` does and with the same errors
+    /// (as a rejection), but reading the file's memory image straight into
+    /// the guest. Consumes this object.
+    #[napi]
+    pub fn load_snapshot_file(&self, env: &Env, path: String) -> napi::Result<Promise> {
+        let sandbox = self.start(
+            env,
+            "loadSnapshotFile",
+            move |proto| proto.load_snapshot_file(path),
             warden::LoadedJSSandbox::interrupt_handle,
             Stage::Loaded,
             LoadedJSSandbox::new,

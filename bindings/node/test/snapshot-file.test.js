@@ -36,6 +36,30 @@ test('a saved snapshot starts a sandbox where the first left off', async () => {
   }
 });
 
+test('a snapshot file starts a sandbox read straight from disk, and is refused as Snapshot.load refuses it', async () => {
+  const first = await loaded({ count: COUNTER });
+  const before = await first.callHandler('count', 'a');
+  const file = tempFile('direct');
+  (await first.snapshot()).save(file);
+  try {
+    const second = await (await new SandboxBuilder().build()).loadSnapshotFile(file);
+    assert.deepEqual(await second.callHandler('count', 'b'), { n: 2, made: before.made, e: 'b' });
+    const bigger = await new SandboxBuilder().guestMemoryLimit(96 << 20).build();
+    const mismatch = await rejectsWith(bigger.loadSnapshotFile(file), ErrorCode.INVALID_ARG);
+    assert.equal(mismatch.kind, 'snapshot_mismatch');
+    const damaged = fs.readFileSync(file);
+    damaged[damaged.length - 100] ^= 1;
+    fs.writeFileSync(file, damaged);
+    const refused = await rejectsWith((await new SandboxBuilder().build()).loadSnapshotFile(file), ErrorCode.INVALID_ARG);
+    assert.equal(refused.kind, 'invalid_snapshot');
+    assert.equal(refused.message, throwsWith(() => Snapshot.load(file), ErrorCode.INVALID_ARG).message);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+  const missing = await rejectsWith((await new SandboxBuilder().build()).loadSnapshotFile(tempFile('missing')), ErrorCode.INVALID_ARG);
+  assert.equal(missing.kind, 'snapshot_io');
+});
+
 test('a snapshot needs the host functions it was made with', async () => {
   const withHost = await loaded(
     { add: 'import { add } from "host:math"; export function handler(e) { return add(e.a, e.b); }' },

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use warden::monitor::{Budget, MAX_BUDGET};
 use warden::{
-    DirectoryModules, Error, JSSandbox, ProtoJSSandbox, SandboxBuilder, Script, Snapshot,
+    DirectoryModules, Error, JSSandbox, ProtoJSSandbox, SandboxBuilder, Script,
     DEFAULT_MAX_EVENT_SIZE,
 };
 
@@ -169,10 +169,9 @@ fn execute(args: &RunArgs) -> Result<String, Failure> {
             })
         }
         (_, Some(path)) => {
-            let snapshot = Snapshot::load(path)?;
             // A snapshot fits sandboxes with the settings it was made with:
             // the default event size, as `warden snapshot` uses.
-            let loaded = proto(sandbox, None, &args.allow_fetch)?.load_snapshot(&snapshot)?;
+            let loaded = proto(sandbox, None, &args.allow_fetch)?.load_snapshot_file(path)?;
             (loaded, Budget::new(sandbox.wall_clock, sandbox.cpu_time)?)
         }
         (Some(script), None) => {

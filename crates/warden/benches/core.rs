@@ -37,8 +37,9 @@ fn time_each(iterations: usize, mut f: impl FnMut()) -> Duration {
 }
 
 /// Medians of our workload and its reference, measured in alternating
-/// rounds so that a slow spell of the machine weighs on both alike. What a
-/// workload returns is dropped after its time is taken.
+/// rounds so that a slow spell of the machine weighs on both alike. A first
+/// round of each is run untimed, to warm caches and allocators on both
+/// sides. What a workload returns is dropped after its time is taken.
 fn time_side_by_side<A, B>(
     iterations: usize,
     mut ours: impl FnMut() -> A,
@@ -46,6 +47,10 @@ fn time_side_by_side<A, B>(
 ) -> (Duration, Duration) {
     const ROUNDS: usize = 20;
     let per_round = iterations.div_ceil(ROUNDS);
+    for _ in 0..per_round {
+        drop(black_box(ours()));
+        drop(black_box(reference()));
+    }
     let mut samples = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         for _ in 0..per_round {

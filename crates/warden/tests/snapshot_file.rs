@@ -242,3 +242,88 @@ fn unreadable_and_oversized_files_are_errors_without_reading_them() {
         Err(Error::SnapshotIo { .. })
     ));
 }
+
+/// What `load_snapshot_file` says of the file `bytes`, and what
+/// `load_snapshot` of `Snapshot::load` says.
+fn both_ways(name: &str, bytes: &[u8]) -> (String, String) {
+    let path = temp(name);
+    std::fs::write(&path, bytes).unwrap();
+    let proto = || SandboxBuilder::new().build().unwrap();
+    let direct = proto().load_snapshot_file(&path).map(drop);
+    let loaded =
+        Snapshot::load(&path).and_then(|snapshot| proto().load_snapshot(&snapshot).map(drop));
+    std::fs::remove_file(&path).unwrap();
+    let describe = |result: warden::Result<()>| match result {
+        Ok(()) => "started".to_owned(),
+        Err(error) => format!("{error:?}"),
+    };
+    (describe(direct), describe(loaded))
+}
+
+#[test]
+fn a_snapshot_file_starts_a_sandbox_read_straight_from_disk() {
+    let mut first = counted();
+    let path = temp("direct");
+    first.snapshot().unwrap().save(&path).unwrap();
+    let mut second = SandboxBuilder::new()
+        .build()
+        .unwrap()
+        .load_snapshot_file(&path)
+        .unwrap();
+    assert_eq!(
+        second.handle_event("count", "\"b\"", None).unwrap(),
+        r#"{"n":2,"seen":["a","b"]}"#
+    );
+    // Settings are checked as `load_snapshot` checks them.
+    let larger = SandboxBuilder::new()
+        .guest_memory_limit(96 << 20)
+        .build()
+        .unwrap();
+    mismatch(larger.load_snapshot_file(&path), "different memory limits");
+    std::fs::remove_file(&path).unwrap();
+    match SandboxBuilder::new()
+        .build()
+        .unwrap()
+        .load_snapshot_file(&path)
+    {
+        Err(Error::SnapshotIo { path: named, .. }) => assert_eq!(named, path),
+        other => panic!("expected SnapshotIo, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_snapshot_file_read_straight_from_disk_is_refused_as_loading_it_is() {
+    let bytes = counted().snapshot().unwrap().to_bytes();
+    let held = Snapshot::from_bytes(&bytes).unwrap().size();
+    let (version, _) = string_at(&bytes, 12);
+    let size_at = bytes.len() - 4 - held - 8 - 4 - 8;
+    let len_at = bytes.len() - 4 - held - 8;
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![
+        ("good", bytes.clone()),
+        ("empty", Vec::new()),
+        ("json", b"{\"not\": \"a snapshot\"}".to_vec()),
+        ("cut-in-header", bytes[..40].to_vec()),
+        ("cut-in-image", bytes[..bytes.len() - 100].to_vec()),
+        ("cut-checksum", bytes[..bytes.len() - 1].to_vec()),
+        ("trailing", reforged(&bytes, |b| b.push(0))),
+        ("version", reforged(&bytes, |b| b[version] = b'9')),
+        ("odd-size", reforged(&bytes, |b| b[size_at] ^= 1)),
+        ("long", reforged(&bytes, |b| b[len_at + 5] = 1)),
+    ];
+    for at in [
+        8,
+        20,
+        bytes.len() - held / 2,
+        bytes.len() - 5,
+        bytes.len() - 2,
+    ] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x40;
+        cases.push(("damaged", damaged));
+    }
+    for (name, file) in cases {
+        let (direct, loaded) = both_ways(name, &file);
+        assert_eq!(direct, loaded, "{name}");
+        assert_eq!(direct == "started", name == "good", "{name}: {direct}");
+    }
+}

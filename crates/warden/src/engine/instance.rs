@@ -44,7 +44,6 @@ pub(crate) enum TrapKind {
 /// above the stack pointer (everything below it is dead stack) and the
 /// stack pointer itself, the guest's only mutable global.
 pub(crate) struct MemoryImage {
-    base: usize,
     bytes: Vec<u8>,
     size: usize,
     stack_pointer: i32,
@@ -82,23 +81,29 @@ impl MemoryImage {
         size: usize,
         stack_pointer: i32,
     ) -> Result<Self, String> {
+        Self::check(size, stack_pointer, bytes.len())?;
+        Ok(Self {
+            bytes,
+            size,
+            stack_pointer,
+        })
+    }
+
+    /// Why `len` bytes from the stack pointer `stack_pointer` cannot be
+    /// the image of a linear memory of `size` bytes, if they cannot: the
+    /// size must be whole wasm pages, and the bytes must end at it.
+    pub(crate) fn check(size: usize, stack_pointer: i32, len: usize) -> Result<(), String> {
         const WASM_PAGE: usize = 65536;
         let base = stack_pointer as u32 as usize;
         if !size.is_multiple_of(WASM_PAGE) {
             return Err(format!("a memory of {size} bytes is not whole pages"));
         }
-        if base.checked_add(bytes.len()) != Some(size) {
+        if base.checked_add(len) != Some(size) {
             return Err(format!(
-                "{} bytes from offset {base} do not end at the memory's size, {size}",
-                bytes.len()
+                "{len} bytes from offset {base} do not end at the memory's size, {size}"
             ));
         }
-        Ok(Self {
-            base,
-            bytes,
-            size,
-            stack_pointer,
-        })
+        Ok(())
     }
 }
 
@@ -408,7 +413,6 @@ impl GuestInstance {
         let data = self.memory.data(&self.store);
         let base = (stack_pointer as u32 as usize).min(data.len());
         MemoryImage {
-            base,
             bytes: data[base..].to_vec(),
             size: data.len(),
             stack_pointer,
@@ -432,7 +436,25 @@ impl GuestInstance {
     /// Puts `image` back. Linear memory cannot shrink, so when it has grown
     /// past the image's size the instance is replaced by a fresh one first.
     pub(crate) fn restore(&mut self, image: &MemoryImage) -> wasmtime::Result<()> {
-        if self.memory.data_size(&self.store) > image.size {
+        self.restore_with(image.size, image.stack_pointer, |dest| {
+            dest.copy_from_slice(&image.bytes);
+            true
+        })
+        .map(drop)
+    }
+
+    /// Makes linear memory `size` bytes, as [`restore`](Self::restore)
+    /// does, has `fill` write its bytes from the stack pointer
+    /// `stack_pointer` to its end, and sets the stack pointer. `size` and
+    /// `stack_pointer` must have passed [`MemoryImage::check`]. Returns
+    /// what `fill` returns: `false` leaves the memory in no state to run.
+    pub(crate) fn restore_with(
+        &mut self,
+        size: usize,
+        stack_pointer: i32,
+        fill: impl FnOnce(&mut [u8]) -> bool,
+    ) -> wasmtime::Result<bool> {
+        if self.memory.data_size(&self.store) > size {
             let data = self.store.data();
             *self = Self::instantiate(
                 self.engine.clone(),
@@ -444,15 +466,18 @@ impl GuestInstance {
             )?;
         }
         let current = self.memory.data_size(&self.store);
-        if current < image.size {
+        if current < size {
             let page = self.memory.page_size(&self.store) as usize;
             self.memory
-                .grow(&mut self.store, ((image.size - current) / page) as u64)?;
+                .grow(&mut self.store, ((size - current) / page) as u64)?;
         }
-        self.memory.data_mut(&mut self.store)[image.base..image.size].copy_from_slice(&image.bytes);
+        let base = (stack_pointer as u32 as usize).min(size);
+        if !fill(&mut self.memory.data_mut(&mut self.store)[base..size]) {
+            return Ok(false);
+        }
         self.stack_pointer
-            .set(&mut self.store, Val::I32(image.stack_pointer))?;
-        Ok(())
+            .set(&mut self.store, Val::I32(stack_pointer))?;
+        Ok(true)
     }
 
     /// Ends the console accounting of a call: what it could not print, if

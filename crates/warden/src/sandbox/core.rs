@@ -52,10 +52,22 @@ impl SandboxCore {
         modules: Arc<Modules>,
         image: &MemoryImage,
     ) -> Result<Self> {
-        let gate = engine.kill_switch();
-        let mut core = Self::instantiate(config, engine, host, modules, gate)?;
+        let mut core = Self::bare(config, engine, host, modules)?;
         core.restore(image)?;
         Ok(core)
+    }
+
+    /// A core whose guest is yet to be given a state (by
+    /// [`restore`](Self::restore) or [`restore_with`](Self::restore_with)):
+    /// instantiated, with a gate of its own, and not set up.
+    pub(crate) fn bare(
+        config: Arc<SandboxConfig>,
+        engine: Arc<SharedEngine>,
+        host: Arc<HostFunctions>,
+        modules: Arc<Modules>,
+    ) -> Result<Self> {
+        let gate = engine.kill_switch();
+        Self::instantiate(config, engine, host, modules, gate)
     }
 
     /// The engine's guest instantiated, not yet set up for this sandbox.
@@ -255,6 +267,32 @@ impl SandboxCore {
         self.instance
             .restore(image)
             .map_err(|e| Error::Internal(format!("cannot restore the guest memory: {e:#}")))?;
+        self.restored()
+    }
+
+    /// Puts back a state that `fill` writes into linear memory of `size`
+    /// bytes, from the stack pointer `stack_pointer` to its end (which
+    /// [`MemoryImage::check`] accepted), then reseeds `Math.random` and
+    /// clears poison. `Ok(false)` when `fill` fails, which leaves the guest
+    /// in no state to run: restore it again before any call.
+    pub(crate) fn restore_with(
+        &mut self,
+        size: usize,
+        stack_pointer: i32,
+        fill: impl FnOnce(&mut [u8]) -> bool,
+    ) -> Result<bool> {
+        let filled = self
+            .instance
+            .restore_with(size, stack_pointer, fill)
+            .map_err(|e| Error::Internal(format!("cannot restore the guest memory: {e:#}")))?;
+        if filled {
+            self.restored()?;
+        }
+        Ok(filled)
+    }
+
+    /// After a restore: reseeds `Math.random` and clears poison.
+    fn restored(&mut self) -> Result<()> {
         let seed = entropy::seed();
         self.internal(|guest| guest.reseed(seed))?;
         self.gate.cure();

@@ -1,6 +1,7 @@
 //! [`ProtoJSSandbox`]: a sandbox whose host functions are being declared.
 
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
 
 use super::config::SandboxConfig;
@@ -8,6 +9,7 @@ use super::core::SandboxCore;
 use super::js::JSSandbox;
 use super::loaded::LoadedJSSandbox;
 use super::snapshot::Snapshot;
+use super::snapshot_file;
 use crate::engine::SharedEngine;
 use crate::error::{Error, Result};
 use crate::fetch::FetchPolicy;
@@ -197,6 +199,64 @@ impl ProtoJSSandbox {
             Arc::new(self.modules),
             &snapshot.image,
         )?;
+        Ok(LoadedJSSandbox::new(core))
+    }
+
+    /// Starts a sandbox in the state of the snapshot file at `path`: the
+    /// same as [`load_snapshot`](Self::load_snapshot) of
+    /// [`Snapshot::load`]`(path)`, with the same errors, but the memory image
+    /// is read from the file straight into the guest, where `Snapshot::load`
+    /// reads it into memory of its own for `load_snapshot` to copy. For a
+    /// sandbox started once from a file, as a command starting from a
+    /// snapshot does; a snapshot that starts many sandboxes is loaded once.
+    ///
+    /// ```
+    /// # fn main() -> warden::Result<()> {
+    /// use warden::{SandboxBuilder, Script};
+    ///
+    /// let mut sandbox = SandboxBuilder::new().build()?.load_runtime()?;
+    /// sandbox.add_handler(
+    ///     "count",
+    ///     Script::from_content("let n = 0; function handler() { return ++n; }"),
+    /// )?;
+    /// let mut loaded = sandbox.get_loaded_sandbox()?;
+    /// loaded.handle_event("count", "{}", None)?;
+    /// let path = std::env::temp_dir().join(format!("count-file-{}.snapshot", std::process::id()));
+    /// loaded.snapshot()?.save(&path)?;
+    ///
+    /// let mut again = SandboxBuilder::new().build()?.load_snapshot_file(&path)?;
+    /// assert_eq!(again.handle_event("count", "{}", None)?, "2");
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok(()) }
+    /// ```
+    pub fn load_snapshot_file(self, path: impl AsRef<Path>) -> Result<LoadedJSSandbox> {
+        let path = path.as_ref();
+        let _span = tracing::info_span!("warden.load_snapshot").entered();
+        let stream = snapshot_file::open(path).filter(|stream| {
+            stream
+                .compatibility
+                .mismatch(&self.config, &self.host)
+                .is_none()
+        });
+        let mut core = SandboxCore::bare(
+            self.config,
+            self.engine,
+            Arc::new(self.host),
+            Arc::new(self.modules),
+        )?;
+        if let Some(stream) = stream {
+            let (size, stack_pointer) = (stream.size, stream.stack_pointer);
+            if core.restore_with(size, stack_pointer, |dest| stream.read_image(dest))? {
+                return Ok(LoadedJSSandbox::new(core));
+            }
+        }
+        // Something is off with the file, or it does not fit: reading it
+        // whole says what.
+        let snapshot = Snapshot::load(path)?;
+        if let Some(reason) = core.mismatch(&snapshot.compatibility) {
+            return Err(Error::SnapshotMismatch(reason));
+        }
+        core.restore(&snapshot.image)?;
         Ok(LoadedJSSandbox::new(core))
     }
 

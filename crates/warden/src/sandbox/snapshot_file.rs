@@ -19,7 +19,8 @@
 //! Reading never trusts the file: every length is checked against what is
 //! left, and the memory image against the size it claims.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -119,13 +120,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(invalid("it is not a Warden snapshot".into()));
     }
-    let mut reader = Reader(&bytes[MAGIC.len()..]);
-    let format = reader.u32()?;
-    if format != FORMAT {
-        return Err(invalid(format!(
-            "it is in snapshot format {format}, and this Warden reads format {FORMAT}"
-        )));
-    }
+    check_format(&bytes[MAGIC.len()..])?;
     let Some((body, checksum)) = bytes.split_last_chunk::<4>() else {
         return Err(invalid("it is truncated".into()));
     };
@@ -134,71 +129,109 @@ fn parse(bytes: &[u8]) -> Result<Parsed> {
             "its checksum does not match: the file is damaged".into(),
         ));
     }
-    let mut reader = Reader(&body[MAGIC.len() + 4..]);
-    let version = reader.str()?;
-    if version != env!("CARGO_PKG_VERSION") {
-        return Err(invalid(format!(
-            "it was made by Warden {version}, and this is Warden {}",
-            env!("CARGO_PKG_VERSION")
-        )));
-    }
-    let guest = reader.str()?;
-    if guest != GUEST_HASH {
-        return Err(invalid(format!(
-            "it was made with guest build {guest}, and this Warden embeds {GUEST_HASH}"
-        )));
-    }
-    let max_wasm_stack = reader.usize()?;
-    let memory_limit = reader.usize()?;
-    let js_heap_limit = reader.usize()?;
-    let count = reader.u32()?;
-    let mut host_functions = Vec::new();
-    for _ in 0..count {
-        let module = reader.str()?.to_owned();
-        let function = reader.str()?.to_owned();
-        let is_async = match reader.take(1)?[0] {
-            0 => false,
-            1 => true,
-            other => return Err(invalid(format!("a host function has kind {other}"))),
+    let mut reader = &body[LEAD..];
+    let header = Header::read(&mut reader)?;
+    if header.len != reader.len() {
+        let why = if header.len > reader.len() {
+            "it is truncated"
+        } else {
+            "it has bytes after its memory"
         };
-        host_functions.push((module, function, is_async));
-    }
-    let size = reader.usize()?;
-    let stack_pointer = reader.u32()? as i32;
-    let len = reader.usize()?;
-    reader.take(len)?;
-    if !reader.0.is_empty() {
-        return Err(invalid("it has bytes after its memory".into()));
+        return Err(invalid(why.into()));
     }
     Ok(Parsed {
-        compatibility: Compatibility {
-            max_wasm_stack,
-            memory_limit,
-            js_heap_limit,
-            host_functions: host_functions.into(),
-        },
-        size,
-        stack_pointer,
         // The memory image ends the body: nothing is left after it.
-        memory: body.len() - len..body.len(),
+        memory: body.len() - header.len..body.len(),
+        compatibility: header.compatibility,
+        size: header.size,
+        stack_pointer: header.stack_pointer,
     })
 }
 
-/// Reads from a byte slice, failing on a short read.
-struct Reader<'a>(&'a [u8]);
+/// The magic and the format number: what a file starts with.
+const LEAD: usize = MAGIC.len() + 4;
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        if n > self.0.len() {
-            return Err(Error::InvalidSnapshot("it is truncated".into()));
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
+/// Checks the format number at the start of `rest` (what follows the
+/// magic).
+fn check_format(rest: &[u8]) -> Result<()> {
+    let format = Source::u32(&mut &rest[..rest.len().min(4)])?;
+    if format != FORMAT {
+        return Err(Error::InvalidSnapshot(format!(
+            "it is in snapshot format {format}, and this Warden reads format {FORMAT}"
+        )));
     }
+    Ok(())
+}
+
+/// What a snapshot file says between its format number and its memory
+/// image.
+struct Header {
+    compatibility: Compatibility,
+    size: usize,
+    stack_pointer: i32,
+    /// The length of the memory image that follows.
+    len: usize,
+}
+
+impl Header {
+    /// Reads and checks the header from `source`, which is past the format
+    /// number.
+    fn read(source: &mut impl Source) -> Result<Self> {
+        let invalid = |why: String| Error::InvalidSnapshot(why);
+        let version = source.str()?;
+        if version != env!("CARGO_PKG_VERSION") {
+            return Err(invalid(format!(
+                "it was made by Warden {version}, and this is Warden {}",
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        let guest = source.str()?;
+        if guest != GUEST_HASH {
+            return Err(invalid(format!(
+                "it was made with guest build {guest}, and this Warden embeds {GUEST_HASH}"
+            )));
+        }
+        let max_wasm_stack = source.usize()?;
+        let memory_limit = source.usize()?;
+        let js_heap_limit = source.usize()?;
+        let count = source.u32()?;
+        let mut host_functions = Vec::new();
+        for _ in 0..count {
+            let module = source.str()?;
+            let function = source.str()?;
+            let is_async = match source.array::<1>()?[0] {
+                0 => false,
+                1 => true,
+                other => return Err(invalid(format!("a host function has kind {other}"))),
+            };
+            host_functions.push((module, function, is_async));
+        }
+        let size = source.usize()?;
+        let stack_pointer = source.u32()? as i32;
+        let len = source.usize()?;
+        Ok(Self {
+            compatibility: Compatibility {
+                max_wasm_stack,
+                memory_limit,
+                js_heap_limit,
+                host_functions: host_functions.into(),
+            },
+            size,
+            stack_pointer,
+            len,
+        })
+    }
+}
+
+/// Where a header is read from: a file's bytes, or a file being read.
+trait Source {
+    /// Fills `buf`, or fails on a short read.
+    fn fill(&mut self, buf: &mut [u8]) -> Result<()>;
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        Ok(self.take(N)?.try_into().expect("take returns N bytes"))
+        let mut buf = [0; N];
+        self.fill(&mut buf)?;
+        Ok(buf)
     }
 
     fn u32(&mut self) -> Result<u32> {
@@ -211,10 +244,99 @@ impl<'a> Reader<'a> {
             .map_err(|_| Error::InvalidSnapshot(format!("{value} does not fit this machine")))
     }
 
-    fn str(&mut self) -> Result<&'a str> {
+    /// A string: at most 64 KiB, as its `u16` length says.
+    fn str(&mut self) -> Result<String> {
         let len = u16::from_le_bytes(self.array()?) as usize;
-        std::str::from_utf8(self.take(len)?)
+        let mut bytes = vec![0; len];
+        self.fill(&mut bytes)?;
+        String::from_utf8(bytes)
             .map_err(|_| Error::InvalidSnapshot("a name in it is not UTF-8".into()))
+    }
+}
+
+impl Source for &[u8] {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<()> {
+        std::io::Read::read_exact(self, buf)
+            .map_err(|_| Error::InvalidSnapshot("it is truncated".into()))
+    }
+}
+
+/// A snapshot file being read straight into a guest: its header read and
+/// checked, the file at its memory image.
+pub(super) struct Stream {
+    reader: Hashing,
+    pub(super) compatibility: Compatibility,
+    /// The linear memory size, which [`MemoryImage::check`] accepted with
+    /// the stack pointer and the image's length.
+    pub(super) size: usize,
+    pub(super) stack_pointer: i32,
+}
+
+/// The snapshot file at `path`, opened at its memory image: `None` unless
+/// it opens, its header reads and checks, its length is what its header
+/// adds up to, and its image fits its memory. The checksum is checked
+/// once the image is read ([`Stream::read_image`]). Whatever is wrong
+/// with a file this refuses, [`Snapshot::load`] says.
+pub(super) fn open(path: &Path) -> Option<Stream> {
+    let file = File::open(path).ok()?;
+    let file_len = file.metadata().ok()?.len();
+    if file_len > MAX_FILE as u64 {
+        return None;
+    }
+    let mut reader = Hashing {
+        inner: BufReader::with_capacity(64 << 10, file),
+        hasher: crc32fast::Hasher::new(),
+        read: 0,
+    };
+    let lead: [u8; LEAD] = reader.array().ok()?;
+    if &lead[..MAGIC.len()] != MAGIC {
+        return None;
+    }
+    check_format(&lead[MAGIC.len()..]).ok()?;
+    let header = Header::read(&mut reader).ok()?;
+    let whole = reader.read.checked_add(header.len)?.checked_add(4)?;
+    if whole as u64 != file_len {
+        return None;
+    }
+    MemoryImage::check(header.size, header.stack_pointer, header.len).ok()?;
+    Some(Stream {
+        reader,
+        compatibility: header.compatibility,
+        size: header.size,
+        stack_pointer: header.stack_pointer,
+    })
+}
+
+impl Stream {
+    /// Reads the memory image into `dest` (as long as the image), then the
+    /// checksum: whether the file, read whole, matches it.
+    pub(super) fn read_image(mut self, dest: &mut [u8]) -> bool {
+        if self.reader.fill(dest).is_err() {
+            return false;
+        }
+        let mut checksum = [0; 4];
+        if self.reader.inner.read_exact(&mut checksum).is_err() {
+            return false;
+        }
+        self.reader.hasher.finalize() == u32::from_le_bytes(checksum)
+    }
+}
+
+/// A file read through the checksum, counting what it read.
+struct Hashing {
+    inner: BufReader<File>,
+    hasher: crc32fast::Hasher,
+    read: usize,
+}
+
+impl Source for Hashing {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<()> {
+        self.inner
+            .read_exact(buf)
+            .map_err(|_| Error::InvalidSnapshot("it is truncated".into()))?;
+        self.hasher.update(buf);
+        self.read += buf.len();
+        Ok(())
     }
 }
 
@@ -237,4 +359,72 @@ pub(super) fn read(path: &Path) -> std::io::Result<Result<Vec<u8>>> {
         return Ok(Err(too_large()));
     }
     Ok(Ok(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A snapshot file's bytes, and the range of its memory image.
+    fn snapshot_file() -> (Vec<u8>, Range<usize>) {
+        let mut sandbox = crate::SandboxBuilder::new()
+            .build()
+            .unwrap()
+            .load_runtime()
+            .unwrap();
+        sandbox
+            .add_handler(
+                "h",
+                crate::Script::from_content(
+                    "const big = 'x'.repeat(100000); function handler() { return big.length; }",
+                ),
+            )
+            .unwrap();
+        let mut loaded = sandbox.get_loaded_sandbox().unwrap();
+        let bytes = loaded.snapshot().unwrap().to_bytes();
+        let memory = parse(&bytes).unwrap().memory;
+        (bytes, memory)
+    }
+
+    fn written(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("warden-stream-{}-{name}", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_file_streams_its_image_and_its_checksum_covers_it() {
+        let (bytes, memory) = snapshot_file();
+        let good = written("good", &bytes);
+        let stream = open(&good).expect("a good file opens");
+        assert_eq!(
+            stream.size - stream.stack_pointer as u32 as usize,
+            memory.len()
+        );
+        let mut image = vec![0; memory.len()];
+        assert!(stream.read_image(&mut image));
+        assert!(
+            image == bytes[memory.clone()],
+            "the image read is the file's"
+        );
+
+        // Damage in the image is only seen once it is read.
+        let mut damaged = bytes.clone();
+        damaged[memory.start + memory.len() / 2] ^= 1;
+        let damaged = written("damaged", &damaged);
+        let stream = open(&damaged).expect("its header is intact");
+        assert!(!stream.read_image(&mut image));
+
+        // A file whose length is not what its header adds up to is not opened.
+        let short = written("short", &bytes[..bytes.len() - 1]);
+        assert!(open(&short).is_none());
+        let mut long = bytes.clone();
+        long.push(0);
+        let long = written("long", &long);
+        assert!(open(&long).is_none());
+        for path in [good, damaged, short, long] {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
 }
