@@ -203,9 +203,15 @@ fn files_that_are_not_this_wardens_snapshots_are_refused() {
     let other_version = reforged(&bytes, |b| b[version] = b'9');
     invalid(Snapshot::from_bytes(&other_version), "made by Warden 9");
 
-    let (guest, _) = string_at(&bytes, version + version_len);
+    let (guest, guest_len) = string_at(&bytes, version + version_len);
     let other_guest = reforged(&bytes, |b| b[guest] ^= 1);
     invalid(Snapshot::from_bytes(&other_guest), "guest build");
+
+    // A count of host functions no header has room for is refused before
+    // any is read.
+    let count_at = guest + guest_len + 24;
+    let countless = reforged(&bytes, |b| b[count_at..count_at + 4].fill(0xff));
+    invalid(Snapshot::from_bytes(&countless), "more than a snapshot can");
 
     // Well-formed files whose contents contradict themselves.
     let trailing = reforged(&bytes, |b| b.push(0));
@@ -295,7 +301,9 @@ fn a_snapshot_file_starts_a_sandbox_read_straight_from_disk() {
 fn a_snapshot_file_read_straight_from_disk_is_refused_as_loading_it_is() {
     let bytes = counted().snapshot().unwrap().to_bytes();
     let held = Snapshot::from_bytes(&bytes).unwrap().size();
-    let (version, _) = string_at(&bytes, 12);
+    let (version, version_len) = string_at(&bytes, 12);
+    let (guest, guest_len) = string_at(&bytes, version + version_len);
+    let count_at = guest + guest_len + 24;
     let size_at = bytes.len() - 4 - held - 8 - 4 - 8;
     let len_at = bytes.len() - 4 - held - 8;
     let mut cases: Vec<(&str, Vec<u8>)> = vec![
@@ -307,6 +315,11 @@ fn a_snapshot_file_read_straight_from_disk_is_refused_as_loading_it_is() {
         ("cut-checksum", bytes[..bytes.len() - 1].to_vec()),
         ("trailing", reforged(&bytes, |b| b.push(0))),
         ("version", reforged(&bytes, |b| b[version] = b'9')),
+        (
+            "count",
+            reforged(&bytes, |b| b[count_at..count_at + 4].fill(0xff)),
+        ),
+        ("few-functions", reforged(&bytes, |b| b[count_at] = 3)),
         ("odd-size", reforged(&bytes, |b| b[size_at] ^= 1)),
         ("long", reforged(&bytes, |b| b[len_at + 5] = 1)),
     ];

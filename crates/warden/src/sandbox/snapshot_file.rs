@@ -195,6 +195,12 @@ impl Header {
         let memory_limit = source.usize()?;
         let js_heap_limit = source.usize()?;
         let count = source.u32()?;
+        // Each takes at least five bytes of a header of at most MAX_HEADER.
+        if count as usize > MAX_HEADER / 5 {
+            return Err(invalid(format!(
+                "it names {count} host functions, more than a snapshot can"
+            )));
+        }
         let mut host_functions = Vec::new();
         for _ in 0..count {
             let module = source.str()?;
@@ -287,6 +293,7 @@ pub(super) fn open(path: &Path) -> Option<Stream> {
         inner: BufReader::with_capacity(64 << 10, file),
         hasher: crc32fast::Hasher::new(),
         read: 0,
+        limit: LEAD + MAX_HEADER,
     };
     let lead: [u8; LEAD] = reader.array().ok()?;
     if &lead[..MAGIC.len()] != MAGIC {
@@ -299,6 +306,7 @@ pub(super) fn open(path: &Path) -> Option<Stream> {
         return None;
     }
     MemoryImage::check(header.size, header.stack_pointer, header.len).ok()?;
+    reader.limit = whole;
     Some(Stream {
         reader,
         compatibility: header.compatibility,
@@ -322,15 +330,20 @@ impl Stream {
     }
 }
 
-/// A file read through the checksum, counting what it read.
+/// A file read through the checksum, counting what it read, and reading
+/// no further than `limit`.
 struct Hashing {
     inner: BufReader<File>,
     hasher: crc32fast::Hasher,
     read: usize,
+    limit: usize,
 }
 
 impl Source for Hashing {
     fn fill(&mut self, buf: &mut [u8]) -> Result<()> {
+        if self.read.saturating_add(buf.len()) > self.limit {
+            return Err(Error::InvalidSnapshot("its header is too long".into()));
+        }
         self.inner
             .read_exact(buf)
             .map_err(|_| Error::InvalidSnapshot("it is truncated".into()))?;
