@@ -44,7 +44,10 @@ pub(crate) enum TrapKind {
 /// above the stack pointer (everything below it is dead stack) and the
 /// stack pointer itself, the guest's only mutable global.
 pub(crate) struct MemoryImage {
+    /// The image is `bytes[start..]`: a buffer read from a file keeps what
+    /// came before the image rather than move the image down.
     bytes: Vec<u8>,
+    start: usize,
     size: usize,
     stack_pointer: i32,
 }
@@ -52,7 +55,12 @@ pub(crate) struct MemoryImage {
 impl MemoryImage {
     /// Bytes held.
     pub(crate) fn len(&self) -> usize {
-        self.bytes.len()
+        self.image().len()
+    }
+
+    /// The memory from the stack pointer to the end.
+    fn image(&self) -> &[u8] {
+        &self.bytes[self.start..]
     }
 
     /// Size of linear memory when it was taken, not counting the stack
@@ -69,21 +77,26 @@ impl MemoryImage {
     /// The bytes held and the stack pointer they start at: what
     /// [`from_parts`](Self::from_parts) takes back, with the size.
     pub(crate) fn parts(&self) -> (&[u8], i32) {
-        (&self.bytes, self.stack_pointer)
+        (self.image(), self.stack_pointer)
     }
 
-    /// The image of a linear memory of `size` bytes holding `bytes` from
-    /// the stack pointer `stack_pointer` to its end, or why no memory can be
-    /// that: the size must be whole wasm pages, and the bytes must end at
-    /// it.
+    /// The image of a linear memory of `size` bytes holding `bytes[start..]`
+    /// from the stack pointer `stack_pointer` to its end, or why no memory
+    /// can be that (see [`check`](Self::check)).
     pub(crate) fn from_parts(
         bytes: Vec<u8>,
+        start: usize,
         size: usize,
         stack_pointer: i32,
     ) -> Result<Self, String> {
-        Self::check(size, stack_pointer, bytes.len())?;
+        let len = bytes
+            .len()
+            .checked_sub(start)
+            .ok_or("the image starts past its end")?;
+        Self::check(size, stack_pointer, len)?;
         Ok(Self {
             bytes,
+            start,
             size,
             stack_pointer,
         })
@@ -414,6 +427,7 @@ impl GuestInstance {
         let base = (stack_pointer as u32 as usize).min(data.len());
         MemoryImage {
             bytes: data[base..].to_vec(),
+            start: 0,
             size: data.len(),
             stack_pointer,
         }
@@ -437,7 +451,7 @@ impl GuestInstance {
     /// past the image's size the instance is replaced by a fresh one first.
     pub(crate) fn restore(&mut self, image: &MemoryImage) -> wasmtime::Result<()> {
         self.restore_with(image.size, image.stack_pointer, |dest| {
-            dest.copy_from_slice(&image.bytes);
+            dest.copy_from_slice(image.image());
             true
         })
         .map(drop)

@@ -79,16 +79,17 @@ fn put_str(out: &mut Vec<u8>, text: &str) {
 pub(super) fn decode(bytes: &[u8]) -> Result<Snapshot> {
     let parsed = parse(bytes)?;
     let memory = bytes[parsed.memory.clone()].to_vec();
-    parsed.into_snapshot(memory)
+    parsed.into_snapshot(memory, 0)
 }
 
-/// The snapshot `bytes` hold, its memory image kept in `bytes` rather than
-/// copied out (a large snapshot's memory is most of its file).
+/// The snapshot `bytes` hold, its memory image kept where it is in `bytes`
+/// rather than copied out or moved (a large snapshot's memory is most of
+/// its file).
 pub(super) fn decode_owned(mut bytes: Vec<u8>) -> Result<Snapshot> {
     let parsed = parse(&bytes)?;
     bytes.truncate(parsed.memory.end);
-    bytes.drain(..parsed.memory.start);
-    parsed.into_snapshot(bytes)
+    let start = parsed.memory.start;
+    parsed.into_snapshot(bytes, start)
 }
 
 /// A snapshot file checked and read, but for its memory image, which is
@@ -101,12 +102,12 @@ struct Parsed {
 }
 
 impl Parsed {
-    /// The snapshot, with `memory` (the bytes of [`Parsed::memory`]).
-    fn into_snapshot(self, memory: Vec<u8>) -> Result<Snapshot> {
-        let image =
-            MemoryImage::from_parts(memory, self.size, self.stack_pointer).map_err(|why| {
-                Error::InvalidSnapshot(format!("its memory image is inconsistent: {why}"))
-            })?;
+    /// The snapshot, with `memory[start..]` (the bytes of
+    /// [`Parsed::memory`]).
+    fn into_snapshot(self, memory: Vec<u8>, start: usize) -> Result<Snapshot> {
+        let image = MemoryImage::from_parts(memory, start, self.size, self.stack_pointer).map_err(
+            |why| Error::InvalidSnapshot(format!("its memory image is inconsistent: {why}")),
+        )?;
         Ok(Snapshot {
             image: Arc::new(image),
             compatibility: self.compatibility,
