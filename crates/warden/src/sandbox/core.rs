@@ -38,8 +38,7 @@ impl SandboxCore {
         host: Arc<HostFunctions>,
         modules: Arc<Modules>,
     ) -> Result<Self> {
-        let gate = engine.kill_switch();
-        Self::instantiate(config, engine, host, modules, gate)?.set_up()
+        Self::bare(config, engine, host, modules)?.set_up()
     }
 
     /// A core whose guest starts in `image`, a state captured from a core
