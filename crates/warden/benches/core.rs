@@ -18,6 +18,12 @@ use warden::{Error, Killer, LoadedJSSandbox};
 const FIB: &str = "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n\
                    function handler() { return fib(25); }";
 
+/// A library's worth of state made at load (about 7 MiB of guest memory),
+/// and a handler that reads some of it.
+const LIBRARY: &str =
+    "const table = Array.from({ length: 60000 }, (_, i) => ({ i, name: 'entry ' + i }));\n\
+                       function handler(e) { return table[e.at].name; }";
+
 const SMALL_EVENT: &str =
     r#"{"id":12345,"user":"alice","action":"login","ok":true,"tags":["a","b"]}"#;
 
@@ -258,6 +264,45 @@ fn main() {
     });
     report("10 KB echo + restore", cycle, "", None, "");
 
+    // Starting from the snapshot of a sandbox that loaded a library, which
+    // the guest maps rather than copies, against a fresh sandbox.
+    let library = common::loaded(&[("lib", LIBRARY)]).snapshot().unwrap();
+    let from_library = || {
+        let mut loaded = warden::SandboxBuilder::new()
+            .build()
+            .unwrap()
+            .load_snapshot(&library)
+            .unwrap();
+        black_box(
+            loaded
+                .handle_event("lib", r#"{"at":7}"#, Some(false))
+                .unwrap(),
+        );
+        loaded
+    };
+    let (ours, fresh) = time_side_by_side(300, from_library, fresh_warden);
+    report(
+        &format!(
+            "start from a {} KiB snapshot, first result",
+            library.size() / 1024
+        ),
+        ours,
+        "fresh sandbox",
+        Some(fresh),
+        "about 1x",
+    );
+    let mut started = from_library();
+    let restore = time_each(2_000, || {
+        black_box(
+            started
+                .handle_event("lib", r#"{"at":9}"#, Some(false))
+                .unwrap(),
+        );
+        started.restore(&library).unwrap();
+    });
+    report("  call + restore", restore, "", None, "");
+    drop(started);
+
     // Kill latency: from kill() to handle_event returning.
     let mut spin = common::loaded(&[("spin", SPIN)]);
     let spin_snapshot = spin.snapshot().unwrap();
@@ -324,5 +369,32 @@ fn main() {
             per_sandbox(before, after),
         );
     }
+    drop(sandboxes);
+
+    // The same for sandboxes started from the library's snapshot, whose
+    // pages they share until they write them.
+    let (Some(before), Some(pss_before)) =
+        (common::process::rss_bytes(), common::process::pss_bytes())
+    else {
+        return;
+    };
+    let sandboxes: Vec<LoadedJSSandbox> = (0..100).map(|_| from_library()).collect();
+    let (after, pss_after) = (
+        common::process::rss_bytes().unwrap(),
+        common::process::pss_bytes().unwrap(),
+    );
+    println!(
+        "{:<44} {:>7} KiB   {:<24} {:>10} {:>7}",
+        "  the same, started from the library snapshot",
+        per_sandbox(before, after),
+        format!("({} KiB image)", library.size() / 1024),
+        "",
+        ""
+    );
+    println!(
+        "{:<44} {:>7} KiB",
+        "  proportional share (PSS) per sandbox",
+        per_sandbox(pss_before, pss_after),
+    );
     drop(sandboxes);
 }

@@ -130,3 +130,66 @@ fn restore_shrinks_memory_that_a_call_grew() {
         r#"{"n":2,"seen":[1,2]}"#
     );
 }
+
+/// A library's worth of state, made at load: several megabytes of objects.
+const LIBRARY: &str = "
+    const table = Array.from({ length: 60000 }, (_, i) => ({ i, name: 'entry ' + i }));
+    let calls = 0;
+    function handler(e) {
+        if (e.spin) while (true) {}
+        if (e.set !== undefined) table[e.at].name = e.set;
+        if (e.hog) globalThis.hog = new Array(e.hog).fill('x'.repeat(64));
+        calls++;
+        return { calls, name: table[e.at].name, length: table.length };
+    }";
+
+/// The result of the library handler's first call after a restore.
+fn library_result(calls: u32, name: &str) -> String {
+    format!(r#"{{"calls":{calls},"name":"{name}","length":60000}}"#)
+}
+
+#[test]
+fn sandboxes_started_from_a_large_snapshot_keep_their_writes_to_themselves() {
+    let snapshot = loaded(&[("lib", LIBRARY)]).snapshot().unwrap();
+    assert!(snapshot.size() > 4 << 20, "{}", snapshot.size());
+    let start = || {
+        SandboxBuilder::new()
+            .build()
+            .unwrap()
+            .load_snapshot(&snapshot)
+            .unwrap()
+    };
+    let (mut first, mut second) = (start(), start());
+    let changed = first.handle_event("lib", r#"{"at":7,"set":"changed"}"#, None);
+    assert_eq!(changed.unwrap(), library_result(1, "changed"));
+    let unchanged = second.handle_event("lib", r#"{"at":7}"#, None);
+    assert_eq!(unchanged.unwrap(), library_result(1, "entry 7"));
+
+    // A restore undoes the writes and the growth of a call.
+    first
+        .handle_event("lib", r#"{"at":7,"hog":200000}"#, None)
+        .unwrap();
+    assert!(first.status().guest_memory_bytes > snapshot.memory_size());
+    first.restore(&snapshot).unwrap();
+    assert_eq!(first.status().guest_memory_bytes, snapshot.memory_size());
+    let restored = first.handle_event("lib", r#"{"at":7}"#, None);
+    assert_eq!(restored.unwrap(), library_result(1, "entry 7"));
+
+    // And so it does after a kill.
+    let handle = second.interrupt_handle();
+    let killer = std::thread::spawn(move || {
+        while !handle.is_running() {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        handle.kill()
+    });
+    let killed = second.handle_event("lib", r#"{"at":1,"spin":true}"#, None);
+    assert!(killer.join().unwrap());
+    assert!(matches!(killed, Err(Error::Killed(_))), "{killed:?}");
+    second.restore(&snapshot).unwrap();
+    let after_kill = second.handle_event("lib", r#"{"at":7,"set":"again"}"#, None);
+    assert_eq!(after_kill.unwrap(), library_result(1, "again"));
+    let other = first.handle_event("lib", r#"{"at":7}"#, None);
+    assert_eq!(other.unwrap(), library_result(2, "entry 7"));
+}

@@ -1,6 +1,6 @@
 //! [`GuestInstance`]: one instantiated guest and the calls into it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use warden_abi::{unpack_region, Status, CALL_FLAG_GC, HOST_FN_ASYNC, HOST_FN_SYNC};
@@ -9,6 +9,7 @@ use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, Val};
 use super::abi::GuestExports;
 use super::console::PrintFn;
 use super::kill::{self, KillSwitch};
+use super::shared_image::{self, SharedImage};
 use super::wasi::ProcExit;
 use super::{SharedEngine, StoreData};
 use crate::host_fn::calls::HostCalls;
@@ -50,9 +51,49 @@ pub(crate) struct MemoryImage {
     start: usize,
     size: usize,
     stack_pointer: i32,
+    /// The image in a file to map, made on the first restore that maps it
+    /// (`None` inside when it cannot be made).
+    shared: OnceLock<Option<SharedImage>>,
 }
 
 impl MemoryImage {
+    /// The image of linear memory of `size` bytes holding `bytes[start..]`
+    /// from the stack pointer to its end, unchecked.
+    fn new(bytes: Vec<u8>, start: usize, size: usize, stack_pointer: i32) -> Self {
+        Self {
+            bytes,
+            start,
+            size,
+            stack_pointer,
+            shared: OnceLock::new(),
+        }
+    }
+
+    /// Whether restoring the image into a new instance maps it: then that
+    /// instance is best made outside the pool.
+    pub(crate) fn maps_into_new(&self) -> bool {
+        shared_image::worth_mapping(self.len(), true)
+    }
+
+    /// The image in a file to map into an instance (a fresh one if
+    /// `fresh`; see [`shared_image::worth_mapping`]), if the image is worth
+    /// mapping there and the file could be made.
+    fn shared(&self, fresh: bool) -> Option<&SharedImage> {
+        if !shared_image::worth_mapping(self.len(), fresh) {
+            return None;
+        }
+        self.shared
+            .get_or_init(|| {
+                let at = self.stack_pointer as u32 as usize;
+                SharedImage::new(self.size, at, self.image())
+                    .inspect_err(|error| {
+                        tracing::info!(%error, "copying a large memory image: it cannot be mapped")
+                    })
+                    .ok()
+            })
+            .as_ref()
+    }
+
     /// Bytes held.
     pub(crate) fn len(&self) -> usize {
         self.image().len()
@@ -94,12 +135,7 @@ impl MemoryImage {
             .checked_sub(start)
             .ok_or("the image starts past its end")?;
         Self::check(size, stack_pointer, len)?;
-        Ok(Self {
-            bytes,
-            start,
-            size,
-            stack_pointer,
-        })
+        Ok(Self::new(bytes, start, size, stack_pointer))
     }
 
     /// Why `len` bytes from the stack pointer `stack_pointer` cannot be
@@ -160,10 +196,19 @@ pub(crate) struct GuestInstance {
     limits: InstanceLimits,
     /// The stack pointer of a fresh instance: the top of the shadow stack.
     stack_top: u32,
+    /// Whether the instance lives in the engine's pool (whose slots only
+    /// the pool may remap), not made on demand.
+    pooled: bool,
+    /// Whether the guest has not run since the instance was made.
+    new: bool,
+    /// Whether linear memory is a mapping of a [`SharedImage`], whose pages
+    /// a copy would fault in one by one.
+    mapped: bool,
 }
 
 impl GuestInstance {
-    /// Instantiates the guest (without initialising its runtime).
+    /// Instantiates the guest (without initialising its runtime), in the
+    /// pool if `pool` and it has room.
     pub(crate) fn instantiate(
         engine: Arc<SharedEngine>,
         host: Arc<HostFunctions>,
@@ -171,14 +216,41 @@ impl GuestInstance {
         print: PrintFn,
         gate: Arc<KillSwitch>,
         limits: InstanceLimits,
+        pool: bool,
     ) -> wasmtime::Result<Self> {
+        let data = Self::store_data(host, modules, print, gate, limits);
+        Self::instantiate_with(engine, data, limits, pool)
+    }
+
+    /// A fresh instance with this one's engine, host functions, modules,
+    /// console, gate and limits; in the pool only if `pool`.
+    fn respawn(&self, pool: bool) -> wasmtime::Result<Self> {
+        let data = self.store.data();
+        let data = Self::store_data(
+            data.host.clone(),
+            data.modules.clone(),
+            data.print.clone(),
+            self.gate.clone(),
+            self.limits,
+        );
+        Self::instantiate_with(self.engine.clone(), data, self.limits, pool)
+    }
+
+    /// The state of a new instance's store.
+    fn store_data(
+        host: Arc<HostFunctions>,
+        modules: Arc<Modules>,
+        print: PrintFn,
+        gate: Arc<KillSwitch>,
+        limits: InstanceLimits,
+    ) -> StoreData {
         let store_limits = StoreLimitsBuilder::new()
             .memory_size(limits.memory)
             .memories(1)
             .instances(1)
             .tables(1)
             .build();
-        let data = StoreData {
+        StoreData {
             memory: None,
             limits: store_limits,
             host,
@@ -192,9 +264,20 @@ impl GuestInstance {
                 let gate = gate.clone();
                 Arc::new(move || gate.wake())
             }),
-            kill: gate.clone(),
-        };
-        let (mut store, instance) = engine.instantiate(data, |store| {
+            kill: gate,
+        }
+    }
+
+    /// Instantiates the guest in a store holding `data` (made with
+    /// `limits`), in the pool if `pool` and it has room.
+    fn instantiate_with(
+        engine: Arc<SharedEngine>,
+        data: StoreData,
+        limits: InstanceLimits,
+        pool: bool,
+    ) -> wasmtime::Result<Self> {
+        let gate = data.kill.clone();
+        let (mut store, instance, pooled) = engine.instantiate(data, pool, |store| {
             store.limiter(|data| &mut data.limits);
             kill::arm(store, gate.clone());
         })?;
@@ -211,6 +294,9 @@ impl GuestInstance {
             gate,
             limits,
             stack_top,
+            pooled,
+            new: true,
+            mapped: false,
         })
     }
 
@@ -221,6 +307,7 @@ impl GuestInstance {
         &mut self,
         f: impl FnOnce(&mut Store<StoreData>, &GuestExports) -> wasmtime::Result<R>,
     ) -> Result<R, GuestFailure> {
+        self.new = false;
         self.store.set_epoch_deadline(1);
         if self.gate.is_killed() {
             return Err(GuestFailure::Trap(TrapKind::Killed));
@@ -425,12 +512,7 @@ impl GuestInstance {
         let stack_pointer = self.stack_pointer.get(&mut self.store).i32().unwrap_or(0);
         let data = self.memory.data(&self.store);
         let base = (stack_pointer as u32 as usize).min(data.len());
-        MemoryImage {
-            bytes: data[base..].to_vec(),
-            start: 0,
-            size: data.len(),
-            stack_pointer,
-        }
+        MemoryImage::new(data[base..].to_vec(), 0, data.len(), stack_pointer)
     }
 
     /// Linear memory after [`init`](Self::init), and the offset its live
@@ -449,12 +531,53 @@ impl GuestInstance {
 
     /// Puts `image` back. Linear memory cannot shrink, so when it has grown
     /// past the image's size the instance is replaced by a fresh one first.
+    /// A large image is mapped (see [`shared_image`]), into an instance
+    /// made on demand for it; a smaller one is copied.
     pub(crate) fn restore(&mut self, image: &MemoryImage) -> wasmtime::Result<()> {
+        if let Some(shared) = image.shared(self.new || self.mapped) {
+            if self.map(shared, image.size, image.stack_pointer)? {
+                return Ok(());
+            }
+        }
+        if self.mapped {
+            *self = self.respawn(true)?;
+        }
         self.restore_with(image.size, image.stack_pointer, |dest| {
             dest.copy_from_slice(image.image());
             true
         })
         .map(drop)
+    }
+
+    /// Maps `shared`, the image of a linear memory of `size` bytes whose
+    /// stack pointer is `stack_pointer`, over this instance's memory.
+    /// `false` (with a fresh instance in place) when it cannot be mapped.
+    fn map(
+        &mut self,
+        shared: &SharedImage,
+        size: usize,
+        stack_pointer: i32,
+    ) -> wasmtime::Result<bool> {
+        // Slots of the pool are the pool's to remap.
+        if self.pooled || self.memory.data_size(&self.store) > size {
+            *self = self.respawn(false)?;
+        }
+        self.grow_to(size)?;
+        let base = self.memory.data_ptr(&self.store);
+        // SAFETY: `base` starts this store's linear memory, which is `size`
+        // bytes now. An instance made on demand has its memory in a mapping
+        // of its own, which wasmtime unmaps whole when the store is dropped;
+        // the guest is not running, and no reference into the memory is
+        // live (the borrow of the store ended).
+        if let Err(error) = unsafe { shared.map_over(base) } {
+            tracing::warn!(%error, "copying a memory image: mapping it failed");
+            *self = self.respawn(true)?;
+            return Ok(false);
+        }
+        self.mapped = true;
+        self.stack_pointer
+            .set(&mut self.store, Val::I32(stack_pointer))?;
+        Ok(true)
     }
 
     /// Makes linear memory `size` bytes, as [`restore`](Self::restore)
@@ -469,22 +592,9 @@ impl GuestInstance {
         fill: impl FnOnce(&mut [u8]) -> bool,
     ) -> wasmtime::Result<bool> {
         if self.memory.data_size(&self.store) > size {
-            let data = self.store.data();
-            *self = Self::instantiate(
-                self.engine.clone(),
-                data.host.clone(),
-                data.modules.clone(),
-                data.print.clone(),
-                self.gate.clone(),
-                self.limits,
-            )?;
+            *self = self.respawn(true)?;
         }
-        let current = self.memory.data_size(&self.store);
-        if current < size {
-            let page = self.memory.page_size(&self.store) as usize;
-            self.memory
-                .grow(&mut self.store, ((size - current) / page) as u64)?;
-        }
+        self.grow_to(size)?;
         let base = (stack_pointer as u32 as usize).min(size);
         if !fill(&mut self.memory.data_mut(&mut self.store)[base..size]) {
             return Ok(false);
@@ -492,6 +602,17 @@ impl GuestInstance {
         self.stack_pointer
             .set(&mut self.store, Val::I32(stack_pointer))?;
         Ok(true)
+    }
+
+    /// Grows linear memory to `size` bytes, from at most that.
+    fn grow_to(&mut self, size: usize) -> wasmtime::Result<()> {
+        let current = self.memory.data_size(&self.store);
+        if current < size {
+            let page = self.memory.page_size(&self.store) as usize;
+            self.memory
+                .grow(&mut self.store, ((size - current) / page) as u64)?;
+        }
+        Ok(())
     }
 
     /// Ends the console accounting of a call: what it could not print, if
@@ -543,6 +664,7 @@ mod tests {
             Arc::new(|_, _| {}),
             gate.clone(),
             LIMITS,
+            true,
         )
         .unwrap();
         (instance, gate)
@@ -592,5 +714,81 @@ mod tests {
             matches!(outcome, Err(GuestFailure::Trap(TrapKind::Killed))),
             "{outcome:?}"
         );
+    }
+
+    /// The line of `/proc/self/maps` whose range holds `address`, if any.
+    #[cfg(target_os = "linux")]
+    fn mapping_at(address: usize) -> Option<String> {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        maps.lines()
+            .find(|line| {
+                let range = line.split(' ').next().unwrap();
+                let (start, end) = range.split_once('-').unwrap();
+                let start = usize::from_str_radix(start, 16).unwrap();
+                let end = usize::from_str_radix(end, 16).unwrap();
+                (start..end).contains(&address)
+            })
+            .map(str::to_owned)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_large_image_is_mapped_into_each_instance_and_written_privately() {
+        let engine = Arc::new(SharedEngine::new(1 << 20, 4).unwrap());
+        let (mut source, _) = instance(&engine);
+        source.memory.grow(&mut source.store, 80).unwrap();
+        let grown = contents(&source).len() - 80 * 65536;
+        let data = source.memory.data_mut(&mut source.store);
+        for (i, byte) in data[grown..].iter_mut().enumerate() {
+            *byte = (i % 251) as u8 + 1;
+        }
+        let image = source.capture();
+        let expected = contents(&source);
+        assert!(image.len() > 5 << 20, "{}", image.len());
+        drop(source);
+
+        let (mut first, _) = instance(&engine);
+        let (mut second, _) = instance(&engine);
+        first.restore(&image).unwrap();
+        second.restore(&image).unwrap();
+        for guest in [&first, &second] {
+            let base = guest.memory.data_ptr(&guest.store) as usize;
+            let mapping = mapping_at(base + expected.len() - 1).unwrap();
+            assert!(mapping.contains("memfd:warden-snapshot"), "{mapping}");
+            assert!(contents(guest) == expected, "the memory is not the image");
+        }
+        // What one writes, neither the other nor the image sees.
+        first.memory.data_mut(&mut first.store)[grown..].fill(0);
+        assert!(
+            contents(&second) == expected,
+            "a write reached another guest"
+        );
+        second.restore(&image).unwrap();
+        assert!(contents(&second) == expected);
+        first.restore(&image).unwrap();
+        assert!(contents(&first) == expected, "a restore kept a write");
+
+        // Both guests still run, and the mapping goes with the instance.
+        first.reseed(7).unwrap();
+        second.reseed(8).unwrap();
+        let base = first.memory.data_ptr(&first.store) as usize;
+        drop(first);
+        let after = mapping_at(base + expected.len() - 1);
+        assert!(
+            !after.is_some_and(|line| line.contains("memfd:warden-snapshot")),
+            "the mapping outlived its instance"
+        );
+    }
+
+    #[test]
+    fn a_small_image_is_copied_into_the_pool() {
+        let engine = Arc::new(SharedEngine::new(1 << 20, 4).unwrap());
+        let (mut source, _) = instance(&engine);
+        let image = source.capture();
+        let (mut guest, _) = instance(&engine);
+        guest.restore(&image).unwrap();
+        assert!(!guest.mapped);
+        assert_eq!(guest.pooled, engine.pooled.is_some());
+        assert!(contents(&guest) == contents(&source));
     }
 }

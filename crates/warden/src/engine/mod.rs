@@ -11,6 +11,7 @@ mod layout;
 mod pool;
 mod preinit;
 mod settings;
+mod shared_image;
 mod stack;
 mod wasi;
 
@@ -191,17 +192,19 @@ impl SharedEngine {
     }
 
     /// A new instance of the guest in a store holding `data`, set up by
-    /// `prepare`: in the pool if it has room, or else on demand.
+    /// `prepare`: in the pool if `pool` and it has room, or else on demand.
+    /// Also returns whether the instance is in the pool.
     fn instantiate(
         &self,
         mut data: StoreData,
+        pool: bool,
         prepare: impl Fn(&mut Store<StoreData>),
-    ) -> wasmtime::Result<(Store<StoreData>, Instance)> {
-        if let Some(pooled) = &self.pooled {
+    ) -> wasmtime::Result<(Store<StoreData>, Instance, bool)> {
+        if let Some(pooled) = self.pooled.as_ref().filter(|_| pool) {
             let mut store = Store::new(&pooled.engine, data);
             prepare(&mut store);
             match pooled.pre.instantiate(&mut store) {
-                Ok(instance) => return Ok((store, instance)),
+                Ok(instance) => return Ok((store, instance, true)),
                 Err(error) if pool::is_full(&error) => data = store.into_data(),
                 Err(error) => return Err(error),
             }
@@ -209,7 +212,7 @@ impl SharedEngine {
         let mut store = Store::new(&self.on_demand.engine, data);
         prepare(&mut store);
         let instance = self.on_demand.pre.instantiate(&mut store)?;
-        Ok((store, instance))
+        Ok((store, instance, false))
     }
 
     /// Compiles the guest as built, initialises its runtime in an instance
@@ -236,6 +239,7 @@ impl SharedEngine {
                 host_args: 0,
                 console: 0,
             },
+            false,
         )?;
         instance.init(crate::entropy::seed()).map_err(|e| {
             wasmtime::Error::msg(format!("the guest runtime failed to start: {e:?}"))

@@ -51,7 +51,9 @@ impl SandboxCore {
         modules: Arc<Modules>,
         image: &MemoryImage,
     ) -> Result<Self> {
-        let mut core = Self::bare(config, engine, host, modules)?;
+        let gate = engine.kill_switch();
+        let pool = !image.maps_into_new();
+        let mut core = Self::instantiate(config, engine, host, modules, gate, pool)?;
         core.restore(image)?;
         Ok(core)
     }
@@ -66,16 +68,18 @@ impl SandboxCore {
         modules: Arc<Modules>,
     ) -> Result<Self> {
         let gate = engine.kill_switch();
-        Self::instantiate(config, engine, host, modules, gate)
+        Self::instantiate(config, engine, host, modules, gate, true)
     }
 
-    /// The engine's guest instantiated, not yet set up for this sandbox.
+    /// The engine's guest instantiated (in the pool if `pool` and it has
+    /// room), not yet set up for this sandbox.
     fn instantiate(
         config: Arc<SandboxConfig>,
         engine: Arc<SharedEngine>,
         host: Arc<HostFunctions>,
         modules: Arc<Modules>,
         gate: Arc<KillSwitch>,
+        pool: bool,
     ) -> Result<Self> {
         gate.cure();
         let instance = GuestInstance::instantiate(
@@ -89,6 +93,7 @@ impl SandboxCore {
                 host_args: config.max_result_size,
                 console: config.max_console_output,
             },
+            pool,
         )
         .map_err(|e| Error::Internal(format!("cannot instantiate the guest: {e:#}")))?;
         Ok(Self {
@@ -133,6 +138,7 @@ impl SandboxCore {
             self.host.clone(),
             self.modules.clone(),
             self.gate.clone(),
+            true,
         )?
         .set_up()
     }
