@@ -192,4 +192,15 @@ fn sandboxes_started_from_a_large_snapshot_keep_their_writes_to_themselves() {
     assert_eq!(after_kill.unwrap(), library_result(1, "again"));
     let other = first.handle_event("lib", r#"{"at":7}"#, None);
     assert_eq!(other.unwrap(), library_result(2, "entry 7"));
+
+    // The state reads back out whole, and starts sandboxes again.
+    let again = warden::Snapshot::from_bytes(&snapshot.to_bytes()).unwrap();
+    assert_eq!(again.to_bytes(), snapshot.to_bytes());
+    let mut third = SandboxBuilder::new()
+        .build()
+        .unwrap()
+        .load_snapshot(&again)
+        .unwrap();
+    let from_bytes = third.handle_event("lib", r#"{"at":3}"#, None);
+    assert_eq!(from_bytes.unwrap(), library_result(1, "entry 3"));
 }

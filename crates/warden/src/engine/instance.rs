@@ -1,6 +1,6 @@
 //! [`GuestInstance`]: one instantiated guest and the calls into it.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use warden_abi::{unpack_region, Status, CALL_FLAG_GC, HOST_FN_ASYNC, HOST_FN_SYNC};
@@ -8,8 +8,9 @@ use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, Val};
 
 use super::abi::GuestExports;
 use super::console::PrintFn;
+use super::image::{beyond_stack, MemoryImage};
 use super::kill::{self, KillSwitch};
-use super::shared_image::{self, SharedImage};
+use super::shared_image::SharedImage;
 use super::wasi::ProcExit;
 use super::{SharedEngine, StoreData};
 use crate::host_fn::calls::HostCalls;
@@ -39,127 +40,6 @@ pub(crate) enum TrapKind {
     OutOfMemory,
     /// Anything else, described.
     Other(String),
-}
-
-/// A copy of the guest state that matters between calls: linear memory
-/// above the stack pointer (everything below it is dead stack) and the
-/// stack pointer itself, the guest's only mutable global.
-pub(crate) struct MemoryImage {
-    /// The image is `bytes[start..]`: a buffer read from a file keeps what
-    /// came before the image rather than move the image down.
-    bytes: Vec<u8>,
-    start: usize,
-    size: usize,
-    stack_pointer: i32,
-    /// The image in a file to map, made on the first restore that maps it
-    /// (`None` inside when it cannot be made).
-    shared: OnceLock<Option<SharedImage>>,
-}
-
-impl MemoryImage {
-    /// The image of linear memory of `size` bytes holding `bytes[start..]`
-    /// from the stack pointer to its end, unchecked.
-    fn new(bytes: Vec<u8>, start: usize, size: usize, stack_pointer: i32) -> Self {
-        Self {
-            bytes,
-            start,
-            size,
-            stack_pointer,
-            shared: OnceLock::new(),
-        }
-    }
-
-    /// Whether restoring the image into a new instance maps it: then that
-    /// instance is best made outside the pool.
-    pub(crate) fn maps_into_new(&self) -> bool {
-        shared_image::worth_mapping(self.len(), true)
-    }
-
-    /// The image in a file to map into an instance (a fresh one if
-    /// `fresh`; see [`shared_image::worth_mapping`]), if the image is worth
-    /// mapping there and the file could be made.
-    fn shared(&self, fresh: bool) -> Option<&SharedImage> {
-        if !shared_image::worth_mapping(self.len(), fresh) {
-            return None;
-        }
-        self.shared
-            .get_or_init(|| {
-                let at = self.stack_pointer as u32 as usize;
-                SharedImage::new(self.size, at, self.image())
-                    .inspect_err(|error| {
-                        tracing::info!(%error, "copying a large memory image: it cannot be mapped")
-                    })
-                    .ok()
-            })
-            .as_ref()
-    }
-
-    /// Bytes held.
-    pub(crate) fn len(&self) -> usize {
-        self.image().len()
-    }
-
-    /// The memory from the stack pointer to the end.
-    fn image(&self) -> &[u8] {
-        &self.bytes[self.start..]
-    }
-
-    /// Size of linear memory when it was taken, not counting the stack
-    /// region.
-    pub(crate) fn memory_size(&self) -> usize {
-        beyond_stack(self.size)
-    }
-
-    /// Size of linear memory when it was taken, stack region included.
-    pub(crate) fn linear_size(&self) -> usize {
-        self.size
-    }
-
-    /// The bytes held and the stack pointer they start at: what
-    /// [`from_parts`](Self::from_parts) takes back, with the size.
-    pub(crate) fn parts(&self) -> (&[u8], i32) {
-        (self.image(), self.stack_pointer)
-    }
-
-    /// The image of a linear memory of `size` bytes holding `bytes[start..]`
-    /// from the stack pointer `stack_pointer` to its end, or why no memory
-    /// can be that (see [`check`](Self::check)).
-    pub(crate) fn from_parts(
-        bytes: Vec<u8>,
-        start: usize,
-        size: usize,
-        stack_pointer: i32,
-    ) -> Result<Self, String> {
-        let len = bytes
-            .len()
-            .checked_sub(start)
-            .ok_or("the image starts past its end")?;
-        Self::check(size, stack_pointer, len)?;
-        Ok(Self::new(bytes, start, size, stack_pointer))
-    }
-
-    /// Why `len` bytes from the stack pointer `stack_pointer` cannot be
-    /// the image of a linear memory of `size` bytes, if they cannot: the
-    /// size must be whole wasm pages, and the bytes must end at it.
-    pub(crate) fn check(size: usize, stack_pointer: i32, len: usize) -> Result<(), String> {
-        const WASM_PAGE: usize = 65536;
-        let base = stack_pointer as u32 as usize;
-        if !size.is_multiple_of(WASM_PAGE) {
-            return Err(format!("a memory of {size} bytes is not whole pages"));
-        }
-        if base.checked_add(len) != Some(size) {
-            return Err(format!(
-                "{len} bytes from offset {base} do not end at the memory's size, {size}"
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// The part of `linear` bytes of linear memory above the guest's stack
-/// region: its heap and data.
-fn beyond_stack(linear: usize) -> usize {
-    linear.saturating_sub(warden_abi::GUEST_STACK_REGION)
 }
 
 /// What one guest instance may use.
@@ -512,7 +392,7 @@ impl GuestInstance {
         let stack_pointer = self.stack_pointer.get(&mut self.store).i32().unwrap_or(0);
         let data = self.memory.data(&self.store);
         let base = (stack_pointer as u32 as usize).min(data.len());
-        MemoryImage::new(data[base..].to_vec(), 0, data.len(), stack_pointer)
+        MemoryImage::copied(&data[base..], data.len(), stack_pointer)
     }
 
     /// Linear memory after [`init`](Self::init), and the offset its live
@@ -534,15 +414,16 @@ impl GuestInstance {
     /// A large image is mapped (see [`shared_image`]), into an instance
     /// made on demand for it; a smaller one is copied.
     pub(crate) fn restore(&mut self, image: &MemoryImage) -> wasmtime::Result<()> {
+        let (size, stack_pointer) = (image.linear_size(), image.stack_pointer());
         if let Some(shared) = image.shared(self.new || self.mapped) {
-            if self.map(shared, image.size, image.stack_pointer)? {
+            if self.map(shared, size, stack_pointer)? {
                 return Ok(());
             }
         }
         if self.mapped {
             *self = self.respawn(true)?;
         }
-        self.restore_with(image.size, image.stack_pointer, |dest| {
+        self.restore_with(size, stack_pointer, |dest| {
             dest.copy_from_slice(image.image());
             true
         })
@@ -745,6 +626,8 @@ mod tests {
         let image = source.capture();
         let expected = contents(&source);
         assert!(image.len() > 5 << 20, "{}", image.len());
+        assert!(image.maps_into_new());
+        assert!(image.image() == &expected[expected.len() - image.len()..]);
         drop(source);
 
         let (mut first, _) = instance(&engine);

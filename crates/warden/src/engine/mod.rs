@@ -4,6 +4,7 @@
 mod abi;
 mod cache;
 mod console;
+mod image;
 mod imports;
 mod instance;
 mod kill;
@@ -21,9 +22,8 @@ use std::sync::{Arc, Mutex};
 use wasmtime::{Engine, Instance, InstancePre, Linker, Memory, Module, Store, StoreLimits};
 
 pub(crate) use console::{Dropped, PrintFn};
-pub(crate) use instance::{
-    GuestFailure, GuestInstance, InstanceLimits, MemoryImage, RuntimeLimits, TrapKind,
-};
+pub(crate) use image::MemoryImage;
+pub(crate) use instance::{GuestFailure, GuestInstance, InstanceLimits, RuntimeLimits, TrapKind};
 pub(crate) use kill::KillSwitch;
 
 use crate::error::{Error, Result};

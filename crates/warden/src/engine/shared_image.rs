@@ -7,9 +7,10 @@
 //! library of several megabytes costs milliseconds, and each such sandbox
 //! holds a private copy of all of it.
 //!
-//! An image large enough ([`worth_mapping`]) is instead written once into a
-//! sealed, anonymous in-memory file (a Linux `memfd`), which every guest
-//! restored to it maps copy-on-write over its linear memory. A restore is
+//! An image large enough ([`worth_mapping`]) is instead held in a sealed,
+//! anonymous in-memory file (a Linux `memfd`) from the moment it is taken or
+//! loaded, which every guest restored to it maps copy-on-write over its
+//! linear memory (and the host reads through a read-only view of it). A restore is
 //! then one system call, the guest's pages come in as it touches them, and
 //! the pages no guest writes are held once, whatever the number of
 //! sandboxes sharing the state. The seals make the file immutable and fixed
@@ -52,7 +53,8 @@ pub(crate) fn worth_mapping(len: usize, fresh: bool) -> bool {
     }
 }
 
-/// A memory image in a sealed file, ready to map.
+/// A memory image in a sealed file, ready to map, and a read-only view of
+/// it (which shares the file's pages rather than hold a copy).
 pub(crate) struct SharedImage {
     file: File,
     /// Offset in linear memory that the file starts at: a host page
@@ -60,7 +62,18 @@ pub(crate) struct SharedImage {
     from: usize,
     /// Bytes of the file: the rest of linear memory from `from`.
     len: usize,
+    /// Offset in the file that the image starts at.
+    skip: usize,
+    /// The whole file, mapped shared and read-only.
+    view: std::ptr::NonNull<u8>,
 }
+
+// SAFETY: the view is a read-only mapping of a file sealed against writes
+// and changes of size, so its bytes never change and stay mapped until the
+// image is dropped: it may be read from any thread.
+unsafe impl Send for SharedImage {}
+// SAFETY: as above.
+unsafe impl Sync for SharedImage {}
 
 impl SharedImage {
     /// A file holding `image`, the contents of linear memory of `size`
@@ -68,11 +81,25 @@ impl SharedImage {
     /// zeros).
     pub(crate) fn new(size: usize, at: usize, image: &[u8]) -> io::Result<Self> {
         let from = at - at % sys::page_size()?;
-        let len = size - from;
+        let (len, skip) = (size - from, at - from);
         let file = sys::create(len)?;
-        sys::write_at(&file, image, (at - from) as u64)?;
+        sys::write_at(&file, image, skip as u64)?;
         sys::seal(&file)?;
-        Ok(Self { file, from, len })
+        let view = sys::view(&file, len)?;
+        Ok(Self {
+            file,
+            from,
+            len,
+            skip,
+            view,
+        })
+    }
+
+    /// The image's bytes.
+    pub(crate) fn image(&self) -> &[u8] {
+        // SAFETY: the view maps `len` bytes, immutable while `self` lives.
+        let file = unsafe { std::slice::from_raw_parts(self.view.as_ptr(), self.len) };
+        &file[self.skip..]
     }
 
     /// Maps the image over the linear memory at `base`, copy-on-write.
@@ -89,11 +116,20 @@ impl SharedImage {
     }
 }
 
+impl Drop for SharedImage {
+    fn drop(&mut self) {
+        // SAFETY: the view was mapped with this length, and nothing borrows
+        // from it any more.
+        unsafe { sys::unmap(self.view, self.len) };
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod sys {
     use std::fs::File;
     use std::io;
     use std::os::fd::{AsRawFd, FromRawFd};
+    use std::ptr::NonNull;
 
     /// The host's page size.
     pub(super) fn page_size() -> io::Result<usize> {
@@ -134,6 +170,37 @@ mod sys {
             return Err(io::Error::last_os_error());
         }
         Ok(())
+    }
+
+    /// `len` bytes of `file` mapped shared and read-only.
+    pub(super) fn view(file: &File, len: usize) -> io::Result<NonNull<u8>> {
+        // SAFETY: a new mapping, placed by the kernel, of a file this
+        // function borrows.
+        let mapped = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if mapped == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        NonNull::new(mapped.cast()).ok_or_else(|| io::Error::other("mapped at address 0"))
+    }
+
+    /// Unmaps what [`view`] mapped.
+    ///
+    /// # Safety
+    ///
+    /// `view` and `len` must be a mapping [`view`] returned, which nothing
+    /// refers to any more.
+    pub(super) unsafe fn unmap(view: NonNull<u8>, len: usize) {
+        // SAFETY: the caller's promise.
+        unsafe { libc::munmap(view.as_ptr().cast(), len) };
     }
 
     /// Maps `len` bytes of `file` at `at`, private and writable, in place
@@ -182,6 +249,12 @@ mod sys {
     pub(super) fn seal(_file: &File) -> io::Result<()> {
         Err(io::ErrorKind::Unsupported.into())
     }
+
+    pub(super) fn view(_file: &File, _len: usize) -> io::Result<std::ptr::NonNull<u8>> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+
+    pub(super) unsafe fn unmap(_view: std::ptr::NonNull<u8>, _len: usize) {}
 
     pub(super) unsafe fn map(_file: &File, _at: *mut u8, _len: usize) -> io::Result<()> {
         Err(io::ErrorKind::Unsupported.into())

@@ -20,6 +20,13 @@ use crate::host_fn::HostFunctions;
 /// different numbers. [`ProtoJSSandbox::load_snapshot`](crate::ProtoJSSandbox::load_snapshot)
 /// starts a new sandbox from one.
 ///
+/// On Linux, a snapshot of a large state (1,152 KiB of guest memory or
+/// more, as after loading a library) is held in a sealed in-memory file,
+/// which every sandbox started from it maps copy-on-write (as restores do
+/// where that beats a copy): starting one copies nothing, and the sandboxes
+/// share the pages none of them wrote. Such a snapshot holds a file
+/// descriptor while it lives.
+///
 /// A snapshot outlives its process through [`save`](Self::save) and
 /// [`load`](Self::load) (or [`to_bytes`](Self::to_bytes) and
 /// [`from_bytes`](Self::from_bytes)). The file names the Warden version and

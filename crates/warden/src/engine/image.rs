@@ -1,0 +1,150 @@
+//! [`MemoryImage`]: a guest state, held in memory or, when large, in a file
+//! that restores map.
+
+use super::shared_image::{self, SharedImage};
+
+/// A copy of the guest state that matters between calls: linear memory
+/// above the stack pointer (everything below it is dead stack) and the
+/// stack pointer itself, the guest's only mutable global.
+pub(crate) struct MemoryImage {
+    held: Held,
+    size: usize,
+    stack_pointer: i32,
+}
+
+/// Where an image's bytes are.
+enum Held {
+    /// In `bytes[start..]`: a buffer read from a file keeps what came before
+    /// the image rather than move the image down.
+    Buffer { bytes: Vec<u8>, start: usize },
+    /// In a file that restores map (see [`shared_image`]), read through a
+    /// view of it: an image large enough to be mapped into a new instance.
+    Shared(SharedImage),
+}
+
+impl MemoryImage {
+    /// The image of a linear memory of `size` bytes holding `image` from the
+    /// stack pointer `stack_pointer` to its end, copied.
+    pub(super) fn copied(image: &[u8], size: usize, stack_pointer: i32) -> Self {
+        let held = Self::share(image, size, stack_pointer).unwrap_or_else(|| Held::Buffer {
+            bytes: image.to_vec(),
+            start: 0,
+        });
+        Self {
+            held,
+            size,
+            stack_pointer,
+        }
+    }
+
+    /// The image of a linear memory of `size` bytes holding `bytes[start..]`
+    /// from the stack pointer `stack_pointer` to its end, or why no memory
+    /// can be that (see [`check`](Self::check)).
+    pub(crate) fn from_parts(
+        bytes: Vec<u8>,
+        start: usize,
+        size: usize,
+        stack_pointer: i32,
+    ) -> Result<Self, String> {
+        let len = bytes
+            .len()
+            .checked_sub(start)
+            .ok_or("the image starts past its end")?;
+        Self::check(size, stack_pointer, len)?;
+        let held = Self::share(&bytes[start..], size, stack_pointer)
+            .unwrap_or(Held::Buffer { bytes, start });
+        Ok(Self {
+            held,
+            size,
+            stack_pointer,
+        })
+    }
+
+    /// `image` in a file, if it is large enough to be mapped into a new
+    /// instance and the file can be made.
+    fn share(image: &[u8], size: usize, stack_pointer: i32) -> Option<Held> {
+        if !shared_image::worth_mapping(image.len(), true) {
+            return None;
+        }
+        let at = stack_pointer as u32 as usize;
+        SharedImage::new(size, at, image)
+            .inspect_err(|error| {
+                tracing::info!(%error, "holding a large memory image in memory: it cannot be mapped")
+            })
+            .ok()
+            .map(Held::Shared)
+    }
+
+    /// Whether restoring the image into a new instance maps it: then that
+    /// instance is best made outside the pool.
+    pub(crate) fn maps_into_new(&self) -> bool {
+        matches!(self.held, Held::Shared(_))
+    }
+
+    /// The image's file, if it is worth mapping into an instance (a fresh
+    /// one if `fresh`; see [`shared_image::worth_mapping`]).
+    pub(super) fn shared(&self, fresh: bool) -> Option<&SharedImage> {
+        match &self.held {
+            Held::Shared(shared) if shared_image::worth_mapping(self.len(), fresh) => Some(shared),
+            _ => None,
+        }
+    }
+
+    /// Bytes held.
+    pub(crate) fn len(&self) -> usize {
+        self.image().len()
+    }
+
+    /// The memory from the stack pointer to the end.
+    pub(super) fn image(&self) -> &[u8] {
+        match &self.held {
+            Held::Buffer { bytes, start } => &bytes[*start..],
+            Held::Shared(shared) => shared.image(),
+        }
+    }
+
+    /// The stack pointer when the image was taken.
+    pub(super) fn stack_pointer(&self) -> i32 {
+        self.stack_pointer
+    }
+
+    /// Size of linear memory when it was taken, not counting the stack
+    /// region.
+    pub(crate) fn memory_size(&self) -> usize {
+        beyond_stack(self.size)
+    }
+
+    /// Size of linear memory when it was taken, stack region included.
+    pub(crate) fn linear_size(&self) -> usize {
+        self.size
+    }
+
+    /// The bytes held and the stack pointer they start at: what
+    /// [`from_parts`](Self::from_parts) takes back, with the size.
+    pub(crate) fn parts(&self) -> (&[u8], i32) {
+        (self.image(), self.stack_pointer)
+    }
+
+    /// Why `len` bytes from the stack pointer `stack_pointer` cannot be
+    /// the image of a linear memory of `size` bytes, if they cannot: the
+    /// size must be whole wasm pages, and the bytes must end at it.
+    pub(crate) fn check(size: usize, stack_pointer: i32, len: usize) -> Result<(), String> {
+        const WASM_PAGE: usize = 65536;
+        let base = stack_pointer as u32 as usize;
+        if !size.is_multiple_of(WASM_PAGE) {
+            return Err(format!("a memory of {size} bytes is not whole pages"));
+        }
+        if base.checked_add(len) != Some(size) {
+            return Err(format!(
+                "{len} bytes from offset {base} do not end at the memory's size, {size}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The part of `linear` bytes of linear memory above the guest's stack
+/// region: its heap and data.
+pub(super) fn beyond_stack(linear: usize) -> usize {
+    linear.saturating_sub(warden_abi::GUEST_STACK_REGION)
+}
