@@ -253,7 +253,11 @@ export interface CallOptions {
   wallClockTimeoutMs?: number;
   /** Kill the call after this much guest CPU time, in whole milliseconds (1 to 3,600,000). */
   cpuTimeoutMs?: number;
-  /** Collect garbage after the call (default true). */
+  /**
+   * Collect garbage after the call (default true). Generational: what calls
+   * made since the last full collection, and everything once the heap has
+   * doubled since (or is over half its limit, or the call ran out of memory).
+   */
   gc?: boolean;
 }
 

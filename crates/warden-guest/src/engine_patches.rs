@@ -39,10 +39,10 @@ pub(crate) fn without_source<R>(setup: impl FnOnce() -> R) -> R {
     setup()
 }
 
-/// Collects what setting up the runtime left behind, so it is not copied
-/// into every sandbox made from this state, then pins every object left:
-/// the cycle collector no longer visits them, so its cost on each call does
-/// not grow with the built-ins and web globals. Natively it only collects.
+/// Collects everything unreachable, pinned objects included, then pins
+/// every object left: the cycle collector no longer visits them, so its
+/// cost on each call does not grow with the built-ins, the web globals and
+/// what the handlers loaded. Natively it only collects.
 pub(crate) fn collect_and_pin(ctx: &rquickjs::Ctx<'_>) {
     // SAFETY: `ctx` is a live context, so its runtime is live.
     let runtime = unsafe { rquickjs::qjs::JS_GetRuntime(ctx.as_raw().as_ptr()) };

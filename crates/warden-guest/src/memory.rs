@@ -52,6 +52,8 @@ struct HeapState {
     /// Bytes admitted past the limit while the runtime does its own work.
     extra: Cell<usize>,
     exhausted: Cell<bool>,
+    /// Bytes allocated and not yet freed.
+    used: Cell<usize>,
 }
 
 impl Default for HeapLimit {
@@ -60,6 +62,7 @@ impl Default for HeapLimit {
             limit: Cell::new(usize::MAX),
             extra: Cell::new(0),
             exhausted: Cell::new(false),
+            used: Cell::new(0),
         }))
     }
 }
@@ -75,6 +78,16 @@ impl HeapLimit {
     /// Whether an allocation was refused since the last [`clear`](Self::clear).
     pub(crate) fn exhausted(&self) -> bool {
         self.0.exhausted.get()
+    }
+
+    /// The limit in bytes (`usize::MAX`: none).
+    pub(crate) fn limit(&self) -> usize {
+        self.0.limit.get()
+    }
+
+    /// Bytes the heap holds.
+    pub(crate) fn used(&self) -> usize {
+        self.0.used.get()
     }
 
     /// Forgets earlier refusals.
@@ -95,14 +108,13 @@ impl HeapLimit {
 /// Allocates through [`RustAllocator`] and refuses any allocation that would
 /// take the live total over the [`HeapLimit`].
 pub(crate) struct LimitedAllocator {
-    used: usize,
     state: HeapLimit,
 }
 
 impl LimitedAllocator {
     /// An allocator bound by `state`.
     pub(crate) fn new(state: HeapLimit) -> Self {
-        Self { used: 0, state }
+        Self { state }
     }
 
     fn admits(&self, more: usize) -> bool {
@@ -117,7 +129,9 @@ impl LimitedAllocator {
             .get()
             .saturating_add(state.extra.get())
             .saturating_add(reserve);
-        self.used
+        state
+            .used
+            .get()
             .checked_add(more)
             .is_some_and(|total| total <= limit)
     }
@@ -132,7 +146,9 @@ impl LimitedAllocator {
             return self.refuse();
         }
         // SAFETY: `ptr` was just returned by `RustAllocator`.
-        self.used += unsafe { RustAllocator::usable_size(ptr) };
+        let size = unsafe { RustAllocator::usable_size(ptr) };
+        let used = &self.state.0.used;
+        used.set(used.get() + size);
         ptr
     }
 }
@@ -163,7 +179,8 @@ unsafe impl Allocator for LimitedAllocator {
         // SAFETY: the engine hands back a block this allocator (so
         // `RustAllocator`) gave it, once, as `dealloc`'s contract requires.
         unsafe {
-            self.used -= RustAllocator::usable_size(ptr);
+            let used = &self.state.0.used;
+            used.set(used.get() - RustAllocator::usable_size(ptr));
             RustAllocator.dealloc(ptr);
         }
     }
@@ -185,7 +202,9 @@ unsafe impl Allocator for LimitedAllocator {
             return self.refuse();
         }
         // SAFETY: `moved` is the live block `realloc` just returned.
-        self.used = self.used - old + unsafe { RustAllocator::usable_size(moved) };
+        let new = unsafe { RustAllocator::usable_size(moved) };
+        let used = &self.state.0.used;
+        used.set(used.get() - old + new);
         moved
     }
 
@@ -221,7 +240,7 @@ mod tests {
         assert!(!b.is_null());
         // SAFETY: `b` is live, from `alloc`, and freed once.
         unsafe { alloc.dealloc(b) };
-        assert_eq!(alloc.used, 0);
+        assert_eq!(state.used(), 0);
         assert!(alloc.calloc(usize::MAX, 2).is_null());
         // The runtime's own work may use its extra room, and the engine its
         // error reserve; neither outlasts its scope.

@@ -92,7 +92,10 @@ fn report(
     target: &str,
 ) {
     let ratio = reference_time
-        .map(|r| format!("{:.2}x", ours.as_secs_f64() / r.as_secs_f64()))
+        .map(|r| match ours.as_secs_f64() / r.as_secs_f64() {
+            ratio if ratio < 0.01 => format!("{ratio:.4}x"),
+            ratio => format!("{ratio:.2}x"),
+        })
         .unwrap_or_default();
     let reference_time = reference_time.map(fmt).unwrap_or_default();
     println!(
@@ -237,6 +240,32 @@ fn main() {
         },
     );
     report("fib(25)", ours, "native rquickjs", Some(reference), "");
+
+    // A call into a library's worth of state, with GC after it: the
+    // collector skips what survived the last full collection.
+    let mut library_sandbox = common::loaded(&[("lib", LIBRARY)]);
+    let native_library = Native::with_handler(LIBRARY);
+    let (ours, reference) = time_side_by_side(
+        2_000,
+        || {
+            black_box(
+                library_sandbox
+                    .handle_event("lib", r#"{"at":7}"#, Some(true))
+                    .unwrap(),
+            );
+        },
+        || {
+            black_box(native_library.call(r#"{"at":7}"#, true));
+        },
+    );
+    report(
+        "call into 60,000 loaded objects, gc=true",
+        ours,
+        "native rquickjs",
+        Some(reference),
+        "",
+    );
+    drop((library_sandbox, native_library));
 
     // Snapshot and restore.
     let snapshot = loaded.snapshot().unwrap();

@@ -56,21 +56,24 @@
 //!    some token it misread and the syntax error replaces the `RangeError`.
 //!    The parser now remembers that it ran out of stack, and any syntax
 //!    error after that is reported as the stack overflow it is.
-//! 7. **The runtime's own objects are not collected again and again.** The
-//!    cycle collector visits every object on each run, so its cost grows
-//!    with everything the runtime set up before any handler ran: the
-//!    built-ins and the web globals, several hundred objects that live as
-//!    long as the sandbox. Once set up, the runtime *pins* them
-//!    (`warden_gc_pin`): they move to a list of their own, which the
-//!    collector does not visit, and it neither lowers nor restores their
-//!    reference counts. A pinned object is then a root: what it references
-//!    stays alive while it does (as it must, since it is alive), and a
-//!    cycle of objects made later is still found and freed unless a pinned
-//!    object holds on to it. A pinned object that loses its last reference
-//!    is freed as any other. The one difference: pinned objects that a
-//!    handler cuts off from everything (`delete globalThis.URL`) while they
-//!    reference each other are not freed; they are a fixed set, made before
-//!    any handler ran. When the runtime is freed it unpins everything first.
+//! 7. **Old objects are not collected again and again.** The cycle
+//!    collector visits every object on each run, so its cost grows with
+//!    everything that lives as long as the sandbox: the built-ins and web
+//!    globals (several hundred objects), and whatever libraries the
+//!    handlers loaded (tens of thousands for mathjs). `warden_gc_pin` runs
+//!    a full collection, then *pins* every object left: they move to a list
+//!    of their own, which the collector does not visit, and it neither
+//!    lowers nor restores their reference counts. A pinned object is then a
+//!    root: what it references stays alive while it does, and a cycle of
+//!    objects made later is still found and freed unless a pinned object
+//!    holds on to it. A pinned object that loses its last reference is freed
+//!    as any other; pinned objects cut off from everything while they
+//!    reference each other wait for the next `warden_gc_pin`, which unpins
+//!    everything before it collects. The runtime pins once it is set up,
+//!    and again after a call once the heap has doubled since, among other
+//!    conditions (see `GuestRuntime::collect` in the guest): a generational
+//!    collector's minor and major collections. When the runtime is freed
+//!    it unpins everything first.
 //! 8. **No copies of the runtime's own source.** The engine keeps the source
 //!    text of every function it compiles, for `Function.prototype.toString`:
 //!    for a nested function that is a copy of its text within its parent's,
@@ -227,7 +230,7 @@ const EDITS: &[Edit] = &[
     Edit {
         what: "pinned objects (pin and unpin)",
         find: "void JS_FreeRuntime(JSRuntime *rt)\n{",
-        replace: "/* warden: collects, then pins every GC object left */\nvoid warden_gc_pin(JSRuntime *rt)\n{\n    struct list_head *el, *el1;\n    JS_RunGC(rt);\n    list_for_each_safe(el, el1, &rt->gc_obj_list) {\n        JSGCObjectHeader *p = list_entry(el, JSGCObjectHeader, link);\n        js_rc(p)->warden_pinned = 1;\n        list_del(&p->link);\n        list_add_tail(&p->link, &rt->warden_pinned_list);\n    }\n}\n\n/* warden: every pinned object back on the collector's list */\nstatic void warden_gc_unpin(JSRuntime *rt)\n{\n    struct list_head *el, *el1;\n    list_for_each_safe(el, el1, &rt->gc_obj_list) {\n        js_rc(list_entry(el, JSGCObjectHeader, link))->warden_pinned = 0;\n    }\n    list_for_each_safe(el, el1, &rt->warden_pinned_list) {\n        JSGCObjectHeader *p = list_entry(el, JSGCObjectHeader, link);\n        js_rc(p)->warden_pinned = 0;\n        list_del(&p->link);\n        list_add_tail(&p->link, &rt->gc_obj_list);\n    }\n}\n\nvoid JS_FreeRuntime(JSRuntime *rt)\n{",
+        replace: "/* warden: every pinned object back on the collector's list */\nstatic void warden_gc_unpin(JSRuntime *rt)\n{\n    struct list_head *el, *el1;\n    list_for_each_safe(el, el1, &rt->gc_obj_list) {\n        js_rc(list_entry(el, JSGCObjectHeader, link))->warden_pinned = 0;\n    }\n    list_for_each_safe(el, el1, &rt->warden_pinned_list) {\n        JSGCObjectHeader *p = list_entry(el, JSGCObjectHeader, link);\n        js_rc(p)->warden_pinned = 0;\n        list_del(&p->link);\n        list_add_tail(&p->link, &rt->gc_obj_list);\n    }\n}\n\n/* warden: collects everything, pinned objects too, then pins every GC object left */\nvoid warden_gc_pin(JSRuntime *rt)\n{\n    struct list_head *el, *el1;\n    warden_gc_unpin(rt);\n    JS_RunGC(rt);\n    list_for_each_safe(el, el1, &rt->gc_obj_list) {\n        JSGCObjectHeader *p = list_entry(el, JSGCObjectHeader, link);\n        js_rc(p)->warden_pinned = 1;\n        list_del(&p->link);\n        list_add_tail(&p->link, &rt->warden_pinned_list);\n    }\n}\n\nvoid JS_FreeRuntime(JSRuntime *rt)\n{",
         count: 1,
     },
     Edit {

@@ -50,7 +50,13 @@ impl LoadedJSSandbox {
     /// Calls handler `name` with `event`, a JSON document, and returns the
     /// handler's result as JSON. A handler that returns a promise is
     /// awaited. `gc` (default `true`) runs the garbage collector after the
-    /// call, keeping the heap small at a small cost in latency.
+    /// call, keeping the heap small at a small cost in latency. The
+    /// collection is generational: it frees what the calls since the last
+    /// full collection made and let go, without visiting the objects that
+    /// survived it (so a handler that loaded a large library pays for what
+    /// its calls allocate, not for the library), and it is a full one once
+    /// the heap has doubled since the last, is over half its limit, or the
+    /// call ran out of memory.
     ///
     /// Every failure has its own [`Error`] variant; only the ones for which
     /// [`Error::poisons`] is true leave the sandbox poisoned.
