@@ -256,7 +256,8 @@ export interface CallOptions {
   /**
    * Collect garbage after the call (default true). Generational: what calls
    * made since the last full collection, and everything once the heap has
-   * doubled since (or is over half its limit, or the call ran out of memory).
+   * doubled since (or used half the room left below its limit, or the call
+   * ran out of memory).
    */
   gc?: boolean;
 }

@@ -231,14 +231,14 @@ impl GuestRuntime {
     /// the calls since made, not what the handlers loaded (mathjs: tens of
     /// thousands of objects). The collection is a full one, which frees
     /// garbage among the pinned objects too and pins what is left, once the
-    /// heap holds twice what the last full collection left, or more than
-    /// half its limit, or after a call that ran out of memory: garbage that
-    /// old objects hold waits at most until then.
+    /// heap has grown since the last full collection by what that left, or
+    /// by half the room it left below the limit, or after a call that ran
+    /// out of memory: garbage that old objects hold waits at most until then.
     fn collect(&mut self) {
-        let used = self.heap.used();
-        let full = used > self.pinned_heap.saturating_mul(2)
-            || used > self.heap.limit() / 2
-            || self.heap.exhausted();
+        let pinned = self.pinned_heap;
+        let room = self.heap.limit().saturating_sub(pinned) / 2;
+        let full =
+            self.heap.used().saturating_sub(pinned) > pinned.min(room) || self.heap.exhausted();
         if full {
             self.context
                 .with(|ctx| crate::engine_patches::collect_and_pin(&ctx));

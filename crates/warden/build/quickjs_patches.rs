@@ -67,9 +67,10 @@
 //!    root: what it references stays alive while it does, and a cycle of
 //!    objects made later is still found and freed unless a pinned object
 //!    holds on to it. A pinned object that loses its last reference is freed
-//!    as any other; pinned objects cut off from everything while they
-//!    reference each other wait for the next `warden_gc_pin`, which unpins
-//!    everything before it collects. The runtime pins once it is set up,
+//!    as any other (when that happens while a collection runs, it may wait
+//!    as well); pinned objects cut off from everything while they reference
+//!    each other wait for the next `warden_gc_pin`, which unpins everything
+//!    before it collects. The runtime pins once it is set up,
 //!    and again after a call once the heap has doubled since, among other
 //!    conditions (see `GuestRuntime::collect` in the guest): a generational
 //!    collector's minor and major collections. When the runtime is freed
@@ -208,6 +209,12 @@ const EDITS: &[Edit] = &[
         find: "            nb->gc_obj_type = b->gc_obj_type;\n            nb->mark = b->mark;",
         replace: "            nb->gc_obj_type = b->gc_obj_type;\n            nb->warden_pinned = b->warden_pinned;\n            nb->mark = b->mark;",
         count: 1,
+    },
+    Edit {
+        what: "pinned objects (resized shapes go on the collector's list unpinned)",
+        find: "JS_GC_MARK(sh) = JS_GC_MARK(old_sh);",
+        replace: "JS_GC_MARK(sh) = JS_GC_MARK(old_sh); js_rc(sh)->warden_pinned = 0;",
+        count: 2,
     },
     Edit {
         what: "pinned objects (list)",

@@ -322,6 +322,7 @@ fn a_snapshot_file_read_straight_from_disk_is_refused_as_loading_it_is() {
         ("few-functions", reforged(&bytes, |b| b[count_at] = 3)),
         ("odd-size", reforged(&bytes, |b| b[size_at] ^= 1)),
         ("long", reforged(&bytes, |b| b[len_at + 5] = 1)),
+        ("over-limit", reforged(&bytes, |b| b[size_at + 5] = 1)),
     ];
     for at in [
         8,
@@ -339,4 +340,39 @@ fn a_snapshot_file_read_straight_from_disk_is_refused_as_loading_it_is() {
         assert_eq!(direct, loaded, "{name}");
         assert_eq!(direct == "started", name == "good", "{name}: {direct}");
     }
+}
+
+#[test]
+fn a_file_whose_memory_is_over_its_own_limit_is_refused() {
+    // A sandbox with twice the default memory fills more than the default
+    // holds; its file is then made to claim the default settings.
+    let mut big = warden::SandboxBuilder::new()
+        .guest_memory_limit(2 * warden::DEFAULT_GUEST_MEMORY_LIMIT)
+        .build()
+        .unwrap()
+        .load_runtime()
+        .unwrap();
+    let fill = format!(
+        "globalThis.big = 'x'.repeat({}); function handler() {{ return big.length; }}",
+        warden::DEFAULT_GUEST_MEMORY_LIMIT + (8 << 20)
+    );
+    big.add_handler("big", warden::Script::from_content(fill))
+        .unwrap();
+    let bytes = big
+        .get_loaded_sandbox()
+        .unwrap()
+        .snapshot()
+        .unwrap()
+        .to_bytes();
+    let default = counted().snapshot().unwrap().to_bytes();
+    let (version, version_len) = string_at(&bytes, 12);
+    let (guest, guest_len) = string_at(&bytes, version + version_len);
+    let settings = guest + guest_len..guest + guest_len + 24;
+    let forged = reforged(&bytes, |b| {
+        b[settings.clone()].copy_from_slice(&default[settings.clone()])
+    });
+    invalid(Snapshot::from_bytes(&forged), "over its own limit");
+    let (direct, loaded) = both_ways("over-its-limit", &forged);
+    assert_eq!(direct, loaded);
+    assert!(direct.contains("over its own limit"), "{direct}");
 }

@@ -415,6 +415,7 @@ impl GuestInstance {
     /// made on demand for it; a smaller one is copied.
     pub(crate) fn restore(&mut self, image: &MemoryImage) -> wasmtime::Result<()> {
         let (size, stack_pointer) = (image.linear_size(), image.stack_pointer());
+        self.check_fits(size)?;
         if let Some(shared) = image.shared(self.new || self.mapped) {
             if self.map(shared, size, stack_pointer)? {
                 return Ok(());
@@ -445,6 +446,9 @@ impl GuestInstance {
         }
         self.grow_to(size)?;
         let base = self.memory.data_ptr(&self.store);
+        // A failed map may leave a hole in the memory: until the instance is
+        // replaced, it counts as mapped, so that no copy lands in it.
+        self.mapped = true;
         // SAFETY: `base` starts this store's linear memory, which is `size`
         // bytes now. An instance made on demand has its memory in a mapping
         // of its own, which wasmtime unmaps whole when the store is dropped;
@@ -455,7 +459,6 @@ impl GuestInstance {
             *self = self.respawn(true)?;
             return Ok(false);
         }
-        self.mapped = true;
         self.stack_pointer
             .set(&mut self.store, Val::I32(stack_pointer))?;
         Ok(true)
@@ -472,6 +475,7 @@ impl GuestInstance {
         stack_pointer: i32,
         fill: impl FnOnce(&mut [u8]) -> bool,
     ) -> wasmtime::Result<bool> {
+        self.check_fits(size)?;
         if self.memory.data_size(&self.store) > size {
             *self = self.respawn(true)?;
         }
@@ -483,6 +487,18 @@ impl GuestInstance {
         self.stack_pointer
             .set(&mut self.store, Val::I32(stack_pointer))?;
         Ok(true)
+    }
+
+    /// Refuses a state whose linear memory of `size` bytes is over this
+    /// instance's limit, before anything changes.
+    fn check_fits(&self, size: usize) -> wasmtime::Result<()> {
+        if size > self.limits.memory {
+            return Err(wasmtime::Error::msg(format!(
+                "a memory of {size} bytes is over the limit of {}",
+                self.limits.memory
+            )));
+        }
+        Ok(())
     }
 
     /// Grows linear memory to `size` bytes, from at most that.

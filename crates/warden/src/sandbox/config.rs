@@ -112,7 +112,7 @@ impl SandboxConfig {
     /// All of the guest's linear memory: the configured limit plus the
     /// stack region, which is address space that only deep calls touch.
     pub(crate) fn linear_memory_limit(&self) -> usize {
-        self.memory_limit + GUEST_STACK_REGION
+        linear_memory_limit(self.memory_limit)
     }
 
     /// The smallest guest memory limit that can parse any event of
@@ -167,6 +167,12 @@ fn trace_print(level: LogLevel, line: &str) {
         LogLevel::Info | LogLevel::Log => tracing::info!(target: TARGET, "{line}"),
         LogLevel::Debug => tracing::debug!(target: TARGET, "{line}"),
     }
+}
+
+/// All of the linear memory of a guest whose memory limit is
+/// `memory_limit`: that plus the stack region.
+pub(crate) fn linear_memory_limit(memory_limit: usize) -> usize {
+    memory_limit.saturating_add(GUEST_STACK_REGION)
 }
 
 #[cfg(test)]

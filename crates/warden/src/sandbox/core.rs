@@ -268,11 +268,21 @@ impl SandboxCore {
     }
 
     /// Puts a captured state back, reseeds `Math.random` and clears poison.
+    /// A restore that fails part way poisons the sandbox: its memory is in
+    /// no state to run.
     pub(crate) fn restore(&mut self, image: &MemoryImage) -> Result<()> {
-        self.instance
-            .restore(image)
-            .map_err(|e| Error::Internal(format!("cannot restore the guest memory: {e:#}")))?;
+        let restored = self.instance.restore(image);
+        self.poison_unless_restored(restored)?;
         self.restored()
+    }
+
+    /// `restored`, the outcome of a restore, as this crate's error; a
+    /// failure poisons the sandbox.
+    fn poison_unless_restored<T>(&self, restored: wasmtime::Result<T>) -> Result<T> {
+        restored.map_err(|e| {
+            self.gate.poison();
+            Error::Internal(format!("cannot restore the guest memory: {e:#}"))
+        })
     }
 
     /// Puts back a state that `fill` writes into linear memory of `size`
@@ -286,10 +296,8 @@ impl SandboxCore {
         stack_pointer: i32,
         fill: impl FnOnce(&mut [u8]) -> bool,
     ) -> Result<bool> {
-        let filled = self
-            .instance
-            .restore_with(size, stack_pointer, fill)
-            .map_err(|e| Error::Internal(format!("cannot restore the guest memory: {e:#}")))?;
+        let filled = self.instance.restore_with(size, stack_pointer, fill);
+        let filled = self.poison_unless_restored(filled)?;
         if filled {
             self.restored()?;
         }

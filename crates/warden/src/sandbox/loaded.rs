@@ -55,8 +55,8 @@ impl LoadedJSSandbox {
     /// full collection made and let go, without visiting the objects that
     /// survived it (so a handler that loaded a large library pays for what
     /// its calls allocate, not for the library), and it is a full one once
-    /// the heap has doubled since the last, is over half its limit, or the
-    /// call ran out of memory.
+    /// the heap has doubled since the last (or used half the room left
+    /// below its limit), or after a call that ran out of memory.
     ///
     /// Every failure has its own [`Error`] variant; only the ones for which
     /// [`Error::poisons`] is true leave the sandbox poisoned.

@@ -214,6 +214,11 @@ impl Header {
             host_functions.push((module, function, is_async));
         }
         let size = source.usize()?;
+        if size > super::config::linear_memory_limit(memory_limit) {
+            return Err(invalid(format!(
+                "its memory of {size} bytes is over its own limit of {memory_limit} bytes"
+            )));
+        }
         let stack_pointer = source.u32()? as i32;
         let len = source.usize()?;
         Ok(Self {
