@@ -82,6 +82,9 @@ macro_rules! guest_exports {
             fn warden_output() -> u64;
             /// Reseeds `Math.random`.
             fn warden_reseed(seed: u64) -> u32;
+            /// Ends loading: when the handlers' loads grew the heap enough,
+            /// runs the full collection that pins what they built.
+            fn warden_loaded() -> u32;
         }
     };
 }

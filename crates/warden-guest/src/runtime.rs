@@ -235,17 +235,34 @@ impl GuestRuntime {
     /// by half the room it left below the limit, or after a call that ran
     /// out of memory: garbage that old objects hold waits at most until then.
     fn collect(&mut self) {
+        if !self.collect_if_grown() {
+            self.runtime.run_gc();
+        }
+    }
+
+    /// Ends loading: the handlers are loaded, and what they built lives as
+    /// long as the sandbox. When that grew the heap as much as the
+    /// collection after a call waits for, the full collection runs now,
+    /// before any call, so that every call's collection (and every sandbox
+    /// started from a snapshot of this state) skips what the loads built.
+    pub fn loaded(&mut self) {
+        self.collect_if_grown();
+    }
+
+    /// Runs a full collection, and pins what is left, if the heap has grown
+    /// since the last by what that left, or by half the room it left below
+    /// the limit, or the last call ran out of memory. Whether it ran.
+    fn collect_if_grown(&mut self) -> bool {
         let pinned = self.pinned_heap;
         let room = self.heap.limit().saturating_sub(pinned) / 2;
-        let full =
+        let grown =
             self.heap.used().saturating_sub(pinned) > pinned.min(room) || self.heap.exhausted();
-        if full {
+        if grown {
             self.context
                 .with(|ctx| crate::engine_patches::collect_and_pin(&ctx));
             self.pinned_heap = self.heap.used();
-        } else {
-            self.runtime.run_gc();
         }
+        grown
     }
 
     /// Runs the event loop, then unwraps a returned promise.

@@ -280,4 +280,11 @@ mod exports {
             Ok(Vec::new())
         })
     }
+
+    pub(super) fn warden_loaded() -> u32 {
+        run(|guest| {
+            runtime(guest)?.0.loaded();
+            Ok(Vec::new())
+        })
+    }
 }

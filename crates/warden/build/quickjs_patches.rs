@@ -70,11 +70,11 @@
 //!    as any other (when that happens while a collection runs, it may wait
 //!    as well); pinned objects cut off from everything while they reference
 //!    each other wait for the next `warden_gc_pin`, which unpins everything
-//!    before it collects. The runtime pins once it is set up,
-//!    and again after a call once the heap has doubled since, among other
-//!    conditions (see `GuestRuntime::collect` in the guest): a generational
-//!    collector's minor and major collections. When the runtime is freed
-//!    it unpins everything first.
+//!    before it collects. The runtime pins once it is set up, and again at
+//!    the end of loading or after a call once the heap has doubled since,
+//!    among other conditions (see `GuestRuntime::collect` in the guest): a
+//!    generational collector's minor and major collections. When the
+//!    runtime is freed it unpins everything first.
 //! 8. **No copies of the runtime's own source.** The engine keeps the source
 //!    text of every function it compiles, for `Function.prototype.toString`:
 //!    for a nested function that is a copy of its text within its parent's,

@@ -387,6 +387,13 @@ impl GuestInstance {
         self.status(code)
     }
 
+    /// Tells the guest its handlers are loaded (which may run a full
+    /// collection).
+    pub(crate) fn loaded(&mut self) -> Result<(), GuestFailure> {
+        let code = self.enter(|store, exports| exports.warden_loaded.call(store, ()))?;
+        self.status(code)
+    }
+
     /// Copies the live guest state.
     pub(crate) fn capture(&mut self) -> MemoryImage {
         let stack_pointer = self.stack_pointer.get(&mut self.store).i32().unwrap_or(0);

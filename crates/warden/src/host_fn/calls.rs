@@ -132,8 +132,10 @@ impl HostCalls {
         let generation = shared.finished().generation;
         let in_flight = metrics::InFlightGauge::new();
         let task = handle.spawn(async move {
-            let _in_flight = in_flight;
             let answer = future.await;
+            // Counted as done before the guest can see the answer (an aborted
+            // call drops the gauge with the task).
+            drop(in_flight);
             record(&answer);
             let mut finished = shared.finished();
             if finished.generation == generation {

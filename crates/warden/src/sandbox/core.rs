@@ -256,6 +256,12 @@ impl SandboxCore {
         }
     }
 
+    /// Ends loading: the guest collects what the loads left behind, when
+    /// they grew its heap enough to be worth it (see `GuestRuntime::loaded`).
+    pub(crate) fn loaded(&mut self) -> Result<()> {
+        self.internal(GuestInstance::loaded)
+    }
+
     /// Time the last call or load spent waiting on the host (zero when it
     /// never entered the guest).
     pub(crate) fn take_host_wait(&mut self) -> std::time::Duration {
