@@ -90,6 +90,13 @@
 //!    as a jump table the engine compiles natively), and dispatching through
 //!    it runs plain JavaScript about a third faster. Only the dispatch
 //!    condition changes; everything else `EMSCRIPTEN` selects stays.
+//! 10. **A direct serializer for results.** `JSON.stringify(value)` (no
+//!     replacer, or `null`, and no indent: how every result is serialized)
+//!     goes through `json_stringify.c`: the same steps, in the same order
+//!     and with the same errors, as the general serializer, which makes a
+//!     string of every key and every number and keeps the objects it is
+//!     inside in a JavaScript array. Calls with a replacer or an indent still
+//!     go the general way.
 
 use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
@@ -316,6 +323,34 @@ const EDITS: &[Edit] = &[
         what: "an atom that could not be made is an out-of-memory error",
         find: "    /* XXX: should generate an exception */\n    return __JS_NewAtom(rt, p, JS_ATOM_TYPE_STRING);",
         replace: "    /* warden: growing the atom table can fail, and must then throw */\n    JSAtom atom = __JS_NewAtom(rt, p, JS_ATOM_TYPE_STRING);\n    if (atom == JS_ATOM_NULL)\n        JS_ThrowOutOfMemory(ctx);\n    return atom;",
+        count: 1,
+    },
+    Edit {
+        what: "a direct serializer (definition)",
+        find: "JSValue JS_JSONStringify(JSContext *ctx, JSValueConst obj,\n",
+        replace: concat!(
+            include_str!("json_stringify.c"),
+            "JSValue JS_JSONStringify(JSContext *ctx, JSValueConst obj,\n"
+        ),
+        count: 1,
+    },
+    Edit {
+        what: "a direct serializer (used)",
+        find: "    string_buffer_init(ctx, jsc->b, 0);\n    jsc->stack = JS_NewArray(ctx);\n",
+        replace: "    string_buffer_init(ctx, jsc->b, 0);\n\
+                  /* warden: no replacer and no indent */\n\
+                  if ((JS_IsUndefined(replacer) || JS_IsNull(replacer)) && JS_IsUndefined(space0)) {\n\
+                  res = warden_json_stringify(ctx, jsc->b, js_dup(obj));\n\
+                  if (res < 0)\n\
+                  goto exception;\n\
+                  if (res == 0) {\n\
+                  ret = JS_UNDEFINED;\n\
+                  goto done1;\n\
+                  }\n\
+                  ret = string_buffer_end(jsc->b);\n\
+                  goto done;\n\
+                  }\n\
+                  jsc->stack = JS_NewArray(ctx);\n",
         count: 1,
     },
     Edit {

@@ -19,6 +19,10 @@ const CATCHING: &str = r#"
         stringKeys: (keep) => { const o = {}; keep.push(o); for (let i = 0; ; i++) o["key" + i] = i; },
         strings: (keep) => { for (;;) keep.push("x".repeat(100) + keep.length); },
         arrays: (keep) => { for (;;) keep.push(new Array(1000).fill(keep.length)); },
+        serialized: (keep) => {
+            const value = Array.from({ length: 500 }, (_, i) => ({ i, s: "v\n" + i, list: [i, { x: 1.5 }] }));
+            for (;;) keep.push(JSON.stringify(value));
+        },
     };
     function handler(e) {
         const keep = [];
@@ -89,6 +93,7 @@ fn the_handler_always_catches_an_internal_error() {
             "stringKeys",
             "strings",
             "arrays",
+            "serialized",
         ] {
             let event = format!(r#"{{"how":"{how}"}}"#);
             let caught = loaded.handle_event("catching", &event, None).unwrap();
