@@ -97,6 +97,13 @@
 //!     string of every key and every number and keeps the objects it is
 //!     inside in a JavaScript array. Calls with a replacer or an indent still
 //!     go the general way.
+//! 11. **Direct JSON parsing of plain text.** A string of plain ASCII with
+//!     no escapes is made at once, at its length (the parser starts a
+//!     growable buffer for every string), and is the property name's own
+//!     string when it spells one, so that a key is its atom without a second
+//!     lookup; a key an object does not have yet is added to it without the
+//!     general definition's checks, none of which can apply to the fresh
+//!     ordinary object the parser made (`json_parse.c`).
 
 use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
@@ -351,6 +358,41 @@ const EDITS: &[Edit] = &[
                   goto done;\n\
                   }\n\
                   jsc->stack = JS_NewArray(ctx);\n",
+        count: 1,
+    },
+    Edit {
+        what: "direct JSON parsing (definitions)",
+        find: "static int json_parse_string(JSParseState *s, const uint8_t **pp)\n{\n",
+        replace: concat!(
+            include_str!("json_parse.c"),
+            "static int json_parse_string(JSParseState *s, const uint8_t **pp)\n{\n"
+        ),
+        count: 1,
+    },
+    Edit {
+        what: "direct JSON parsing (plain strings)",
+        find: "    if (string_buffer_init(s->ctx, b, 48))\n        goto fail;\n\n    p = *pp;\n",
+        replace: "    /* warden: plain ASCII up to the closing quote is made at once */\n\
+                  p = *pp;\n\
+                  while (p < s->buf_end && *p != '\"' && *p != '\\\\' && *p >= 0x20 && *p < 0x80)\n\
+                  p++;\n\
+                  if (p < s->buf_end && *p == '\"') {\n\
+                  JSValue plain = warden_json_ascii(s->ctx, (const char *)*pp, p - *pp);\n\
+                  if (JS_IsException(plain))\n\
+                  return -1;\n\
+                  s->token.val = TOK_STRING;\n\
+                  s->token.u.str.sep = '\"';\n\
+                  s->token.u.str.str = plain;\n\
+                  *pp = p + 1;\n\
+                  return 0;\n\
+                  }\n\
+                  if (string_buffer_init(s->ctx, b, 48))\n        goto fail;\n\n    p = *pp;\n",
+        count: 1,
+    },
+    Edit {
+        what: "direct JSON parsing (members)",
+        find: "                    ret = JS_DefinePropertyValue(ctx, val, prop_name,\n                                                 prop_val, JS_PROP_C_W_E);\n",
+        replace: "                    ret = warden_json_define(ctx, val, prop_name, prop_val);\n",
         count: 1,
     },
     Edit {

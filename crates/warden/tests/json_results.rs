@@ -176,3 +176,99 @@ fn known_texts() {
         ]
     );
 }
+
+/// JSON texts against the engine's own reading of the same text as a
+/// JavaScript literal, which does not go through the JSON parser: the same
+/// values, keys in the same order, the last of a repeated key winning.
+/// Random texts (from a fixed seed) mix keys the engine has names for
+/// (`length`, `constructor`...), indices, escapes and non-ASCII text.
+const PARSE: &str = r#"
+const fixed = [
+    '{"id":12345,"user":"alice","action":"login","ok":true,"tags":["a","b"]}',
+    '{"length":"length","name":"constructor","prototype":{"toString":"valueOf"},"":"","a":""}',
+    '{"b":1,"2":"two","a":2,"1":"one","-1":"m","01":"z","4294967294":"i","4294967295":"n","1.5":"f"}',
+    '{"a":1,"b":2,"a":3,"c":{"x":1,"x":[2]},"b":null}',
+    '{"k\\u00e9":"\\u4e2d","\\n":"\\"","é":"ü","😀":"\\ud83d\\ude00","\\ud800":"\\udc00","tab\\t":"x\\/y"}',
+    '["length","constructor","toString","__defineGetter__","x".repeat(3)]'.replace('"x".repeat(3)', '"xxx"'),
+    '{"' + "k".repeat(64) + '":1,"' + "k".repeat(65) + '":2,"' + "toString".repeat(9) + '":3}',
+    '[' + Array.from({ length: 300 }, (_, i) => `{"id":${i},"name":"item-${i}","price":${i * 1.25},"tags":["x","y"]}`).join(',') + ']',
+];
+let seed = 12345;
+function next(n) { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; }
+const keys = ["id", "length", "name", "constructor", "__defineSetter__", "toString", "a", "b", "", "0", "7",
+    "01", "-1", "4294967295", "k\\u00e9", "é", "\\n", "x y", "valueOf", "hasOwnProperty", "then", "user"];
+const strings = ["", "alice", "length", "constructor", "a", "é", "\\u0041", "\\\\", "line\\nbreak", "😀",
+    "123", "toString", "x".repeat(70)];
+function value(depth) {
+    switch (depth > 4 ? next(4) : next(7)) {
+        case 0: return String(next(100000) - 50000);
+        case 1: return ["true", "false", "null", "1.5e3", "-0", "0.1"][next(6)];
+        case 2: case 3: return '"' + strings[next(strings.length)] + '"';
+        case 4: { const n = next(6); const members = [];
+            for (let i = 0; i < n; i++) members.push('"' + keys[next(keys.length)] + '":' + value(depth + 1));
+            return "{" + members.join(",") + "}"; }
+        default: { const n = next(5); const items = [];
+            for (let i = 0; i < n; i++) items.push(value(depth + 1));
+            return "[" + items.join(",") + "]"; }
+    }
+}
+function shape(v) {
+    if (v === null || typeof v !== "object") return [typeof v, Object.is(v, -0) ? "-0" : v];
+    if (Array.isArray(v)) return ["array", v.map(shape)];
+    return ["object", Object.getPrototypeOf(v) === Object.prototype,
+        Object.getOwnPropertyNames(v).map((k) => [k, Object.getOwnPropertyDescriptor(v, k).enumerable, shape(v[k])])];
+}
+function handler() {
+    const differences = [];
+    const texts = fixed.slice();
+    for (let i = 0; i < 3000; i++) texts.push(value(0));
+    for (const text of texts) {
+        const parsed = JSON.stringify(shape(JSON.parse(text)));
+        const literal = JSON.stringify(shape(eval("(" + text + ")")));
+        if (parsed !== literal) differences.push(`${text}\n  parsed:  ${parsed}\n  literal: ${literal}`);
+    }
+    return { texts: texts.length, differences };
+}"#;
+
+#[test]
+fn json_parse_reads_texts_as_the_engine_reads_literals() {
+    let mut loaded = loaded(&[("parse", PARSE)]);
+    let outcome = loaded.handle_event("parse", "{}", None).unwrap();
+    let outcome: serde_json::Value = serde_json::from_str(&outcome).unwrap();
+    assert_eq!(outcome["texts"], 3008);
+    let differences = outcome["differences"].as_array().unwrap();
+    assert!(
+        differences.is_empty(),
+        "JSON.parse differs from the literal:\n{}",
+        differences
+            .iter()
+            .map(|d| d.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// Strings parsed from JSON may share the engine's own property names;
+/// dropping them, over and over, must leave those names intact.
+#[test]
+fn parsed_strings_that_are_property_names_leave_the_names_intact() {
+    let mut loaded = loaded(&[(
+        "names",
+        r#"function handler(e) {
+            for (let i = 0; i < 2000; i++) JSON.parse(e.text);
+            const o = JSON.parse(e.text);
+            return [o.length, o.constructor, typeof [].length, [1, 2].length,
+                    ({}).constructor === Object, "length" in [], Object.keys({ length: 1, name: 2 })];
+        }"#,
+    )]);
+    let event = serde_json::json!({
+        "text": r#"{"length":"length","constructor":"constructor","name":"name","prototype":"toString","id":"id"}"#
+    })
+    .to_string();
+    for gc in [Some(true), Some(false), Some(true)] {
+        assert_eq!(
+            loaded.handle_event("names", &event, gc).unwrap(),
+            r#"["length","constructor","number",2,true,true,["length","name"]]"#
+        );
+    }
+}
