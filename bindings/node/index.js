@@ -79,7 +79,10 @@ function dispatch(fn, argsJson, blobs, settle) {
   }
 }
 
-native.__init(JSON.parse, JSON.stringify, dispatch);
+// JSON as it was when this module loaded, whatever a program does to it later.
+const { parse: JSON_PARSE, stringify: JSON_STRINGIFY } = JSON;
+
+native.__init(JSON_PARSE, JSON_STRINGIFY, dispatch);
 
 /** The `code` of every error Warden throws or rejects with (the native module's list). */
 const ErrorCode = Object.freeze({ ...native.ErrorCode });
@@ -176,6 +179,37 @@ wrapMethod(native.JSSandbox, 'getLoadedSandbox', (method) =>
       throw unobservedFailure(failed);
     }
     return loaded;
+  },
+);
+
+/** The JSON text of `event`, or undefined when it has none (or `name` is no string). */
+function eventJson(name, event) {
+  if (typeof name !== 'string') return undefined;
+  try {
+    return JSON_STRINGIFY(event);
+  } catch {
+    return undefined;
+  }
+}
+
+// callHandler and callHandlerSync with the event serialized and the result
+// parsed here, by V8's own JSON, instead of through N-API calls back into
+// JavaScript. A name that is not a string, or an event without a JSON form,
+// goes to the native method, which reports it as always (serializing the
+// event once more).
+wrapMethod(native.LoadedJSSandbox, 'callHandler', (method) =>
+  function callHandler(name, event, options) {
+    const json = eventJson(name, event);
+    if (typeof json !== 'string') return method.call(this, name, event, options);
+    return this.__callJson(name, json, options).then(JSON_PARSE);
+  },
+);
+
+wrapMethod(native.LoadedJSSandbox, 'callHandlerSync', (method) =>
+  function callHandlerSync(name, event, options) {
+    const json = eventJson(name, event);
+    if (typeof json !== 'string') return method.call(this, name, event, options);
+    return JSON_PARSE(this.__callJsonSync(name, json, options));
   },
 );
 

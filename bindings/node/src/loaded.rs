@@ -3,7 +3,7 @@
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{Either, FromNapiValue, JsValue, Null, Unknown};
+use napi::bindgen_prelude::{Either, FromNapiValue, Null, Unknown};
 use napi::Env;
 use napi_derive::napi;
 
@@ -73,13 +73,47 @@ impl LoadedJSSandbox {
             Ok(json) => json,
             Err(message) => return promise::invalid(env, &message),
         };
+        self.call_queued(env, name, json, options, Reply::Json)
+    }
+
+    /// `callHandler` of an event already serialized, `event` its JSON text,
+    /// resolving to the result's JSON text: `index.js` serializes and
+    /// parses in JavaScript, where V8 does both without a call through
+    /// N-API. Errors are those of `callHandler`.
+    #[napi(js_name = "__callJson")]
+    pub fn call_json(
+        &self,
+        env: &Env,
+        name: String,
+        event: String,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Promise> {
+        if self.held.lane(env).is_err() {
+            return self.with_loaded(env, |_| Reply::Unit);
+        }
+        match options::read(options, Takes::Call) {
+            Ok(options) => self.call_queued(env, name, event, options, Reply::JsonText),
+            Err(message) => promise::invalid(env, &message),
+        }
+    }
+
+    /// Queues the call on the sandbox's thread; `reply` makes the reply of
+    /// its result.
+    fn call_queued(
+        &self,
+        env: &Env,
+        name: String,
+        json: String,
+        options: options::Options,
+        reply: fn(String) -> Reply,
+    ) -> napi::Result<Promise> {
         let stats = self.stats.clone();
         self.with_loaded(env, move |sandbox| {
             let result =
                 sandbox.handle_event_with_monitor(&name, &json, &options.budget, options.gc);
             *stats.lock().unwrap_or_else(|p| p.into_inner()) = sandbox.last_call_stats();
             match result {
-                Ok(json) => Reply::Json(json),
+                Ok(json) => reply(json),
                 Err(error) => Reply::Warden(error),
             }
         })
@@ -91,7 +125,9 @@ impl LoadedJSSandbox {
     /// with, with no thread hand-off. JavaScript host functions cannot run
     /// meanwhile: a handler that calls one gets an error. Throws `ERR_BUSY`
     /// while a job of this sandbox (a `callHandler`, a `snapshot`...) is in
-    /// flight.
+    /// flight. (`index.js` calls [`call_json_sync`](Self::call_json_sync)
+    /// instead whenever the event serializes: this method is the way for
+    /// every other argument, and the reference for what both do.)
     #[napi]
     pub fn call_handler_sync<'env>(
         &self,
@@ -103,28 +139,7 @@ impl LoadedJSSandbox {
         let lane = self.held.lane(env)?;
         let options = options::read(options, Takes::Call).map_err(|m| errors::invalid(env, &m))?;
         let json = event::json(env, event).map_err(|m| errors::invalid(env, &m))?;
-        let stats = self.stats.clone();
-        let reply = lane.run_inline(env, |stage| {
-            let Some(sandbox) = stage.loaded() else {
-                return Reply::Internal("the sandbox is not loaded".into());
-            };
-            let result =
-                sandbox.handle_event_with_monitor(&name, &json, &options.budget, options.gc);
-            *stats.lock().unwrap_or_else(|p| p.into_inner()) = sandbox.last_call_stats();
-            match result {
-                Ok(json) => Reply::Json(json),
-                Err(error) => Reply::Warden(error),
-            }
-        });
-        let Some(reply) = reply else {
-            let busy = errors::plain(
-                env,
-                ErrorCode::BUSY,
-                "busy",
-                "callHandlerSync cannot run while a job of this sandbox is in flight: await it first",
-            )?;
-            return Err(napi::Error::from(busy.to_unknown()));
-        };
+        let reply = self.call_inline(env, lane, &name, &json, &options)?;
         let (ok, value) = reply.into_js(env)?;
         // SAFETY: `value` was just made in this environment, on this thread.
         let value = unsafe { Unknown::from_napi_value(env.raw(), value)? };
@@ -133,6 +148,64 @@ impl LoadedJSSandbox {
         } else {
             Err(napi::Error::from(value))
         }
+    }
+
+    /// `callHandlerSync` of an event already serialized, `event` its JSON
+    /// text, returning the result's JSON text: `index.js` serializes and
+    /// parses in JavaScript, where V8 does both without a call through
+    /// N-API. Errors are those of `callHandlerSync`.
+    #[napi(js_name = "__callJsonSync")]
+    pub fn call_json_sync(
+        &self,
+        env: &Env,
+        name: String,
+        event: String,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<String> {
+        let lane = self.held.lane(env)?;
+        let options = options::read(options, Takes::Call).map_err(|m| errors::invalid(env, &m))?;
+        match self.call_inline(env, lane, &name, &event, &options)? {
+            Reply::Json(json) => Ok(json),
+            reply => {
+                let (_, error) = reply.into_js(env)?;
+                // SAFETY: `error` was just made in this environment, on
+                // this thread.
+                let error = unsafe { Unknown::from_napi_value(env.raw(), error)? };
+                Err(napi::Error::from(error))
+            }
+        }
+    }
+
+    /// Runs the call on this thread, or fails with `ERR_BUSY` while a job
+    /// of the sandbox is in flight.
+    fn call_inline(
+        &self,
+        env: &Env,
+        lane: &Lane,
+        name: &str,
+        json: &str,
+        options: &options::Options,
+    ) -> napi::Result<Reply> {
+        let stats = self.stats.clone();
+        let reply = lane.run_inline(env, |stage| {
+            let Some(sandbox) = stage.loaded() else {
+                return Reply::Internal("the sandbox is not loaded".into());
+            };
+            let result = sandbox.handle_event_with_monitor(name, json, &options.budget, options.gc);
+            *stats.lock().unwrap_or_else(|p| p.into_inner()) = sandbox.last_call_stats();
+            match result {
+                Ok(json) => Reply::Json(json),
+                Err(error) => Reply::Warden(error),
+            }
+        });
+        reply.ok_or_else(|| {
+            errors::throw(
+                env,
+                ErrorCode::BUSY,
+                "busy",
+                "callHandlerSync cannot run while a job of this sandbox is in flight: await it first",
+            )
+        })
     }
 
     /// Saves the sandbox's state.

@@ -13,8 +13,10 @@ use crate::snapshot::Snapshot;
 pub(crate) enum Reply {
     /// Done, nothing to return.
     Unit,
-    /// A handler's result, as JSON text.
+    /// A handler's result, as JSON text, which settles as its value.
     Json(String),
+    /// A handler's result, as JSON text, which settles as that text.
+    JsonText(String),
     /// A snapshot.
     Snapshot(warden::Snapshot),
     /// Warden refused or failed.
@@ -53,6 +55,7 @@ impl Reply {
                     Err(_) => return internal("the result is not JSON"),
                 }
             }
+            Reply::JsonText(json) => (true, js::value(env, json)?),
             Reply::Snapshot(snapshot) => (true, js::value(env, Snapshot::new(snapshot))?),
             Reply::Warden(error) => (false, errors::from_warden(env, &error)?.raw()),
             Reply::Internal(message) => return internal(&message),
