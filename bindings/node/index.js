@@ -182,34 +182,45 @@ wrapMethod(native.JSSandbox, 'getLoadedSandbox', (method) =>
   },
 );
 
-/** The JSON text of `event`, or undefined when it has none (or `name` is no string). */
-function eventJson(name, event) {
-  if (typeof name !== 'string') return undefined;
+/**
+ * The arguments of the native `__callJson` and `__callJsonSync` for a call:
+ * the event's JSON text and the options' values, read in the order the
+ * native methods read them. Undefined when the name is not a string, the
+ * options are neither an object nor null nor undefined, or the event has no
+ * JSON form: the native `callHandler` and `callHandlerSync` report those.
+ */
+function jsonCall(name, event, options) {
+  if (typeof name !== 'string' || (options !== undefined && typeof options !== 'object')) return undefined;
+  const gc = options?.gc;
+  const wall = options?.wallClockTimeoutMs;
+  const cpu = options?.cpuTimeoutMs;
+  let json;
   try {
-    return JSON_STRINGIFY(event);
+    json = JSON_STRINGIFY(event);
   } catch {
     return undefined;
   }
+  return typeof json === 'string' ? [name, json, wall, cpu, gc] : undefined;
 }
 
-// callHandler and callHandlerSync with the event serialized and the result
-// parsed here, by V8's own JSON, instead of through N-API calls back into
-// JavaScript. A name that is not a string, or an event without a JSON form,
-// goes to the native method, which reports it as always (serializing the
-// event once more).
+// callHandler and callHandlerSync with the options read, the event
+// serialized and the result parsed here, by V8 itself, instead of through
+// N-API calls back into JavaScript. What jsonCall leaves out goes to the
+// native method, which reports it as always (reading the options and
+// serializing the event once more).
 wrapMethod(native.LoadedJSSandbox, 'callHandler', (method) =>
   function callHandler(name, event, options) {
-    const json = eventJson(name, event);
-    if (typeof json !== 'string') return method.call(this, name, event, options);
-    return this.__callJson(name, json, options).then(JSON_PARSE);
+    const args = jsonCall(name, event, options);
+    if (args === undefined) return method.call(this, name, event, options);
+    return this.__callJson(...args).then(JSON_PARSE);
   },
 );
 
 wrapMethod(native.LoadedJSSandbox, 'callHandlerSync', (method) =>
   function callHandlerSync(name, event, options) {
-    const json = eventJson(name, event);
-    if (typeof json !== 'string') return method.call(this, name, event, options);
-    return JSON_PARSE(this.__callJsonSync(name, json, options));
+    const args = jsonCall(name, event, options);
+    if (args === undefined) return method.call(this, name, event, options);
+    return JSON_PARSE(this.__callJsonSync(...args));
   },
 );
 

@@ -9,9 +9,10 @@
 //   (cd bindings/node && npm ci && node scripts/build.js --release)
 //   node bindings/node/bench/peers.js [--only fresh,echo,...] [--rounds N]
 //
-// Prints medians and each figure's ratio to quickjs-emscripten's. Warden
-// runs with its defaults (a collection after every call); WARDEN_GC=false
-// leaves it out.
+// Prints medians and each figure's ratio to quickjs-emscripten's; with
+// --rounds N, the median of N runs of each figure, the peers taking turns.
+// Warden runs with its defaults (a collection after every call);
+// WARDEN_GC=false leaves it out.
 // `taskset -c 0 node bench/peers.js` measures the process on one core.
 
 const { execFileSync } = require('node:child_process');
@@ -231,21 +232,34 @@ function main() {
   const args = process.argv.slice(2);
   if (args[0] === '--child') return child(args[1], args[2]);
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : Object.keys(WORKLOADS);
-  const rows = new Map();
+  const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 1;
+  if (!(rounds >= 1)) throw new Error('--rounds takes a count of at least 1');
+  // Every round runs each peer once, back to back, so that a slow stretch
+  // of the machine falls on all of them; each figure is the median of its
+  // rounds.
+  const samples = new Map();
   for (const workload of only) {
     if (!WORKLOADS[workload]) throw new Error(`no workload ${workload}: ${Object.keys(WORKLOADS).join(', ')}`);
-    for (const peer of PEERS) {
-      const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--child', peer, workload], {
-        cwd: path.join(__dirname, '..'),
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      for (const [label, value] of Object.entries(JSON.parse(out))) {
-        if (!rows.has(label)) rows.set(label, {});
-        rows.get(label)[peer] = value;
+    for (let round = 0; round < rounds; round++) {
+      for (const peer of PEERS) {
+        const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--child', peer, workload], {
+          cwd: path.join(__dirname, '..'),
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        for (const [label, value] of Object.entries(JSON.parse(out))) {
+          if (!samples.has(label)) samples.set(label, {});
+          (samples.get(label)[peer] ??= []).push(value);
+        }
       }
     }
   }
+  const rows = new Map(
+    [...samples].map(([label, values]) => [
+      label,
+      Object.fromEntries(Object.entries(values).map(([peer, list]) => [peer, median(list)])),
+    ]),
+  );
   const format = (v) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
   const ratios = ['warden', 'warden-sync'];
   console.log(

@@ -77,21 +77,24 @@ impl LoadedJSSandbox {
     }
 
     /// `callHandler` of an event already serialized, `event` its JSON text,
-    /// resolving to the result's JSON text: `index.js` serializes and
-    /// parses in JavaScript, where V8 does both without a call through
-    /// N-API. Errors are those of `callHandler`.
+    /// with the options' values (`wallClockTimeoutMs`, `cpuTimeoutMs`,
+    /// `gc`), resolving to the result's JSON text: `index.js` reads the
+    /// options, serializes and parses in JavaScript, where V8 does all three
+    /// without a call through N-API. Errors are those of `callHandler`.
     #[napi(js_name = "__callJson")]
     pub fn call_json(
         &self,
         env: &Env,
         name: String,
         event: String,
-        options: Option<Unknown<'_>>,
+        wall: Unknown<'_>,
+        cpu: Unknown<'_>,
+        gc: Unknown<'_>,
     ) -> napi::Result<Promise> {
         if self.held.lane(env).is_err() {
             return self.with_loaded(env, |_| Reply::Unit);
         }
-        match options::read(options, Takes::Call) {
+        match options::from_values(Some(wall), Some(cpu), Some(gc), Takes::Call) {
             Ok(options) => self.call_queued(env, name, event, options, Reply::JsonText),
             Err(message) => promise::invalid(env, &message),
         }
@@ -150,20 +153,22 @@ impl LoadedJSSandbox {
         }
     }
 
-    /// `callHandlerSync` of an event already serialized, `event` its JSON
-    /// text, returning the result's JSON text: `index.js` serializes and
-    /// parses in JavaScript, where V8 does both without a call through
-    /// N-API. Errors are those of `callHandlerSync`.
+    /// `callHandlerSync` as [`call_json`](Self::call_json) is `callHandler`:
+    /// it returns the result's JSON text. Errors are those of
+    /// `callHandlerSync`.
     #[napi(js_name = "__callJsonSync")]
     pub fn call_json_sync(
         &self,
         env: &Env,
         name: String,
         event: String,
-        options: Option<Unknown<'_>>,
+        wall: Unknown<'_>,
+        cpu: Unknown<'_>,
+        gc: Unknown<'_>,
     ) -> napi::Result<String> {
         let lane = self.held.lane(env)?;
-        let options = options::read(options, Takes::Call).map_err(|m| errors::invalid(env, &m))?;
+        let options = options::from_values(Some(wall), Some(cpu), Some(gc), Takes::Call)
+            .map_err(|m| errors::invalid(env, &m))?;
         match self.call_inline(env, lane, &name, &event, &options)? {
             Reply::Json(json) => Ok(json),
             reply => {

@@ -65,3 +65,18 @@ test('a program that replaces JSON does not change how calls serialize', async (
   }
   sandbox.dispose();
 });
+
+test('options are read once each, in the order the native methods read them', async () => {
+  const sandbox = await loaded({ echo: ECHO });
+  for (const call of Object.values(CALLS)) {
+    const reads = [];
+    const options = {
+      get gc() { reads.push('gc'); return false; },
+      get wallClockTimeoutMs() { reads.push('wall'); return 1000; },
+      get cpuTimeoutMs() { reads.push('cpu'); return 1000; },
+    };
+    assert.equal(await call(sandbox, 'echo', 5, options), 5);
+    assert.deepEqual(reads, ['gc', 'wall', 'cpu']);
+  }
+  sandbox.dispose();
+});
