@@ -182,37 +182,56 @@ wrapMethod(native.JSSandbox, 'getLoadedSandbox', (method) =>
   },
 );
 
+const { __callJson: callJson, __callJsonSync: callJsonSync } = native.LoadedJSSandbox.prototype;
+const promiseThen = Promise.prototype.then;
+
+/** The value of a result's JSON text. */
+function parseResult(json) {
+  try {
+    return JSON_PARSE(json);
+  } catch {
+    throw Object.assign(new Error('the result is not JSON'), { code: ErrorCode.INTERNAL, kind: 'internal' });
+  }
+}
+
 /**
  * The arguments of the native `__callJson` and `__callJsonSync` for a call:
- * the event's JSON text and the options' values, read in the order the
- * native methods read them. Undefined when the name is not a string, the
- * options are neither an object nor null nor undefined, or the event has no
- * JSON form: the native `callHandler` and `callHandlerSync` report those.
+ * the name, the event serialized (its JSON text; undefined when it has none;
+ * `[exception]` when serializing it threw) and the options' values, read in
+ * the order the native methods read them. Undefined when the name is not a
+ * string, the options are neither an object nor null nor undefined, or
+ * reading them threw: the native `callHandler` and `callHandlerSync` report
+ * those (reading the options once more).
  */
 function jsonCall(name, event, options) {
   if (typeof name !== 'string' || (options !== undefined && typeof options !== 'object')) return undefined;
-  const gc = options?.gc;
-  const wall = options?.wallClockTimeoutMs;
-  const cpu = options?.cpuTimeoutMs;
-  let json;
+  let gc, wall, cpu;
   try {
-    json = JSON_STRINGIFY(event);
+    gc = options?.gc;
+    wall = options?.wallClockTimeoutMs;
+    cpu = options?.cpuTimeoutMs;
   } catch {
     return undefined;
   }
-  return typeof json === 'string' ? [name, json, wall, cpu, gc] : undefined;
+  let json;
+  try {
+    json = JSON_STRINGIFY(event);
+  } catch (exception) {
+    json = [exception];
+  }
+  return [name, json, wall, cpu, gc];
 }
 
 // callHandler and callHandlerSync with the options read, the event
 // serialized and the result parsed here, by V8 itself, instead of through
-// N-API calls back into JavaScript. What jsonCall leaves out goes to the
-// native method, which reports it as always (reading the options and
-// serializing the event once more).
+// N-API calls back into JavaScript. The event is serialized before the
+// native side checks the sandbox and the options, so its toJSON and getters
+// run even for a call refused for those (with the same error).
 wrapMethod(native.LoadedJSSandbox, 'callHandler', (method) =>
   function callHandler(name, event, options) {
     const args = jsonCall(name, event, options);
     if (args === undefined) return method.call(this, name, event, options);
-    return this.__callJson(...args).then(JSON_PARSE);
+    return promiseThen.call(callJson.apply(this, args), parseResult);
   },
 );
 
@@ -220,7 +239,7 @@ wrapMethod(native.LoadedJSSandbox, 'callHandlerSync', (method) =>
   function callHandlerSync(name, event, options) {
     const args = jsonCall(name, event, options);
     if (args === undefined) return method.call(this, name, event, options);
-    return JSON_PARSE(this.__callJsonSync(...args));
+    return parseResult(callJsonSync.apply(this, args));
   },
 );
 

@@ -76,7 +76,8 @@ impl LoadedJSSandbox {
         self.call_queued(env, name, json, options, Reply::Json)
     }
 
-    /// `callHandler` of an event already serialized, `event` its JSON text,
+    /// `callHandler` of an event already serialized (`event` its JSON text,
+    /// undefined when it has none, `[exception]` when serializing it threw),
     /// with the options' values (`wallClockTimeoutMs`, `cpuTimeoutMs`,
     /// `gc`), resolving to the result's JSON text: `index.js` reads the
     /// options, serializes and parses in JavaScript, where V8 does all three
@@ -86,7 +87,7 @@ impl LoadedJSSandbox {
         &self,
         env: &Env,
         name: String,
-        event: String,
+        event: Unknown<'_>,
         wall: Unknown<'_>,
         cpu: Unknown<'_>,
         gc: Unknown<'_>,
@@ -94,8 +95,12 @@ impl LoadedJSSandbox {
         if self.held.lane(env).is_err() {
             return self.with_loaded(env, |_| Reply::Unit);
         }
-        match options::from_values(Some(wall), Some(cpu), Some(gc), Takes::Call) {
-            Ok(options) => self.call_queued(env, name, event, options, Reply::JsonText),
+        let options = match options::from_values(Some(wall), Some(cpu), Some(gc), Takes::Call) {
+            Ok(options) => options,
+            Err(message) => return promise::invalid(env, &message),
+        };
+        match event::serialized(env, event) {
+            Ok(json) => self.call_queued(env, name, json, options, Reply::JsonText),
             Err(message) => promise::invalid(env, &message),
         }
     }
@@ -139,10 +144,12 @@ impl LoadedJSSandbox {
         event: Unknown<'_>,
         options: Option<Unknown<'_>>,
     ) -> napi::Result<Unknown<'env>> {
-        let lane = self.held.lane(env)?;
+        // A clone: reading the options and the event runs JavaScript, which
+        // may dispose of this object.
+        let lane = self.held.lane(env)?.clone();
         let options = options::read(options, Takes::Call).map_err(|m| errors::invalid(env, &m))?;
         let json = event::json(env, event).map_err(|m| errors::invalid(env, &m))?;
-        let reply = self.call_inline(env, lane, &name, &json, &options)?;
+        let reply = self.call_inline(env, &lane, &name, &json, &options)?;
         let (ok, value) = reply.into_js(env)?;
         // SAFETY: `value` was just made in this environment, on this thread.
         let value = unsafe { Unknown::from_napi_value(env.raw(), value)? };
@@ -161,15 +168,16 @@ impl LoadedJSSandbox {
         &self,
         env: &Env,
         name: String,
-        event: String,
+        event: Unknown<'_>,
         wall: Unknown<'_>,
         cpu: Unknown<'_>,
         gc: Unknown<'_>,
     ) -> napi::Result<String> {
-        let lane = self.held.lane(env)?;
+        let lane = self.held.lane(env)?.clone();
         let options = options::from_values(Some(wall), Some(cpu), Some(gc), Takes::Call)
             .map_err(|m| errors::invalid(env, &m))?;
-        match self.call_inline(env, lane, &name, &event, &options)? {
+        let json = event::serialized(env, event).map_err(|m| errors::invalid(env, &m))?;
+        match self.call_inline(env, &lane, &name, &json, &options)? {
             Reply::Json(json) => Ok(json),
             reply => {
                 let (_, error) = reply.into_js(env)?;

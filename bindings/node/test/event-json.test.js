@@ -5,7 +5,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { warden, loaded, throwsWith, rejectsLater, ECHO } = require('./helpers');
+const { warden, loaded, throwsWith, rejectsLater, rejectsWith, ECHO } = require('./helpers');
 
 const { ErrorCode } = warden;
 
@@ -46,6 +46,14 @@ test('events without a JSON form are refused as before, and names must be string
     assert.match(error.message, /the event (cannot be serialized to JSON|has no JSON form)/);
     const rejected = await rejectsLater(() => sandbox.callHandler('echo', event), ErrorCode.INVALID_ARG);
     assert.equal(rejected.message, error.message);
+  }
+  // Serialized once, also when that fails: a toJSON that throws only the
+  // first time still refuses the call.
+  for (const call of Object.values(CALLS)) {
+    let calls = 0;
+    const once = { toJSON() { calls++; if (calls === 1) throw new Error('first time'); return 1; } };
+    await rejectsWith(call(sandbox, 'echo', once), ErrorCode.INVALID_ARG);
+    assert.equal(calls, 1);
   }
   assert.throws(() => sandbox.callHandlerSync(7, {}), /string/i);
   assert.throws(() => sandbox.callHandler(7, {}), /string/i);

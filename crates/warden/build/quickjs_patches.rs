@@ -103,7 +103,11 @@
 //!     string when it spells one, so that a key is its atom without a second
 //!     lookup; a key an object does not have yet is added to it without the
 //!     general definition's checks, none of which can apply to the fresh
-//!     ordinary object the parser made (`json_parse.c`).
+//!     ordinary object the parser made (`json_parse.c`). Strings that are
+//!     property names' own strings, which `Object.keys` returned before and
+//!     `JSON.parse` now returns too, are never appended to in place (when
+//!     the allocator leaves room), which would rename the atom under its
+//!     hash.
 
 use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
@@ -393,6 +397,13 @@ const EDITS: &[Edit] = &[
         what: "direct JSON parsing (members)",
         find: "                    ret = JS_DefinePropertyValue(ctx, val, prop_name,\n                                                 prop_val, JS_PROP_C_W_E);\n",
         replace: "                    ret = warden_json_define(ctx, val, prop_name, prop_val);\n",
+        count: 1,
+    },
+    Edit {
+        what: "no appending in place to a property name's string",
+        find: "    if (JS_REF_COUNT(p1) == 1 && p1->is_wide_char == p2->is_wide_char\n",
+        replace: "    /* warden: not to an atom's string, whose name would change under it */\n\
+                  if (JS_REF_COUNT(p1) == 1 && p1->atom_type == 0 && p1->is_wide_char == p2->is_wide_char\n",
         count: 1,
     },
     Edit {

@@ -272,3 +272,30 @@ fn parsed_strings_that_are_property_names_leave_the_names_intact() {
         );
     }
 }
+
+/// A string that is a property name's own string (as `Object.keys` and now
+/// `JSON.parse` return them) must not be appended to in place: the name
+/// would change under its atom.
+#[test]
+fn appending_to_a_property_name_makes_a_new_string() {
+    let mut loaded = loaded(&[(
+        "append",
+        r#"function key(n) { const o = {}; o["key" + n] = 1; return Object.keys(o)[0]; }
+        function parsed(n) { return JSON.parse('{"' + "name" + n + '":0,"v":"' + "name" + n + '"}').v; }
+        function handler() {
+            const seen = [];
+            for (const [make, prefix] of [[key, "key"], [parsed, "name"]]) {
+                for (let n = 10; n < 40; n++) {
+                    let s = make(n);
+                    s += "x";
+                    const p = {};
+                    p[s] = 1;
+                    const name = prefix + n + "x";
+                    if (p[name] !== 1 || Object.keys(p)[0] !== name) seen.push(name);
+                }
+            }
+            return seen;
+        }"#,
+    )]);
+    assert_eq!(loaded.handle_event("append", "{}", None).unwrap(), "[]");
+}
