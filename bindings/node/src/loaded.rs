@@ -117,13 +117,7 @@ impl LoadedJSSandbox {
     ) -> napi::Result<Promise> {
         let stats = self.stats.clone();
         self.with_loaded(env, move |sandbox| {
-            let result =
-                sandbox.handle_event_with_monitor(&name, &json, &options.budget, options.gc);
-            *stats.lock().unwrap_or_else(|p| p.into_inner()) = sandbox.last_call_stats();
-            match result {
-                Ok(json) => reply(json),
-                Err(error) => Reply::Warden(error),
-            }
+            run_call(sandbox, &stats, &name, &json, &options, reply)
         })
     }
 
@@ -199,17 +193,9 @@ impl LoadedJSSandbox {
         json: &str,
         options: &options::Options,
     ) -> napi::Result<Reply> {
-        let stats = self.stats.clone();
-        let reply = lane.run_inline(env, |stage| {
-            let Some(sandbox) = stage.loaded() else {
-                return Reply::Internal("the sandbox is not loaded".into());
-            };
-            let result = sandbox.handle_event_with_monitor(name, json, &options.budget, options.gc);
-            *stats.lock().unwrap_or_else(|p| p.into_inner()) = sandbox.last_call_stats();
-            match result {
-                Ok(json) => Reply::Json(json),
-                Err(error) => Reply::Warden(error),
-            }
+        let reply = lane.run_inline(env, |stage| match stage.loaded() {
+            Some(sandbox) => run_call(sandbox, &self.stats, name, json, options, Reply::Json),
+            None => Reply::Internal("the sandbox is not loaded".into()),
         });
         reply.ok_or_else(|| {
             errors::throw(
@@ -254,6 +240,24 @@ impl LoadedJSSandbox {
     pub fn last_call_stats(&self) -> Either<CallStats, Null> {
         let stats = *self.stats.lock().unwrap_or_else(|p| p.into_inner());
         stats.map_or(Either::B(Null), |stats| Either::A(stats.into()))
+    }
+}
+
+/// Runs the call on `sandbox` and records its statistics in `stats`;
+/// `reply` makes the reply of its result.
+fn run_call(
+    sandbox: &mut warden::LoadedJSSandbox,
+    stats: &Mutex<Option<warden::CallStats>>,
+    name: &str,
+    json: &str,
+    options: &options::Options,
+    reply: fn(String) -> Reply,
+) -> Reply {
+    let result = sandbox.handle_event_with_monitor(name, json, &options.budget, options.gc);
+    *stats.lock().unwrap_or_else(|p| p.into_inner()) = sandbox.last_call_stats();
+    match result {
+        Ok(json) => reply(json),
+        Err(error) => Reply::Warden(error),
     }
 }
 
