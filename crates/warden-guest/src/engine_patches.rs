@@ -61,6 +61,28 @@ pub(crate) fn collect_and_pin(ctx: &rquickjs::Ctx<'_>) {
     };
 }
 
+/// Collects what is unreachable among the objects not pinned (pinned ones
+/// are roots), then pins every object left, so that later collections skip
+/// them too: a minor collection whose survivors become old. Natively it
+/// only collects.
+pub(crate) fn collect_and_promote(ctx: &rquickjs::Ctx<'_>) {
+    // SAFETY: `ctx` is a live context, so its runtime is live.
+    let runtime = unsafe { rquickjs::qjs::JS_GetRuntime(ctx.as_raw().as_ptr()) };
+    #[cfg(target_arch = "wasm32")]
+    {
+        unsafe extern "C" {
+            fn warden_gc_promote(runtime: *mut rquickjs::qjs::JSRuntime);
+        }
+        // SAFETY: the runtime is live and runs no JavaScript meanwhile.
+        unsafe { warden_gc_promote(runtime) };
+    }
+    // SAFETY: as above.
+    #[cfg(not(target_arch = "wasm32"))]
+    unsafe {
+        rquickjs::qjs::JS_RunGC(runtime)
+    };
+}
+
 /// Called by the engine around the creation of its out-of-memory error.
 #[cfg(target_arch = "wasm32")]
 #[no_mangle]

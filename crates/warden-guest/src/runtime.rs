@@ -242,11 +242,17 @@ impl GuestRuntime {
 
     /// Ends loading: the handlers are loaded, and what they built lives as
     /// long as the sandbox. When that grew the heap as much as the
-    /// collection after a call waits for, the full collection runs now,
-    /// before any call, so that every call's collection (and every sandbox
-    /// started from a snapshot of this state) skips what the loads built.
+    /// collection after a call waits for, the full collection runs now;
+    /// otherwise a collection of the objects made since the last full one
+    /// (the pinned objects are its roots), which pins what survives. Either
+    /// way it runs before any call, so that every call's collection (and
+    /// every sandbox started from a snapshot of this state) skips what the
+    /// loads built.
     pub fn loaded(&mut self) {
-        self.collect_if_grown();
+        if !self.collect_if_grown() {
+            self.context
+                .with(|ctx| crate::engine_patches::collect_and_promote(&ctx));
+        }
     }
 
     /// Runs a full collection, and pins what is left, if the heap has grown

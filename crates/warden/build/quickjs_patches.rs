@@ -73,8 +73,10 @@
 //!    before it collects. The runtime pins once it is set up, and again at
 //!    the end of loading or after a call once the heap has doubled since,
 //!    among other conditions (see `GuestRuntime::collect` in the guest): a
-//!    generational collector's minor and major collections. When the
-//!    runtime is freed it unpins everything first.
+//!    generational collector's minor and major collections. A loading that
+//!    grew the heap less ends with `warden_gc_promote`, which collects the
+//!    unpinned objects alone and pins those left. When the runtime is freed
+//!    it unpins everything first.
 //! 8. **No copies of the runtime's own source.** The engine keeps the source
 //!    text of every function it compiles, for `Function.prototype.toString`:
 //!    for a nested function that is a copy of its text within its parent's,
@@ -255,7 +257,7 @@ const EDITS: &[Edit] = &[
     Edit {
         what: "pinned objects (pin and unpin)",
         find: "void JS_FreeRuntime(JSRuntime *rt)\n{",
-        replace: "/* warden: every pinned object back on the collector's list */\nstatic void warden_gc_unpin(JSRuntime *rt)\n{\n    struct list_head *el, *el1;\n    list_for_each_safe(el, el1, &rt->gc_obj_list) {\n        js_rc(list_entry(el, JSGCObjectHeader, link))->warden_pinned = 0;\n    }\n    list_for_each_safe(el, el1, &rt->warden_pinned_list) {\n        JSGCObjectHeader *p = list_entry(el, JSGCObjectHeader, link);\n        js_rc(p)->warden_pinned = 0;\n        list_del(&p->link);\n        list_add_tail(&p->link, &rt->gc_obj_list);\n    }\n}\n\n/* warden: collects everything, pinned objects too, then pins every GC object left */\nvoid warden_gc_pin(JSRuntime *rt)\n{\n    struct list_head *el, *el1;\n    warden_gc_unpin(rt);\n    JS_RunGC(rt);\n    list_for_each_safe(el, el1, &rt->gc_obj_list) {\n        JSGCObjectHeader *p = list_entry(el, JSGCObjectHeader, link);\n        js_rc(p)->warden_pinned = 1;\n        list_del(&p->link);\n        list_add_tail(&p->link, &rt->warden_pinned_list);\n    }\n}\n\nvoid JS_FreeRuntime(JSRuntime *rt)\n{",
+        replace: "/* warden: every pinned object back on the collector's list */\nstatic void warden_gc_unpin(JSRuntime *rt)\n{\n    struct list_head *el, *el1;\n    list_for_each_safe(el, el1, &rt->gc_obj_list) {\n        js_rc(list_entry(el, JSGCObjectHeader, link))->warden_pinned = 0;\n    }\n    list_for_each_safe(el, el1, &rt->warden_pinned_list) {\n        JSGCObjectHeader *p = list_entry(el, JSGCObjectHeader, link);\n        js_rc(p)->warden_pinned = 0;\n        list_del(&p->link);\n        list_add_tail(&p->link, &rt->gc_obj_list);\n    }\n}\n\n/* warden: collects the unpinned objects, then pins every one left */\nvoid warden_gc_promote(JSRuntime *rt)\n{\n    struct list_head *el, *el1;\n    JS_RunGC(rt);\n    list_for_each_safe(el, el1, &rt->gc_obj_list) {\n        JSGCObjectHeader *p = list_entry(el, JSGCObjectHeader, link);\n        js_rc(p)->warden_pinned = 1;\n        list_del(&p->link);\n        list_add_tail(&p->link, &rt->warden_pinned_list);\n    }\n}\n\n/* warden: collects everything, pinned objects too, then pins every GC object left */\nvoid warden_gc_pin(JSRuntime *rt)\n{\n    warden_gc_unpin(rt);\n    warden_gc_promote(rt);\n}\n\nvoid JS_FreeRuntime(JSRuntime *rt)\n{",
         count: 1,
     },
     Edit {
