@@ -204,3 +204,58 @@ fn sandboxes_started_from_a_large_snapshot_keep_their_writes_to_themselves() {
     let from_bytes = third.handle_event("lib", r#"{"at":3}"#, None);
     assert_eq!(from_bytes.unwrap(), library_result(1, "entry 3"));
 }
+
+/// A handler whose calls write all over its state, depending on the event.
+const SCRIBBLER: &str = "
+    const rows = Array.from({ length: 2000 }, (_, i) => ({ i, text: 'row ' + i }));
+    let calls = 0;
+    function handler(e) {
+        calls++;
+        if (e.spin) while (true) {}
+        for (let i = e.from; i < rows.length; i += e.step) rows[i].text = 'written ' + e.from;
+        if (e.grow) globalThis.grown = new Array(e.grow).fill('y'.repeat(64));
+        let sum = 0;
+        for (const row of rows) sum += row.text.length;
+        return { calls, sum, first: rows[e.from].text, grown: globalThis.grown?.length ?? 0 };
+    }";
+
+#[test]
+fn restoring_again_and_again_undoes_every_kind_of_call() {
+    let mut loaded = loaded(&[("scribble", SCRIBBLER)]);
+    let probe = r#"{"from":5,"step":1000}"#;
+    let snapshot = loaded.snapshot().unwrap();
+    let expected = loaded.handle_event("scribble", probe, None).unwrap();
+    let size = loaded.status().guest_memory_bytes;
+    let calls = [
+        r#"{"from":0,"step":1}"#,
+        r#"{"from":1,"step":7}"#,
+        r#"{"from":3,"step":3,"grow":200000}"#,
+        r#"{"from":2,"step":2}"#,
+    ];
+    for round in 0..12 {
+        loaded.restore(&snapshot).unwrap();
+        let event = calls[round % calls.len()];
+        if round % 5 == 4 {
+            // A call killed midway, which poisons the sandbox.
+            let monitor = warden::WallClockMonitor::new(std::time::Duration::from_millis(20));
+            let killed = loaded.handle_event_with_monitor(
+                "scribble",
+                r#"{"from":0,"step":1,"spin":true}"#,
+                &monitor.unwrap(),
+                None,
+            );
+            assert!(matches!(killed, Err(Error::Killed(_))), "{killed:?}");
+        } else {
+            loaded
+                .handle_event("scribble", event, Some(round % 2 == 0))
+                .unwrap();
+        }
+        loaded.restore(&snapshot).unwrap();
+        assert_eq!(loaded.status().guest_memory_bytes, size, "round {round}");
+        assert_eq!(
+            loaded.handle_event("scribble", probe, None).unwrap(),
+            expected,
+            "round {round}"
+        );
+    }
+}

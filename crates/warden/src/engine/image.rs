@@ -1,6 +1,9 @@
 //! [`MemoryImage`]: a guest state, held in memory or, when large, in a file
 //! that restores map.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
 use super::shared_image::{self, SharedImage};
 
 /// A copy of the guest state that matters between calls: linear memory
@@ -10,7 +13,15 @@ pub(crate) struct MemoryImage {
     held: Held,
     size: usize,
     stack_pointer: i32,
+    /// Unique in the process, never reused.
+    id: u64,
+    /// The file of an image held in a buffer, made the first time an
+    /// instance maps it (`None` inside if it cannot be made).
+    file: OnceLock<Option<SharedImage>>,
 }
+
+/// The next [`MemoryImage::id`].
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Where an image's bytes are.
 enum Held {
@@ -30,11 +41,7 @@ impl MemoryImage {
             bytes: image.to_vec(),
             start: 0,
         });
-        Self {
-            held,
-            size,
-            stack_pointer,
-        }
+        Self::new(held, size, stack_pointer)
     }
 
     /// The image of a linear memory of `size` bytes holding `bytes[start..]`
@@ -53,11 +60,50 @@ impl MemoryImage {
         Self::check(size, stack_pointer, len)?;
         let held = Self::share(&bytes[start..], size, stack_pointer)
             .unwrap_or(Held::Buffer { bytes, start });
-        Ok(Self {
+        Ok(Self::new(held, size, stack_pointer))
+    }
+
+    fn new(held: Held, size: usize, stack_pointer: i32) -> Self {
+        Self {
             held,
             size,
             stack_pointer,
-        })
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            file: OnceLock::new(),
+        }
+    }
+
+    /// What tells this image from every other one made in the process: an
+    /// instance remembers by it which image its memory is mapped from.
+    pub(super) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The image's file, if it has one.
+    pub(super) fn file(&self) -> Option<&SharedImage> {
+        match &self.held {
+            Held::Shared(shared) => Some(shared),
+            Held::Buffer { .. } => self.file.get().and_then(Option::as_ref),
+        }
+    }
+
+    /// The image's file, made now for an image held in a buffer (which
+    /// then has both), unless no file can be made.
+    pub(super) fn file_for_reuse(&self) -> Option<&SharedImage> {
+        match &self.held {
+            Held::Shared(shared) => Some(shared),
+            Held::Buffer { .. } => self
+                .file
+                .get_or_init(|| {
+                    let at = self.stack_pointer as u32 as usize;
+                    SharedImage::new(self.size, at, self.image())
+                        .inspect_err(|error| {
+                            tracing::debug!(%error, "copying a memory image: it cannot be put in a file");
+                        })
+                        .ok()
+                })
+                .as_ref(),
+        }
     }
 
     /// `image` in a file, if it is large enough to be mapped into a new

@@ -10,7 +10,7 @@ use super::abi::GuestExports;
 use super::console::PrintFn;
 use super::image::{beyond_stack, MemoryImage};
 use super::kill::{self, KillSwitch};
-use super::shared_image::SharedImage;
+use super::shared_image::{self, SharedImage};
 use super::wasi::ProcExit;
 use super::{SharedEngine, StoreData};
 use crate::host_fn::calls::HostCalls;
@@ -81,9 +81,13 @@ pub(crate) struct GuestInstance {
     pooled: bool,
     /// Whether the guest has not run since the instance was made.
     new: bool,
-    /// Whether linear memory is a mapping of a [`SharedImage`], whose pages
-    /// a copy would fault in one by one.
-    mapped: bool,
+    /// The [`MemoryImage::id`] of the image whose file linear memory is a
+    /// mapping of (see [`shared_image`]): its pages are that image's, or
+    /// the guest's own since it wrote them; a copy would fault them in one
+    /// by one.
+    mapped: Option<u64>,
+    /// The [`MemoryImage::id`] of the image last copied into linear memory.
+    copied: Option<u64>,
 }
 
 impl GuestInstance {
@@ -176,7 +180,8 @@ impl GuestInstance {
             stack_top,
             pooled,
             new: true,
-            mapped: false,
+            mapped: None,
+            copied: None,
         })
     }
 
@@ -419,31 +424,57 @@ impl GuestInstance {
     /// Puts `image` back. Linear memory cannot shrink, so when it has grown
     /// past the image's size the instance is replaced by a fresh one first.
     /// A large image is mapped (see [`shared_image`]), into an instance
-    /// made on demand for it; a smaller one is copied.
+    /// made on demand for it; a smaller one is copied, and mapped instead
+    /// when it is put back into the same instance a second time in a row.
+    /// Into memory mapped from the image already, only the pages written
+    /// since are copied back.
     pub(crate) fn restore(&mut self, image: &MemoryImage) -> wasmtime::Result<()> {
         let (size, stack_pointer) = (image.linear_size(), image.stack_pointer());
         self.check_fits(size)?;
-        if let Some(shared) = image.shared(self.new || self.mapped) {
-            if self.map(shared, size, stack_pointer)? {
-                return Ok(());
+        if self.mapped == Some(image.id()) && self.memory.data_size(&self.store) == size {
+            if let Some(shared) = image.file() {
+                let base = self.memory.data_ptr(&self.store);
+                // SAFETY: `map` mapped this image's file over the memory at
+                // `base`, which has kept its size; the guest is not running,
+                // and the borrow of the store ended.
+                match unsafe { shared.reset_over(base) } {
+                    Ok(()) => {
+                        self.stack_pointer
+                            .set(&mut self.store, Val::I32(stack_pointer))?;
+                        return Ok(());
+                    }
+                    Err(error) => {
+                        tracing::debug!(%error, "resetting a mapped image in place failed: mapping it again");
+                    }
+                }
             }
         }
-        if self.mapped {
-            *self = self.respawn(true)?;
+        let repeated = self.copied == Some(image.id()) && shared_image::resets_in_place();
+        let shared = match repeated {
+            true => image.file_for_reuse(),
+            false => image.shared(self.new || self.mapped.is_some()),
+        };
+        if let Some(shared) = shared {
+            if self.map(shared, image.id(), size, stack_pointer)? {
+                return Ok(());
+            }
         }
         self.restore_with(size, stack_pointer, |dest| {
             dest.copy_from_slice(image.image());
             true
-        })
-        .map(drop)
+        })?;
+        self.copied = Some(image.id());
+        Ok(())
     }
 
-    /// Maps `shared`, the image of a linear memory of `size` bytes whose
-    /// stack pointer is `stack_pointer`, over this instance's memory.
-    /// `false` (with a fresh instance in place) when it cannot be mapped.
+    /// Maps `shared`, the file of image `id` of a linear memory of `size`
+    /// bytes whose stack pointer is `stack_pointer`, over this instance's
+    /// memory. `false` (with a fresh instance in place) when it cannot be
+    /// mapped.
     fn map(
         &mut self,
         shared: &SharedImage,
+        id: u64,
         size: usize,
         stack_pointer: i32,
     ) -> wasmtime::Result<bool> {
@@ -455,7 +486,8 @@ impl GuestInstance {
         let base = self.memory.data_ptr(&self.store);
         // A failed map may leave a hole in the memory: until the instance is
         // replaced, it counts as mapped, so that no copy lands in it.
-        self.mapped = true;
+        self.mapped = Some(id);
+        self.copied = None;
         // SAFETY: `base` starts this store's linear memory, which is `size`
         // bytes now. An instance made on demand has its memory in a mapping
         // of its own, which wasmtime unmaps whole when the store is dropped;
@@ -483,9 +515,12 @@ impl GuestInstance {
         fill: impl FnOnce(&mut [u8]) -> bool,
     ) -> wasmtime::Result<bool> {
         self.check_fits(size)?;
-        if self.memory.data_size(&self.store) > size {
+        // Memory mapped from an image is replaced rather than copied over
+        // page fault by page fault.
+        if self.mapped.is_some() || self.memory.data_size(&self.store) > size {
             *self = self.respawn(true)?;
         }
+        self.copied = None;
         self.grow_to(size)?;
         let base = (stack_pointer as u32 as usize).min(size);
         if !fill(&mut self.memory.data_mut(&mut self.store)[base..size]) {
@@ -686,6 +721,70 @@ mod tests {
         );
     }
 
+    /// Whether the page at `address` is this process's own (written since
+    /// it was mapped from a file), from `/proc/self/pagemap`.
+    #[cfg(target_os = "linux")]
+    fn is_private_page(address: usize) -> bool {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut pagemap = std::fs::File::open("/proc/self/pagemap").unwrap();
+        pagemap
+            .seek(SeekFrom::Start(address as u64 / 4096 * 8))
+            .unwrap();
+        let mut entry = [0; 8];
+        pagemap.read_exact(&mut entry).unwrap();
+        let entry = u64::from_le_bytes(entry);
+        // Present, and not a file page.
+        entry >> 63 == 1 && (entry >> 61) & 1 == 0
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_image_put_back_twice_is_mapped_then_reset_in_place() {
+        let engine = Arc::new(SharedEngine::new(1 << 20, 4).unwrap());
+        let (mut source, _) = instance(&engine);
+        source.reseed(3).unwrap();
+        let image = source.capture();
+        let expected = contents(&source);
+        drop(source);
+        assert!(!image.maps_into_new(), "a small image is copied at first");
+
+        let (mut guest, _) = instance(&engine);
+        guest.reseed(4).unwrap();
+        guest.restore(&image).unwrap();
+        assert_eq!((guest.mapped, guest.copied), (None, Some(image.id())));
+        // The second time in a row, the image is mapped.
+        guest.restore(&image).unwrap();
+        assert_eq!(guest.mapped, Some(image.id()));
+        assert!(contents(&guest) == expected);
+        let base = guest.memory.data_ptr(&guest.store) as usize;
+        let last = expected.len() - 4096;
+        let untouched = expected.len() - 3 * 4096;
+        let mapping = mapping_at(base + last).unwrap();
+        assert!(mapping.contains("memfd:warden-snapshot"), "{mapping}");
+
+        // Writes, by the guest and from here, are undone in place: the pages
+        // written stay the instance's own, the others stay the file's.
+        for round in 0..3u8 {
+            guest.reseed(u64::from(round)).unwrap();
+            guest.memory.data_mut(&mut guest.store)[last..].fill(round + 1);
+            guest.restore(&image).unwrap();
+            assert_eq!(guest.mapped, Some(image.id()));
+            assert_eq!(guest.memory.data_ptr(&guest.store) as usize, base);
+            assert!(contents(&guest) == expected, "round {round}: not the image");
+            assert!(is_private_page(base + last), "the page was mapped again");
+            assert!(
+                !is_private_page(base + untouched),
+                "an unwritten page was copied"
+            );
+        }
+
+        // Memory that grew is put back another way, to the same contents.
+        guest.memory.grow(&mut guest.store, 2).unwrap();
+        guest.restore(&image).unwrap();
+        assert!(contents(&guest) == expected);
+        guest.reseed(9).unwrap();
+    }
+
     #[test]
     fn a_small_image_is_copied_into_the_pool() {
         let engine = Arc::new(SharedEngine::new(1 << 20, 4).unwrap());
@@ -693,7 +792,7 @@ mod tests {
         let image = source.capture();
         let (mut guest, _) = instance(&engine);
         guest.restore(&image).unwrap();
-        assert!(!guest.mapped);
+        assert!(guest.mapped.is_none());
         assert_eq!(guest.pooled, engine.pooled.is_some());
         assert!(contents(&guest) == contents(&source));
     }

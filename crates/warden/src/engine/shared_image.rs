@@ -16,6 +16,14 @@
 //! sandboxes sharing the state. The seals make the file immutable and fixed
 //! in size, so no one can change a mapped state or cut it short.
 //!
+//! A guest restored to the image its memory is mapped from again is reset
+//! in place ([`SharedImage::reset_over`]): the kernel's `PAGEMAP_SCAN`
+//! names the pages the guest wrote since the mapping (the only ones that
+//! are no longer the file's), and only those are copied back from the
+//! file. A page copied back stays the guest's own, so the next reset copies
+//! it again: a reset costs what the calls since the mapping wrote, not the
+//! size of the image.
+//!
 //! Elsewhere than Linux, or when the file cannot be made, images are
 //! copied.
 
@@ -51,6 +59,22 @@ pub(crate) fn worth_mapping(len: usize, fresh: bool) -> bool {
     } else {
         MAP_INTO_USED_FROM
     }
+}
+
+/// Whether [`SharedImage::reset_over`] can work here: the kernel has
+/// `PAGEMAP_SCAN` (Linux 6.7 and later). Asked once.
+pub(crate) fn resets_in_place() -> bool {
+    static WORKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WORKS.get_or_init(|| {
+        let Ok(page) = sys::page_size() else {
+            return false;
+        };
+        // A page of the heap's, which the scan must start at the start of.
+        let mut bytes = vec![1u8; 2 * page];
+        let start = bytes.as_mut_ptr();
+        let aligned = start.wrapping_add(start.align_offset(page));
+        sys::written_pages(aligned, page).is_ok()
+    })
 }
 
 /// A memory image in a sealed file, ready to map, and a read-only view of
@@ -114,6 +138,36 @@ impl SharedImage {
         // SAFETY: the caller's promise; `from` is a page boundary.
         unsafe { sys::map(&self.file, base.add(self.from), self.len) }
     }
+
+    /// Puts the image back into the linear memory at `base`, which
+    /// [`map_over`](Self::map_over) mapped it over, by copying back every
+    /// page written since: the pages that are no longer the file's. On an
+    /// error nothing may have been copied yet, and the memory must be
+    /// restored another way.
+    ///
+    /// # Safety
+    ///
+    /// `base` must be the start of a linear memory that `map_over` mapped
+    /// this image over, of the image's size still, that nothing else refers
+    /// to or runs in.
+    pub(crate) unsafe fn reset_over(&self, base: *mut u8) -> io::Result<()> {
+        // SAFETY: `map_over` mapped `len` bytes at `base + from`.
+        let start = unsafe { base.add(self.from) };
+        let written = sys::written_pages(start, self.len)?;
+        for range in written {
+            // SAFETY: the scan reports ranges inside the `len` bytes at
+            // `start`, which the caller owns; the view holds `len` bytes.
+            unsafe {
+                let offset = range.start - start as usize;
+                std::ptr::copy_nonoverlapping(
+                    self.view.as_ptr().add(offset),
+                    range.start as *mut u8,
+                    range.end - range.start,
+                );
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Drop for SharedImage {
@@ -128,8 +182,10 @@ impl Drop for SharedImage {
 mod sys {
     use std::fs::File;
     use std::io;
-    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::ops::Range;
+    use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
     use std::ptr::NonNull;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     /// The host's page size.
     pub(super) fn page_size() -> io::Result<usize> {
@@ -226,6 +282,120 @@ mod sys {
         }
         Ok(())
     }
+
+    /// `PAGEMAP_SCAN`: `_IOWR('f', 16, struct pm_scan_arg)` (Linux 6.7).
+    const PAGEMAP_SCAN: libc::c_ulong = 0xC060_6610;
+    /// Page categories of the scan.
+    const PAGE_IS_FILE: u64 = 1 << 2;
+    const PAGE_IS_PRESENT: u64 = 1 << 3;
+    const PAGE_IS_SWAPPED: u64 = 1 << 4;
+    const PAGE_IS_PFNZERO: u64 = 1 << 5;
+    /// Regions a scan reports at most before it is resumed.
+    const REGIONS: usize = 64;
+
+    /// `struct page_region`.
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct PageRegion {
+        start: u64,
+        end: u64,
+        categories: u64,
+    }
+
+    /// `struct pm_scan_arg`.
+    #[repr(C)]
+    struct PmScanArg {
+        size: u64,
+        flags: u64,
+        start: u64,
+        end: u64,
+        walk_end: u64,
+        vec: u64,
+        vec_len: u64,
+        max_pages: u64,
+        category_inverted: u64,
+        category_mask: u64,
+        category_anyof_mask: u64,
+        return_mask: u64,
+    }
+
+    /// This process's `/proc/self/pagemap`, opened once per process: its
+    /// descriptor and the process it was opened in (a child of `fork`
+    /// inherits a descriptor that reads its parent's pages, so it opens its
+    /// own).
+    static PAGEMAP: AtomicU64 = AtomicU64::new(0);
+
+    fn pagemap() -> io::Result<libc::c_int> {
+        // SAFETY: `getpid` has no preconditions.
+        let pid = unsafe { libc::getpid() } as u32;
+        let known = PAGEMAP.load(Ordering::Acquire);
+        if known != 0 && (known >> 32) as u32 == pid {
+            return Ok(known as u32 as libc::c_int);
+        }
+        let fd = File::open("/proc/self/pagemap")?.into_raw_fd();
+        let opened = (u64::from(pid) << 32) | u64::from(fd as u32);
+        match PAGEMAP.compare_exchange(known, opened, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => Ok(fd),
+            Err(other) => {
+                // Another thread opened one meanwhile.
+                // SAFETY: `fd` is this function's own, used nowhere else.
+                drop(unsafe { File::from_raw_fd(fd) });
+                if (other >> 32) as u32 == pid {
+                    Ok(other as u32 as libc::c_int)
+                } else {
+                    Err(io::Error::other("the pagemap changed hands during a fork"))
+                }
+            }
+        }
+    }
+
+    /// The ranges of the `len` bytes at `start` that hold pages of their
+    /// own (written since they were mapped from a file, swapped out or
+    /// not): every page that is not the file's and not unmapped.
+    pub(super) fn written_pages(start: *mut u8, len: usize) -> io::Result<Vec<Range<usize>>> {
+        let fd = pagemap()?;
+        let end = start as u64 + len as u64;
+        let mut regions = [PageRegion::default(); REGIONS];
+        let mut written = Vec::new();
+        let mut from = start as u64;
+        while from < end {
+            let mut arg = PmScanArg {
+                size: std::mem::size_of::<PmScanArg>() as u64,
+                flags: 0,
+                start: from,
+                end,
+                walk_end: 0,
+                vec: regions.as_mut_ptr() as u64,
+                vec_len: REGIONS as u64,
+                max_pages: 0,
+                // Neither the file's page nor the zero page...
+                category_inverted: PAGE_IS_FILE | PAGE_IS_PFNZERO,
+                category_mask: PAGE_IS_FILE | PAGE_IS_PFNZERO,
+                // ...but a page there is, in memory or in swap.
+                category_anyof_mask: PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+                return_mask: 0,
+            };
+            // SAFETY: `arg` and `regions` are valid for the kernel to read
+            // and write; the scan only reads this process's page tables.
+            let found = unsafe { libc::ioctl(fd, PAGEMAP_SCAN as _, &mut arg) };
+            if found < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            for region in &regions[..found as usize] {
+                if region.start < from || region.end > end || region.start >= region.end {
+                    return Err(io::Error::other(
+                        "the pagemap scan reported a range outside it",
+                    ));
+                }
+                written.push(region.start as usize..region.end as usize);
+            }
+            if arg.walk_end <= from {
+                return Err(io::Error::other("the pagemap scan made no progress"));
+            }
+            from = arg.walk_end;
+        }
+        Ok(written)
+    }
 }
 
 /// Without `memfd`, no file can be made, and images are copied.
@@ -257,6 +427,13 @@ mod sys {
     pub(super) unsafe fn unmap(_view: std::ptr::NonNull<u8>, _len: usize) {}
 
     pub(super) unsafe fn map(_file: &File, _at: *mut u8, _len: usize) -> io::Result<()> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+
+    pub(super) fn written_pages(
+        _start: *mut u8,
+        _len: usize,
+    ) -> io::Result<Vec<std::ops::Range<usize>>> {
         Err(io::ErrorKind::Unsupported.into())
     }
 }
