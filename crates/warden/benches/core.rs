@@ -292,6 +292,15 @@ fn main() {
         loaded.restore(&snapshot).unwrap();
     });
     report("10 KB echo + restore", cycle, "", None, "");
+    let small_cycle = time_each(2_000, || {
+        black_box(
+            loaded
+                .handle_event("echo", SMALL_EVENT, Some(false))
+                .unwrap(),
+        );
+        loaded.restore(&snapshot).unwrap();
+    });
+    report("70-byte echo + restore", small_cycle, "", None, "");
 
     // Starting from the snapshot of a sandbox that loaded a library, which
     // the guest maps rather than copies, against a fresh sandbox.
