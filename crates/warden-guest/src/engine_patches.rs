@@ -39,46 +39,44 @@ pub(crate) fn without_source<R>(setup: impl FnOnce() -> R) -> R {
     setup()
 }
 
-/// Collects everything unreachable, pinned objects included, then pins
-/// every object left: the cycle collector no longer visits them, so its
-/// cost on each call does not grow with the built-ins, the web globals and
-/// what the handlers loaded. Natively it only collects.
-pub(crate) fn collect_and_pin(ctx: &rquickjs::Ctx<'_>) {
+/// The collections that pin what they leave (edit 7 of the build-time
+/// changes).
+#[derive(Clone, Copy)]
+pub(crate) enum Collection {
+    /// Collects everything unreachable, pinned objects included, then pins
+    /// every object left: the cycle collector no longer visits them, so its
+    /// cost on each call does not grow with the built-ins, the web globals
+    /// and what the handlers loaded.
+    Full,
+    /// Collects what is unreachable among the objects not pinned (pinned
+    /// ones are roots), then pins every object left, so that later
+    /// collections skip them too: a minor collection whose survivors
+    /// become old.
+    Young,
+}
+
+/// Runs collection `which`. Natively it only collects.
+pub(crate) fn collect_and_pin(ctx: &rquickjs::Ctx<'_>, which: Collection) {
     // SAFETY: `ctx` is a live context, so its runtime is live.
     let runtime = unsafe { rquickjs::qjs::JS_GetRuntime(ctx.as_raw().as_ptr()) };
     #[cfg(target_arch = "wasm32")]
     {
         unsafe extern "C" {
             fn warden_gc_pin(runtime: *mut rquickjs::qjs::JSRuntime);
-        }
-        // SAFETY: the runtime is live and runs no JavaScript meanwhile.
-        unsafe { warden_gc_pin(runtime) };
-    }
-    // SAFETY: as above.
-    #[cfg(not(target_arch = "wasm32"))]
-    unsafe {
-        rquickjs::qjs::JS_RunGC(runtime)
-    };
-}
-
-/// Collects what is unreachable among the objects not pinned (pinned ones
-/// are roots), then pins every object left, so that later collections skip
-/// them too: a minor collection whose survivors become old. Natively it
-/// only collects.
-pub(crate) fn collect_and_promote(ctx: &rquickjs::Ctx<'_>) {
-    // SAFETY: `ctx` is a live context, so its runtime is live.
-    let runtime = unsafe { rquickjs::qjs::JS_GetRuntime(ctx.as_raw().as_ptr()) };
-    #[cfg(target_arch = "wasm32")]
-    {
-        unsafe extern "C" {
             fn warden_gc_promote(runtime: *mut rquickjs::qjs::JSRuntime);
         }
         // SAFETY: the runtime is live and runs no JavaScript meanwhile.
-        unsafe { warden_gc_promote(runtime) };
+        unsafe {
+            match which {
+                Collection::Full => warden_gc_pin(runtime),
+                Collection::Young => warden_gc_promote(runtime),
+            }
+        };
     }
     // SAFETY: as above.
     #[cfg(not(target_arch = "wasm32"))]
     unsafe {
+        let _ = which;
         rquickjs::qjs::JS_RunGC(runtime)
     };
 }

@@ -8,6 +8,7 @@ use rquickjs::promise::PromiseState;
 use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
 use warden_abi::Status;
 
+use crate::engine_patches::{collect_and_pin, Collection};
 use crate::errors::{Caught, GuestError};
 use crate::event_loop;
 use crate::guards::Guards;
@@ -95,7 +96,7 @@ impl GuestRuntime {
         let (guards, timers) = crate::engine_patches::without_source(setup)?;
         // What setting up the runtime left behind is not copied into every
         // sandbox made from this state.
-        context.with(|ctx| crate::engine_patches::collect_and_pin(&ctx));
+        context.with(|ctx| collect_and_pin(&ctx, Collection::Full));
         Ok(Self {
             pinned_heap: heap.used(),
             handlers: HashMap::new(),
@@ -251,7 +252,7 @@ impl GuestRuntime {
     pub fn loaded(&mut self) {
         if !self.collect_if_grown() {
             self.context
-                .with(|ctx| crate::engine_patches::collect_and_promote(&ctx));
+                .with(|ctx| collect_and_pin(&ctx, Collection::Young));
         }
     }
 
@@ -265,7 +266,7 @@ impl GuestRuntime {
             self.heap.used().saturating_sub(pinned) > pinned.min(room) || self.heap.exhausted();
         if grown {
             self.context
-                .with(|ctx| crate::engine_patches::collect_and_pin(&ctx));
+                .with(|ctx| collect_and_pin(&ctx, Collection::Full));
             self.pinned_heap = self.heap.used();
         }
         grown

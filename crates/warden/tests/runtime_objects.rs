@@ -93,75 +93,63 @@ fn the_runtimes_own_functions_show_as_native_code_and_handlers_keep_their_source
     );
 }
 
-/// A handler that loads a library's worth of objects, holding a cycle.
-const GENERATIONS: &str = r#"
-    const table = Array.from({ length: 60000 }, (_, i) => ({ i, name: 'entry ' + i }));
+/// A handler whose load runs `load` and then makes a cycle, and whose
+/// calls let that cycle go and make one of their own (`let go`), set
+/// `globalThis.grown` to `grow` (`grow`), or say which cycles were freed.
+fn generations(load: &str, grow: &str) -> String {
+    format!(
+        r#"{CYCLE_HELPERS}
+    {load}
     globalThis.loaded = cycle("loaded");
-    export function handler(event) {
-        switch (event.step) {
+    export function handler(event) {{
+        switch (event.step) {{
             case "let go":
                 delete globalThis.loaded;
                 cycle("made by a call");
                 return "let go";
             case "grow":
-                globalThis.grown = [table, table, table].flat().map((row) => ({ ...row }));
+                globalThis.grown = {grow};
                 return "grown";
             default:
                 return Promise.resolve().then(() => freed.slice().sort());
-        }
-    }"#;
+        }}
+    }}"#
+    )
+}
 
-#[test]
-fn loaded_objects_are_collected_again_once_the_heap_has_doubled() {
-    let mut loaded = loaded(&[("gen", &format!("{CYCLE_HELPERS}{GENERATIONS}"))]);
+/// With the handler of `source` (see [`generations`]): what loading built
+/// is pinned by `get_loaded_sandbox`, so the collection after a call frees
+/// what the call made while the loaded cycle the call let go waits; once
+/// the heap has doubled, the collection is a full one again.
+fn a_loaded_cycle_waits_for_a_full_collection(source: &str) {
+    let mut loaded = loaded(&[("gen", source)]);
     let mut call = |step: &str| {
         loaded
             .handle_event("gen", format!(r#"{{"step":"{step}"}}"#), Some(true))
             .unwrap()
     };
-    // Loading built a library's worth of objects: `get_loaded_sandbox` ran
-    // a full collection, which left them pinned. Garbage a call makes is
-    // freed by the collection after it, which skips the loaded objects: a
-    // cycle among them that the call let go waits.
     assert_eq!(call("let go"), "\"let go\"");
     assert_eq!(call("report"), r#"["made by a call"]"#);
-    // Once the heap has doubled, the collection is a full one again.
     assert_eq!(call("grow"), "\"grown\"");
     assert_eq!(call("report"), r#"["loaded","made by a call"]"#);
 }
 
-/// A handler whose load builds little: a cycle, and one object per call.
-const SMALL_LOAD: &str = r#"
-    globalThis.loaded = cycle("loaded");
-    export function handler(event) {
-        switch (event.step) {
-            case "let go":
-                delete globalThis.loaded;
-                cycle("made by a call");
-                return "let go";
-            case "grow":
-                globalThis.grown = Array.from({ length: 20000 }, (_, i) => ({ i }));
-                return "grown";
-            default:
-                return Promise.resolve().then(() => freed.slice().sort());
-        }
-    }"#;
+#[test]
+fn loaded_objects_are_collected_again_once_the_heap_has_doubled() {
+    // A library's worth of objects: `get_loaded_sandbox` runs a full
+    // collection, which leaves them pinned.
+    a_loaded_cycle_waits_for_a_full_collection(&generations(
+        "const table = Array.from({ length: 60000 }, (_, i) => ({ i, name: 'entry ' + i }));",
+        "[table, table, table].flat().map((row) => ({ ...row }))",
+    ));
+}
 
 #[test]
 fn what_a_small_load_built_is_skipped_too() {
-    let mut loaded = loaded(&[("small", &format!("{CYCLE_HELPERS}{SMALL_LOAD}"))]);
-    let mut call = |step: &str| {
-        loaded
-            .handle_event("small", format!(r#"{{"step":"{step}"}}"#), Some(true))
-            .unwrap()
-    };
-    // The load grew the heap too little for a full collection, yet what it
-    // built survived one collection (at `get_loaded_sandbox`) and is not
-    // visited again: the collection after a call frees what the call made,
-    // while the loaded cycle the call let go waits.
-    assert_eq!(call("let go"), "\"let go\"");
-    assert_eq!(call("report"), r#"["made by a call"]"#);
-    // Once the heap has doubled, the collection is a full one again.
-    assert_eq!(call("grow"), "\"grown\"");
-    assert_eq!(call("report"), r#"["loaded","made by a call"]"#);
+    // A load that grows the heap too little for a full collection: what it
+    // built survives a collection of the young objects alone, which pins it.
+    a_loaded_cycle_waits_for_a_full_collection(&generations(
+        "",
+        "Array.from({ length: 20000 }, (_, i) => ({ i }))",
+    ));
 }
