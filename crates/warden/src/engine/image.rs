@@ -94,14 +94,7 @@ impl MemoryImage {
             Held::Shared(shared) => Some(shared),
             Held::Buffer { .. } => self
                 .file
-                .get_or_init(|| {
-                    let at = self.stack_pointer as u32 as usize;
-                    SharedImage::new(self.size, at, self.image())
-                        .inspect_err(|error| {
-                            tracing::debug!(%error, "copying a memory image: it cannot be put in a file");
-                        })
-                        .ok()
-                })
+                .get_or_init(|| in_file(self.image(), self.size, self.stack_pointer))
                 .as_ref(),
         }
     }
@@ -112,13 +105,7 @@ impl MemoryImage {
         if !shared_image::worth_mapping(image.len(), true) {
             return None;
         }
-        let at = stack_pointer as u32 as usize;
-        SharedImage::new(size, at, image)
-            .inspect_err(|error| {
-                tracing::info!(%error, "holding a large memory image in memory: it cannot be mapped")
-            })
-            .ok()
-            .map(Held::Shared)
+        in_file(image, size, stack_pointer).map(Held::Shared)
     }
 
     /// Whether restoring the image into a new instance maps it: then that
@@ -187,6 +174,16 @@ impl MemoryImage {
         }
         Ok(())
     }
+}
+
+/// `image`, linear memory of `size` bytes from the stack pointer
+/// `stack_pointer` to its end, in a file, if the file can be made.
+fn in_file(image: &[u8], size: usize, stack_pointer: i32) -> Option<SharedImage> {
+    SharedImage::new(size, stack_pointer as u32 as usize, image)
+        .inspect_err(|error| {
+            tracing::info!(%error, "holding a memory image in memory: it cannot be put in a file")
+        })
+        .ok()
 }
 
 /// The part of `linear` bytes of linear memory above the guest's stack
