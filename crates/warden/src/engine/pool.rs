@@ -15,6 +15,13 @@
 //! reservation and guard) of address space up front, about 1 TiB, and
 //! keeps at most [`KEEP_RESIDENT`] bytes of each slot that was ever used
 //! resident while the slot is free.
+//!
+//! A slot's function table is reset in place too, up to
+//! [`TABLE_KEEP_RESIDENT`] bytes: given back to the system instead, its
+//! pages would cost a `madvise` when the instance is dropped and a page
+//! fault when the next one fills its first entries, and each of those
+//! flushes the address translations of every processor running a thread
+//! of the process (an interrupt to each, slow on a virtual machine).
 
 use wasmtime::{Enabled, InstanceAllocationStrategy, PoolingAllocationConfig};
 
@@ -25,6 +32,11 @@ pub(crate) const SLOTS: u32 = 256;
 /// next instance; the rest of what an instance wrote is given back to the
 /// system when it is dropped.
 pub(crate) const KEEP_RESIDENT: usize = 1 << 20;
+
+/// Bytes of a free slot's function table kept resident and zeroed in
+/// place: 64 KiB, room for 8,192 entries (the guest's table takes about a
+/// thousand).
+pub(crate) const TABLE_KEEP_RESIDENT: usize = 64 << 10;
 
 /// The allocation strategy of an engine whose instances live in a pool of
 /// `slots`, or `None` where resetting a slot in place is not available (no
@@ -40,7 +52,8 @@ pub(crate) fn strategy(slots: u32) -> Option<InstanceAllocationStrategy> {
         .total_tables(slots)
         .max_unused_warm_slots(slots)
         .pagemap_scan(Enabled::Yes)
-        .linear_memory_keep_resident(KEEP_RESIDENT);
+        .linear_memory_keep_resident(KEEP_RESIDENT)
+        .table_keep_resident(TABLE_KEEP_RESIDENT);
     Some(InstanceAllocationStrategy::Pooling(pool))
 }
 
