@@ -11,6 +11,8 @@
 //! reached through wasm imports (see the `wasm` module, compiled only for
 //! wasm32); natively, tests supply their own [`Host`].
 
+#[cfg(target_arch = "wasm32")]
+mod allocator;
 mod builtins;
 mod engine_patches;
 mod errors;

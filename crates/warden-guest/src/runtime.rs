@@ -8,7 +8,7 @@ use rquickjs::promise::PromiseState;
 use rquickjs::{Context, Ctx, Function, Persistent, Runtime, Value};
 use warden_abi::Status;
 
-use crate::engine_patches::{collect_and_pin, Collection};
+use crate::engine_patches::{collect_and_pin, seal_arenas, Collection};
 use crate::errors::{Caught, GuestError};
 use crate::event_loop;
 use crate::guards::Guards;
@@ -337,6 +337,13 @@ impl GuestRuntime {
     /// Reseeds `Math.random`.
     pub fn reseed(&self, seed: u64) {
         self.rng.reseed(seed);
+    }
+
+    /// Ends the runtime's set-up: the small blocks it allocates from now on
+    /// come from arenas of their own, not from the room the set-up left in
+    /// its arenas (see `engine_patches::seal_arenas`).
+    pub fn seal(&self) {
+        self.context.with(|ctx| seal_arenas(&ctx));
     }
 }
 

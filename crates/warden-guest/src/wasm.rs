@@ -193,7 +193,12 @@ mod exports {
                     "already initialised",
                 ));
             }
-            guest.runtime = Some(GuestRuntime::new(Rc::new(WasmHost), seed)?);
+            let runtime = GuestRuntime::new(Rc::new(WasmHost), seed)?;
+            // The host takes the image of memory now: what sandboxes
+            // allocate from here on lies on pages of their own.
+            runtime.seal();
+            crate::allocator::seal();
+            guest.runtime = Some(runtime);
             Ok(Vec::new())
         })
     }

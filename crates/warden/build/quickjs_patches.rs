@@ -110,6 +110,19 @@
 //!     `JSON.parse` now returns too, are never appended to in place (when
 //!     the allocator leaves room), which would rename the atom under its
 //!     hash.
+//! 12. **Sealed arenas.** The engine serves small blocks from arenas of
+//!     4 KiB, one list per block size, and takes a new block from the first
+//!     arena with room. Every sandbox maps the runtime as it is once set
+//!     up, copy-on-write, and the set-up leaves room in arenas all over its
+//!     heap: a sandbox's first blocks of each size would go there, and
+//!     adding an arena to a list writes the arena it is linked next to, so
+//!     each few bytes would cost a page of its own. `warden_arena_seal`,
+//!     which the guest calls when its set-up is done, moves every arena to
+//!     a list of its own, which no new block or arena comes from: an arena
+//!     goes back on its size's list when one of its blocks is freed (which
+//!     wrote its page anyway). Arenas made after the seal start at 512
+//!     bytes and double up to 4 KiB, so that the first blocks of a dozen
+//!     sizes share a few pages instead of taking one each.
 
 use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
@@ -412,6 +425,124 @@ const EDITS: &[Edit] = &[
         what: "computed-goto dispatch",
         find: "#if defined(EMSCRIPTEN) || defined(_MSC_VER)\n#define DIRECT_DISPATCH  0",
         replace: "#if defined(_MSC_VER) /* warden: computed goto on WASI too */\n#define DIRECT_DISPATCH  0",
+        count: 1,
+    },
+    Edit {
+        what: "sealed arenas (state)",
+        find: "    _Alignas(JS_ARENA_ALIGN) uint8_t zero_size_block[sizeof(JSMallocBlockHeader)];\n} JSArenaState;",
+        replace: "    _Alignas(JS_ARENA_ALIGN) uint8_t zero_size_block[sizeof(JSMallocBlockHeader)];\n\
+                  \x20   /* warden: the arenas of before the seal, whether sealed, and the\n\
+                  \x20      arenas of each size made since */\n\
+                  \x20   struct list_head warden_sealed_list;\n\
+                  \x20   uint8_t warden_sealed;\n\
+                  \x20   uint8_t warden_made[JS_ARENA_BLOCK_SIZE_COUNT];\n\
+                  } JSArenaState;",
+        count: 1,
+    },
+    Edit {
+        what: "sealed arenas (list made)",
+        find: "    arena_zero_block(rt)->u.block_idx = JS_ARENA_FREE_NIL;\n",
+        replace: "    arena_zero_block(rt)->u.block_idx = JS_ARENA_FREE_NIL;\n\
+                  \x20   init_list_head(&s->warden_sealed_list);\n",
+        count: 1,
+    },
+    Edit {
+        what: "sealed arenas (new arenas start small)",
+        find: "    n_blocks = (JS_ARENA_SIZE - sizeof(JSArena)) / block_size;\n",
+        replace: "    n_blocks = (warden_arena_size(rt, block_size_idx, block_size) - sizeof(JSArena)) / block_size;\n",
+        count: 1,
+    },
+    Edit {
+        what: "sealed arenas (arena size)",
+        find: "static no_inline JSArena *arena_new(JSRuntime *rt, int block_size_idx)\n{",
+        replace: "/* warden: the bytes of a new arena: after the seal, 512 for the first of\n\
+                  \x20  a size, doubling up to JS_ARENA_SIZE, and at least two blocks */\n\
+                  static size_t warden_arena_size(JSRuntime *rt, int idx, int block_size)\n{\n\
+                  \x20   JSArenaState *s = &rt->arena_state;\n\
+                  \x20   size_t size;\n\
+                  \x20   if (!s->warden_sealed)\n\
+                  \x20       return JS_ARENA_SIZE;\n\
+                  \x20   size = (size_t)512 << s->warden_made[idx];\n\
+                  \x20   if (size < JS_ARENA_SIZE)\n\
+                  \x20       s->warden_made[idx]++;\n\
+                  \x20   else\n\
+                  \x20       size = JS_ARENA_SIZE;\n\
+                  \x20   if (size < sizeof(JSArena) + 2 * (size_t)block_size)\n\
+                  \x20       size = sizeof(JSArena) + 2 * (size_t)block_size;\n\
+                  \x20   return size;\n}\n\n\
+                  static no_inline JSArena *arena_new(JSRuntime *rt, int block_size_idx)\n{",
+        count: 1,
+    },
+    Edit {
+        what: "sealed arenas (out of memory, a sealed arena with room will do)",
+        find: "            ar = arena_new(rt, block_size_idx);\n            if (!ar)\n                return NULL;\n",
+        replace: "            ar = arena_new(rt, block_size_idx);\n\
+                  \x20           /* warden: out of memory, a sealed arena with room will do */\n\
+                  \x20           if (!ar)\n\
+                  \x20               ar = warden_arena_unseal(rt, block_size_idx);\n\
+                  \x20           if (!ar)\n\
+                  \x20               return NULL;\n",
+        count: 1,
+    },
+    Edit {
+        what: "sealed arenas (unsealed for lack of memory)",
+        find: "static no_inline void *arena_malloc_large(JSRuntime *rt, size_t size)\n{",
+        replace: "/* warden: a sealed arena of blocks of size idx with room, put back on\n\
+                  \x20  its list, or NULL */\n\
+                  static no_inline JSArena *warden_arena_unseal(JSRuntime *rt, int idx)\n{\n\
+                  \x20   struct list_head *el;\n\
+                  \x20   list_for_each(el, &rt->arena_state.warden_sealed_list) {\n\
+                  \x20       JSArena *ar = list_entry(el, JSArena, link);\n\
+                  \x20       if (ar->block_size_idx == idx && ar->free_link.next == &ar->free_link) {\n\
+                  \x20           list_add(&ar->free_link, &rt->arena_state.free_arena_list[idx]);\n\
+                  \x20           return ar;\n\
+                  \x20       }\n\
+                  \x20   }\n\
+                  \x20   return NULL;\n}\n\n\
+                  static no_inline void *arena_malloc_large(JSRuntime *rt, size_t size)\n{",
+        count: 1,
+    },
+    Edit {
+        what: "sealed arenas (seal)",
+        find: "static void js_arena_free(JSRuntime *rt, void *ptr)\n{",
+        replace: "/* warden: takes every arena off the lists that new small blocks and new\n\
+                  \x20  arenas go to; a sealed arena's free link points at itself */\n\
+                  void warden_arena_seal(JSRuntime *rt)\n{\n\
+                  \x20   JSArenaState *s = &rt->arena_state;\n\
+                  \x20   struct list_head *el, *el1;\n\
+                  \x20   int i;\n\
+                  \x20   s->warden_sealed = 1;\n\
+                  \x20   for (i = 0; i < JS_ARENA_BLOCK_SIZE_COUNT; i++) {\n\
+                  \x20       s->warden_made[i] = 0;\n\
+                  \x20       list_for_each_safe(el, el1, &s->free_arena_list[i]) {\n\
+                  \x20           init_list_head(el);\n\
+                  \x20       }\n\
+                  \x20       init_list_head(&s->free_arena_list[i]);\n\
+                  \x20       list_for_each_safe(el, el1, &s->arena_list[i]) {\n\
+                  \x20           list_del(el);\n\
+                  \x20           list_add_tail(el, &s->warden_sealed_list);\n\
+                  \x20       }\n\
+                  \x20   }\n}\n\n\
+                  static void js_arena_free(JSRuntime *rt, void *ptr)\n{",
+        count: 1,
+    },
+    Edit {
+        what: "sealed arenas (a free unseals)",
+        find: "        if (unlikely(ar->n_used_blocks == ar->n_blocks))\n            list_add(&ar->free_link,",
+        replace: "        /* warden: or sealed, now that this wrote its page anyway */\n\
+                  \x20       if (unlikely(ar->n_used_blocks == ar->n_blocks ||\n\
+                  \x20                    ar->free_link.next == &ar->free_link))\n\
+                  \x20           list_add(&ar->free_link,",
+        count: 1,
+    },
+    Edit {
+        what: "sealed arenas (freed with the runtime)",
+        find: "static void js_arena_free_all(JSRuntime *rt)\n{\n    JSArenaState *s = &rt->arena_state;\n    struct list_head *el, *el1;\n    int i;\n",
+        replace: "static void js_arena_free_all(JSRuntime *rt)\n{\n    JSArenaState *s = &rt->arena_state;\n    struct list_head *el, *el1;\n    int i;\n\
+                  \x20   list_for_each_safe(el, el1, &s->warden_sealed_list) {\n\
+                  \x20       rt->mf.js_free(rt->malloc_state.opaque, list_entry(el, JSArena, link));\n\
+                  \x20   }\n\
+                  \x20   init_list_head(&s->warden_sealed_list);\n",
         count: 1,
     },
 ];

@@ -40,8 +40,12 @@ use super::pool::KEEP_RESIDENT;
 /// the image and faulting in the pages a call touches (on a 2-core virtual
 /// machine, starting a sandbox from a 1,088 KiB image and calling it took
 /// 103 µs copied and 194 µs mapped; from 1,216 KiB, 163 µs and 133 µs;
-/// from 2,112 KiB, 711 µs and 126 µs).
-const MAP_INTO_FRESH_FROM: usize = KEEP_RESIDENT + KEEP_RESIDENT / 8;
+/// from 2,112 KiB, 711 µs and 126 µs). The bound lies between the first
+/// two, above the state of a sandbox that loaded a small handler (1,152
+/// KiB: the guest's allocator grows memory past its image by 64 KiB at a
+/// time), whose snapshot would otherwise make a file (about 550 µs against
+/// a 25 µs copy).
+const MAP_INTO_FRESH_FROM: usize = KEEP_RESIDENT + KEEP_RESIDENT * 5 / 32;
 
 /// Images at least this large are mapped into an instance that has run in
 /// memory of its own. Its pages are in memory already, so a copy costs
