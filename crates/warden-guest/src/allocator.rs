@@ -38,12 +38,36 @@ const WASM_PAGE: usize = 64 * 1024;
 /// as much as is left, which the allocator adds to that room.
 struct Growth;
 
+/// Wasm pages [`seal`] grows memory by, for the fresh allocator's first
+/// blocks: they are part of every sandbox's memory from its start, so a
+/// sandbox that allocates no more never grows its memory (which costs the
+/// host a change of the memory's protection, and the processors a flush of
+/// their address translations, when it grows and again when the memory is
+/// reused). Zero, they add nothing to the image.
+const FIRST_GROWTH: usize = 2;
+
+/// The first wasm page of the memory [`seal`] grew, until the fresh
+/// allocator takes it (0: taken, or none).
+static FIRST_REGION: AtomicUsize = AtomicUsize::new(0);
+
 // SAFETY: memory handed out is fresh linear memory, never handed out twice
-// (wasm memory only grows), zeroed, and never taken back.
+// (wasm memory only grows, and the region grown at the seal is taken out
+// of `FIRST_REGION` once), zeroed, and never taken back.
 unsafe impl dlmalloc::Allocator for Growth {
     fn alloc(&self, size: usize) -> (*mut u8, usize, u32) {
         let wanted = size.div_ceil(WASM_PAGE);
         let grown = |pages| core::arch::wasm32::memory_grow(0, pages);
+        let first = FIRST_REGION.swap(0, Ordering::Relaxed);
+        if first != 0 {
+            // The region grown at the seal, and the rest right after it if
+            // the block needs more (memory something else grew meanwhile,
+            // in between, is not the allocator's).
+            let mut pages = FIRST_GROWTH;
+            if wanted > pages && grown(wanted - pages) == first + pages {
+                pages = wanted;
+            }
+            return ((first * WASM_PAGE) as *mut u8, pages * WASM_PAGE, 0);
+        }
         match grown(wanted) {
             usize::MAX => {}
             start => return ((start * WASM_PAGE) as *mut u8, wanted * WASM_PAGE, 0),
@@ -115,13 +139,16 @@ static ALLOCATOR: GuestAllocator = GuestAllocator {
 /// once the runtime is set up, before the host takes the image; a second
 /// call changes nothing.
 pub(crate) fn seal() {
-    let end = core::arch::wasm32::memory_size(0) * WASM_PAGE;
-    let _ = ALLOCATOR.fresh_from.compare_exchange(
+    let end = core::arch::wasm32::memory_size(0);
+    let sealed = ALLOCATOR.fresh_from.compare_exchange(
         usize::MAX,
-        end,
+        end * WASM_PAGE,
         Ordering::Relaxed,
         Ordering::Relaxed,
     );
+    if sealed.is_ok() && core::arch::wasm32::memory_grow(0, FIRST_GROWTH) == end {
+        FIRST_REGION.store(end, Ordering::Relaxed);
+    }
 }
 
 impl GuestAllocator {

@@ -42,9 +42,9 @@ use super::pool::KEEP_RESIDENT;
 /// 103 µs copied and 194 µs mapped; from 1,216 KiB, 163 µs and 133 µs;
 /// from 2,112 KiB, 711 µs and 126 µs). The bound lies between the first
 /// two, above the state of a sandbox that loaded a small handler (1,152
-/// KiB: the guest's allocator grows memory past its image by 64 KiB at a
-/// time), whose snapshot would otherwise make a file (about 550 µs against
-/// a 25 µs copy).
+/// KiB, with the 128 KiB the guest's allocator grows memory by when the
+/// runtime is set up), whose snapshot would otherwise make a file (about
+/// 550 µs against a 25 µs copy).
 const MAP_INTO_FRESH_FROM: usize = KEEP_RESIDENT + KEEP_RESIDENT * 5 / 32;
 
 /// Images at least this large are mapped into an instance that has run in
