@@ -170,9 +170,7 @@ impl GuestAllocator {
         // SAFETY: as the function's contract says.
         unsafe { &mut *self.fresh.get() }
     }
-}
 
-impl GuestAllocator {
     /// A new block of `layout`, zeroed if `zeroed`, or null.
     ///
     /// # Safety

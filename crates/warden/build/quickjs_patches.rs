@@ -120,7 +120,9 @@
 //!     which the guest calls when its set-up is done, moves every arena to
 //!     a list of its own, which no new block or arena comes from: an arena
 //!     goes back on its size's list when one of its blocks is freed (which
-//!     wrote its page anyway). Arenas made after the seal start at 512
+//!     wrote its page anyway), or when no memory for a new arena is left
+//!     (`warden_arena_unseal`), so that sealing costs no room a guest at
+//!     its limit could have used. Arenas made after the seal start at 512
 //!     bytes and double up to 4 KiB, so that the first blocks of a dozen
 //!     sizes share a few pages instead of taking one each.
 
