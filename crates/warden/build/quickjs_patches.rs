@@ -125,6 +125,13 @@
 //!     its limit could have used. Arenas made after the seal start at 512
 //!     bytes and double up to 4 KiB, so that the first blocks of a dozen
 //!     sizes share a few pages instead of taking one each.
+//! 13. **A spare arena.** An arena whose last block is freed is freed too,
+//!     so a call that makes a few objects of a size and lets them go (an
+//!     echo, collected after the call) made and freed an arena of that size
+//!     every time: its header and the free chain of all its blocks written
+//!     anew. An arena that empties while it is the only one of its size with
+//!     room now stays, so there is at most one empty arena per size (31
+//!     sizes, at most 4 KiB each), which the heap limit counts.
 
 use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
@@ -535,6 +542,15 @@ const EDITS: &[Edit] = &[
                   \x20       if (unlikely(ar->n_used_blocks == ar->n_blocks ||\n\
                   \x20                    ar->free_link.next == &ar->free_link))\n\
                   \x20           list_add(&ar->free_link,",
+        count: 1,
+    },
+    Edit {
+        what: "a spare arena",
+        find: "        ar->n_used_blocks--;\n        if (unlikely(ar->n_used_blocks == 0)) {\n",
+        replace: "        ar->n_used_blocks--;\n\
+                  \x20       /* warden: kept when it is its size's only arena with room */\n\
+                  \x20       if (unlikely(ar->n_used_blocks == 0) &&\n\
+                  \x20           ar->free_link.next != ar->free_link.prev) {\n",
         count: 1,
     },
     Edit {
