@@ -464,7 +464,10 @@ const EDITS: &[Edit] = &[
     Edit {
         what: "sealed arenas (arena size)",
         find: "static no_inline JSArena *arena_new(JSRuntime *rt, int block_size_idx)\n{",
-        replace: "/* warden: the bytes of a new arena: after the seal, 512 for the first of\n\
+        replace: "/* warden: whether an arena is sealed: its free link points at itself */\n\
+                  static inline int warden_arena_is_sealed(const JSArena *ar)\n{\n\
+                  \x20   return ar->free_link.next == &ar->free_link;\n}\n\n\
+                  /* warden: the bytes of a new arena: after the seal, 512 for the first of\n\
                   \x20  a size, doubling up to JS_ARENA_SIZE, and at least two blocks */\n\
                   static size_t warden_arena_size(JSRuntime *rt, int idx, int block_size)\n{\n\
                   \x20   JSArenaState *s = &rt->arena_state;\n\
@@ -502,7 +505,7 @@ const EDITS: &[Edit] = &[
                   \x20   struct list_head *el;\n\
                   \x20   list_for_each(el, &rt->arena_state.warden_sealed_list) {\n\
                   \x20       JSArena *ar = list_entry(el, JSArena, link);\n\
-                  \x20       if (ar->block_size_idx == idx && ar->free_link.next == &ar->free_link) {\n\
+                  \x20       if (ar->block_size_idx == idx && warden_arena_is_sealed(ar)) {\n\
                   \x20           list_add(&ar->free_link, &rt->arena_state.free_arena_list[idx]);\n\
                   \x20           return ar;\n\
                   \x20       }\n\
@@ -540,7 +543,7 @@ const EDITS: &[Edit] = &[
         find: "        if (unlikely(ar->n_used_blocks == ar->n_blocks))\n            list_add(&ar->free_link,",
         replace: "        /* warden: or sealed, now that this wrote its page anyway */\n\
                   \x20       if (unlikely(ar->n_used_blocks == ar->n_blocks ||\n\
-                  \x20                    ar->free_link.next == &ar->free_link))\n\
+                  \x20                    warden_arena_is_sealed(ar)))\n\
                   \x20           list_add(&ar->free_link,",
         count: 1,
     },
