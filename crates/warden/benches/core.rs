@@ -329,6 +329,20 @@ fn main() {
         Some(fresh),
         "about 1x",
     );
+    // Each sandbox above was dropped before the next started, and the next
+    // took its instance, parked with the image. With every sandbox started
+    // before it still alive, a start finds none parked: it makes a memory
+    // of its own, maps the image over it and faults in what it touches.
+    let mut alive = Vec::with_capacity(200);
+    let unparked = time_each(200, || alive.push(from_library()));
+    drop(alive);
+    report(
+        "  the same, with none parked",
+        unparked,
+        "fresh sandbox",
+        Some(fresh),
+        "",
+    );
     let mut started = from_library();
     let restore = time_each(2_000, || {
         black_box(

@@ -143,6 +143,15 @@ const LIBRARY: &str = "
         return { calls, name: table[e.at].name, length: table.length };
     }";
 
+/// A sandbox started from `snapshot`, with the default configuration.
+fn start_from(snapshot: &warden::Snapshot) -> warden::LoadedJSSandbox {
+    SandboxBuilder::new()
+        .build()
+        .unwrap()
+        .load_snapshot(snapshot)
+        .unwrap()
+}
+
 /// The result of the library handler's first call after a restore.
 fn library_result(calls: u32, name: &str) -> String {
     format!(r#"{{"calls":{calls},"name":"{name}","length":60000}}"#)
@@ -152,14 +161,7 @@ fn library_result(calls: u32, name: &str) -> String {
 fn sandboxes_started_from_a_large_snapshot_keep_their_writes_to_themselves() {
     let snapshot = loaded(&[("lib", LIBRARY)]).snapshot().unwrap();
     assert!(snapshot.size() > 4 << 20, "{}", snapshot.size());
-    let start = || {
-        SandboxBuilder::new()
-            .build()
-            .unwrap()
-            .load_snapshot(&snapshot)
-            .unwrap()
-    };
-    let (mut first, mut second) = (start(), start());
+    let (mut first, mut second) = (start_from(&snapshot), start_from(&snapshot));
     let changed = first.handle_event("lib", r#"{"at":7,"set":"changed"}"#, None);
     assert_eq!(changed.unwrap(), library_result(1, "changed"));
     let unchanged = second.handle_event("lib", r#"{"at":7}"#, None);
@@ -203,6 +205,84 @@ fn sandboxes_started_from_a_large_snapshot_keep_their_writes_to_themselves() {
         .unwrap();
     let from_bytes = third.handle_event("lib", r#"{"at":3}"#, None);
     assert_eq!(from_bytes.unwrap(), library_result(1, "entry 3"));
+}
+
+#[test]
+fn a_sandbox_started_from_a_large_snapshot_finds_nothing_of_those_dropped_before_it() {
+    let snapshot = loaded(&[("lib", LIBRARY)]).snapshot().unwrap();
+    // Each sandbox writes to the state, grows it, or is killed, then is
+    // dropped; the next one starts from the snapshot as it was.
+    for round in 0..9 {
+        let mut sandbox = start_from(&snapshot);
+        let first = sandbox.handle_event("lib", r#"{"at":7}"#, None);
+        assert_eq!(
+            first.unwrap(),
+            library_result(1, "entry 7"),
+            "round {round}"
+        );
+        match round % 3 {
+            0 => {
+                let set = sandbox.handle_event("lib", r#"{"at":7,"set":"written"}"#, None);
+                assert_eq!(set.unwrap(), library_result(2, "written"));
+            }
+            1 => {
+                let hog = sandbox.handle_event("lib", r#"{"at":8,"hog":200000}"#, None);
+                assert_eq!(hog.unwrap(), library_result(2, "entry 8"));
+                assert!(sandbox.status().guest_memory_bytes > snapshot.memory_size());
+            }
+            _ => {
+                let handle = sandbox.interrupt_handle();
+                let killer = std::thread::spawn(move || {
+                    while !handle.is_running() {
+                        std::thread::yield_now();
+                    }
+                    handle.kill()
+                });
+                let killed = sandbox.handle_event("lib", r#"{"at":1,"spin":true}"#, None);
+                assert!(killer.join().unwrap());
+                assert!(matches!(killed, Err(Error::Killed(_))), "{killed:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_dropped_sandbox_started_from_a_large_snapshot_lets_its_host_functions_go() {
+    let captured = std::sync::Arc::new(());
+    let build = || {
+        let held = captured.clone();
+        let mut proto = SandboxBuilder::new().build().unwrap();
+        proto
+            .host_module("lib")
+            .unwrap()
+            .register("size", move || std::sync::Arc::strong_count(&held) as f64)
+            .unwrap();
+        proto
+    };
+    let mut sandbox = build().load_runtime().unwrap();
+    sandbox
+        .add_handler(
+            "lib",
+            warden::Script::from_content(format!(
+                "import {{ size }} from 'host:lib';\n{LIBRARY}\nexport {{ handler }}; size;"
+            )),
+        )
+        .unwrap();
+    let snapshot = sandbox.get_loaded_sandbox().unwrap().snapshot().unwrap();
+    assert!(snapshot.size() > 4 << 20, "{}", snapshot.size());
+    assert_eq!(std::sync::Arc::strong_count(&captured), 1);
+    for _ in 0..3 {
+        let mut started = build().load_snapshot(&snapshot).unwrap();
+        let result = started.handle_event("lib", r#"{"at":2}"#, None);
+        assert_eq!(result.unwrap(), library_result(1, "entry 2"));
+        assert_eq!(std::sync::Arc::strong_count(&captured), 2);
+        drop(started);
+        assert_eq!(
+            std::sync::Arc::strong_count(&captured),
+            1,
+            "a dropped sandbox still holds its host functions"
+        );
+    }
 }
 
 /// A handler whose calls write all over its state, depending on the event.

@@ -9,6 +9,7 @@ use super::StoreData;
 macro_rules! define_export_handles {
     ($( $(#[$meta:meta])* fn $name:ident($($arg:ident : $ty:ty),* $(,)?) -> $ret:ty; )*) => {
         /// Typed handles to the guest's exports.
+        #[derive(Clone)]
         pub(crate) struct GuestExports {
             $( $(#[$meta])* pub(crate) $name: TypedFunc<($($ty,)*), $ret>, )*
         }

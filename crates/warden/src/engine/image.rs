@@ -2,8 +2,9 @@
 //! that restores map.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use super::parked::ParkingLot;
 use super::shared_image::{self, SharedImage};
 
 /// A copy of the guest state that matters between calls: linear memory
@@ -18,6 +19,9 @@ pub(crate) struct MemoryImage {
     /// The file of an image held in a buffer, made the first time an
     /// instance maps it (`None` inside if it cannot be made).
     file: OnceLock<Option<SharedImage>>,
+    /// Instances whose memory maps the image's file, kept for the next
+    /// sandbox that starts from it.
+    lot: Arc<ParkingLot>,
 }
 
 /// The next [`MemoryImage::id`].
@@ -70,6 +74,7 @@ impl MemoryImage {
             stack_pointer,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             file: OnceLock::new(),
+            lot: Arc::default(),
         }
     }
 
@@ -77,6 +82,11 @@ impl MemoryImage {
     /// instance remembers by it which image its memory is mapped from.
     pub(super) fn id(&self) -> u64 {
         self.id
+    }
+
+    /// The instances parked with this image (see [`super::parked`]).
+    pub(super) fn lot(&self) -> &Arc<ParkingLot> {
+        &self.lot
     }
 
     /// The image's file, if it has one.

@@ -1,5 +1,6 @@
 //! [`GuestInstance`]: one instantiated guest and the calls into it.
 
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use super::abi::GuestExports;
 use super::console::PrintFn;
 use super::image::{beyond_stack, MemoryImage};
 use super::kill::{self, KillSwitch};
+use super::parked::{Parked, Parking};
 use super::shared_image::{self, SharedImage};
 use super::wasi::ProcExit;
 use super::{SharedEngine, StoreData};
@@ -65,10 +67,40 @@ pub(crate) struct RuntimeLimits {
     pub(crate) max_json: usize,
 }
 
+/// What a sandbox gives the instance its guest runs in.
+#[derive(Clone)]
+pub(crate) struct Tenant {
+    /// The host functions the guest may call.
+    pub(crate) host: Arc<HostFunctions>,
+    /// The user modules the guest may import.
+    pub(crate) modules: Arc<Modules>,
+    /// Where the guest's console goes.
+    pub(crate) print: PrintFn,
+    /// The sandbox's kill switch.
+    pub(crate) gate: Arc<KillSwitch>,
+    /// What the instance may use.
+    pub(crate) limits: InstanceLimits,
+}
+
+impl Tenant {
+    /// A tenant with no host functions, no modules and no console, and a
+    /// kill switch of its own for `engine`.
+    pub(crate) fn inert(engine: &SharedEngine, limits: InstanceLimits) -> Self {
+        Self {
+            host: Arc::default(),
+            modules: Arc::default(),
+            print: Arc::new(|_, _| {}),
+            gate: engine.kill_switch(),
+            limits,
+        }
+    }
+}
+
 /// One guest instance in its own store.
 pub(crate) struct GuestInstance {
     engine: Arc<SharedEngine>,
-    store: Store<StoreData>,
+    /// Taken only when the instance is dropped, to be parked.
+    store: ManuallyDrop<Store<StoreData>>,
     memory: Memory,
     stack_pointer: Global,
     exports: GuestExports,
@@ -88,46 +120,81 @@ pub(crate) struct GuestInstance {
     mapped: Option<u64>,
     /// The [`MemoryImage::id`] of the image last copied into linear memory.
     copied: Option<u64>,
+    /// Where the instance is parked when it is dropped (see
+    /// [`parked`](super::parked)): set once its memory maps an image's file.
+    parking: Option<Parking>,
 }
 
 impl GuestInstance {
-    /// Instantiates the guest (without initialising its runtime), in the
-    /// pool if `pool` and it has room.
+    /// Instantiates the guest for `tenant` (without initialising its
+    /// runtime), in the pool if `pool` and it has room.
     pub(crate) fn instantiate(
         engine: Arc<SharedEngine>,
-        host: Arc<HostFunctions>,
-        modules: Arc<Modules>,
-        print: PrintFn,
-        gate: Arc<KillSwitch>,
-        limits: InstanceLimits,
+        tenant: Tenant,
         pool: bool,
     ) -> wasmtime::Result<Self> {
-        let data = Self::store_data(host, modules, print, gate, limits);
-        Self::instantiate_with(engine, data, limits, pool)
+        let limits = tenant.limits;
+        Self::instantiate_with(engine, Self::store_data(tenant), limits, pool)
     }
 
-    /// A fresh instance with this one's engine, host functions, modules,
-    /// console, gate and limits; in the pool only if `pool`.
+    /// An instance for `tenant` to restore `image` into: one parked with it
+    /// (see [`parked`](super::parked)), whose memory a restore resets in
+    /// place, or a new one, in the pool unless the image maps into new
+    /// instances.
+    pub(crate) fn for_image(
+        engine: Arc<SharedEngine>,
+        tenant: Tenant,
+        image: &MemoryImage,
+    ) -> wasmtime::Result<Self> {
+        let Some(parked) = image.lot().take(&engine) else {
+            let pool = !image.maps_into_new();
+            return Self::instantiate(engine, tenant, pool);
+        };
+        let (gate, limits) = (tenant.gate.clone(), tenant.limits);
+        let mut store = parked.store;
+        *store.data_mut() = Self::store_data(tenant);
+        store.data_mut().memory = Some(parked.memory);
+        kill::arm(&mut store, gate.clone());
+        Ok(Self {
+            engine,
+            store: ManuallyDrop::new(store),
+            memory: parked.memory,
+            stack_pointer: parked.stack_pointer,
+            exports: parked.exports,
+            gate,
+            limits,
+            stack_top: parked.stack_top,
+            pooled: false,
+            new: false,
+            mapped: Some(image.id()),
+            copied: None,
+            parking: Some(parked.parking),
+        })
+    }
+
+    /// A fresh instance with this one's engine and tenant; in the pool
+    /// only if `pool`.
     fn respawn(&self, pool: bool) -> wasmtime::Result<Self> {
         let data = self.store.data();
-        let data = Self::store_data(
-            data.host.clone(),
-            data.modules.clone(),
-            data.print.clone(),
-            self.gate.clone(),
-            self.limits,
-        );
-        Self::instantiate_with(self.engine.clone(), data, self.limits, pool)
+        let tenant = Tenant {
+            host: data.host.clone(),
+            modules: data.modules.clone(),
+            print: data.print.clone(),
+            gate: self.gate.clone(),
+            limits: self.limits,
+        };
+        Self::instantiate(self.engine.clone(), tenant, pool)
     }
 
-    /// The state of a new instance's store.
-    fn store_data(
-        host: Arc<HostFunctions>,
-        modules: Arc<Modules>,
-        print: PrintFn,
-        gate: Arc<KillSwitch>,
-        limits: InstanceLimits,
-    ) -> StoreData {
+    /// The state of a new instance's store for `tenant`.
+    fn store_data(tenant: Tenant) -> StoreData {
+        let Tenant {
+            host,
+            modules,
+            print,
+            gate,
+            limits,
+        } = tenant;
         let store_limits = StoreLimitsBuilder::new()
             .memory_size(limits.memory)
             .memories(1)
@@ -171,7 +238,7 @@ impl GuestInstance {
         let stack_top = stack_pointer.get(&mut store).i32().unwrap_or(0) as u32;
         Ok(Self {
             engine,
-            store,
+            store: ManuallyDrop::new(store),
             memory,
             stack_pointer,
             exports,
@@ -182,6 +249,7 @@ impl GuestInstance {
             new: true,
             mapped: None,
             copied: None,
+            parking: None,
         })
     }
 
@@ -197,7 +265,7 @@ impl GuestInstance {
         if self.gate.is_killed() {
             return Err(GuestFailure::Trap(TrapKind::Killed));
         }
-        let (store, exports) = (&mut self.store, &self.exports);
+        let (store, exports) = (&mut *self.store, &self.exports);
         super::stack::with_stack(self.engine.call_stack, || f(store, exports))
             .map_err(|e| GuestFailure::Trap(self.classify(e)))
     }
@@ -229,12 +297,12 @@ impl GuestInstance {
     /// The shadow stack grows down from `stack_top` to 0; after an overflow
     /// the stack pointer has run into its last pages or wrapped below 0.
     fn shadow_stack_exhausted(&mut self) -> bool {
-        let sp = self.stack_pointer.get(&mut self.store).i32().unwrap_or(0) as u32;
+        let sp = self.stack_pointer.get(&mut *self.store).i32().unwrap_or(0) as u32;
         sp < 16 * 1024 || sp > self.stack_top
     }
 
     fn memory_exhausted(&self) -> bool {
-        self.memory.data_size(&self.store) + 2 * 65536 > self.limits.memory
+        self.memory.data_size(&*self.store) + 2 * 65536 > self.limits.memory
     }
 
     /// Runs a status-returning export; on success returns nothing, on
@@ -260,7 +328,7 @@ impl GuestInstance {
             return Err(GuestFailure::OutputTooLarge(len));
         }
         self.memory
-            .data(&self.store)
+            .data(&*self.store)
             .get(ptr..ptr + len)
             .map(<[u8]>::to_vec)
             .ok_or_else(|| {
@@ -280,7 +348,7 @@ impl GuestInstance {
                 b"cannot allocate the input".to_vec(),
             ));
         }
-        let data = self.memory.data_mut(&mut self.store);
+        let data = self.memory.data_mut(&mut *self.store);
         for piece in pieces {
             let Some(dest) = data.get_mut(at..at + piece.len()) else {
                 return Err(GuestFailure::Trap(TrapKind::Other(
@@ -401,8 +469,8 @@ impl GuestInstance {
 
     /// Copies the live guest state.
     pub(crate) fn capture(&mut self) -> MemoryImage {
-        let stack_pointer = self.stack_pointer.get(&mut self.store).i32().unwrap_or(0);
-        let data = self.memory.data(&self.store);
+        let stack_pointer = self.stack_pointer.get(&mut *self.store).i32().unwrap_or(0);
+        let data = self.memory.data(&*self.store);
         let base = (stack_pointer as u32 as usize).min(data.len());
         MemoryImage::copied(&data[base..], data.len(), stack_pointer)
     }
@@ -411,14 +479,14 @@ impl GuestInstance {
     /// part starts at: the stack pointer, which initialisation must leave
     /// where a new instance has it.
     pub(crate) fn initialised_state(&mut self) -> wasmtime::Result<(&[u8], usize)> {
-        let stack_pointer = self.stack_pointer.get(&mut self.store).i32().unwrap_or(0) as u32;
+        let stack_pointer = self.stack_pointer.get(&mut *self.store).i32().unwrap_or(0) as u32;
         if stack_pointer != self.stack_top {
             return Err(wasmtime::Error::msg(format!(
                 "the guest runtime started with its stack pointer at {} and left it at {stack_pointer}",
                 self.stack_top
             )));
         }
-        Ok((self.memory.data(&self.store), stack_pointer as usize))
+        Ok((self.memory.data(&*self.store), stack_pointer as usize))
     }
 
     /// Puts `image` back. Linear memory cannot shrink, so when it has grown
@@ -431,16 +499,16 @@ impl GuestInstance {
     pub(crate) fn restore(&mut self, image: &MemoryImage) -> wasmtime::Result<()> {
         let (size, stack_pointer) = (image.linear_size(), image.stack_pointer());
         self.check_fits(size)?;
-        if self.mapped == Some(image.id()) && self.memory.data_size(&self.store) == size {
+        if self.mapped == Some(image.id()) && self.memory.data_size(&*self.store) == size {
             if let Some(shared) = image.file() {
-                let base = self.memory.data_ptr(&self.store);
+                let base = self.memory.data_ptr(&*self.store);
                 // SAFETY: `map` mapped this image's file over the memory at
                 // `base`, which has kept its size; the guest is not running,
                 // and the borrow of the store ended.
                 match unsafe { shared.reset_over(base) } {
                     Ok(()) => {
                         self.stack_pointer
-                            .set(&mut self.store, Val::I32(stack_pointer))?;
+                            .set(&mut *self.store, Val::I32(stack_pointer))?;
                         return Ok(());
                     }
                     Err(error) => {
@@ -455,7 +523,7 @@ impl GuestInstance {
             false => image.shared(self.new || self.mapped.is_some()),
         };
         if let Some(shared) = shared {
-            if self.map(shared, image.id(), size, stack_pointer)? {
+            if self.map(shared, image)? {
                 return Ok(());
             }
         }
@@ -467,27 +535,21 @@ impl GuestInstance {
         Ok(())
     }
 
-    /// Maps `shared`, the file of image `id` of a linear memory of `size`
-    /// bytes whose stack pointer is `stack_pointer`, over this instance's
-    /// memory. `false` (with a fresh instance in place) when it cannot be
-    /// mapped.
-    fn map(
-        &mut self,
-        shared: &SharedImage,
-        id: u64,
-        size: usize,
-        stack_pointer: i32,
-    ) -> wasmtime::Result<bool> {
+    /// Maps `shared`, the file of `image`, over this instance's memory.
+    /// `false` (with a fresh instance in place) when it cannot be mapped.
+    fn map(&mut self, shared: &SharedImage, image: &MemoryImage) -> wasmtime::Result<bool> {
+        let (size, stack_pointer) = (image.linear_size(), image.stack_pointer());
         // Slots of the pool are the pool's to remap.
-        if self.pooled || self.memory.data_size(&self.store) > size {
+        if self.pooled || self.memory.data_size(&*self.store) > size {
             *self = self.respawn(false)?;
         }
         self.grow_to(size)?;
-        let base = self.memory.data_ptr(&self.store);
+        let base = self.memory.data_ptr(&*self.store);
         // A failed map may leave a hole in the memory: until the instance is
         // replaced, it counts as mapped, so that no copy lands in it.
-        self.mapped = Some(id);
+        self.mapped = Some(image.id());
         self.copied = None;
+        self.parking = None;
         // SAFETY: `base` starts this store's linear memory, which is `size`
         // bytes now. An instance made on demand has its memory in a mapping
         // of its own, which wasmtime unmaps whole when the store is dropped;
@@ -498,8 +560,13 @@ impl GuestInstance {
             *self = self.respawn(true)?;
             return Ok(false);
         }
+        self.parking = Some(Parking {
+            lot: Arc::downgrade(image.lot()),
+            size,
+            start: shared.start(),
+        });
         self.stack_pointer
-            .set(&mut self.store, Val::I32(stack_pointer))?;
+            .set(&mut *self.store, Val::I32(stack_pointer))?;
         Ok(true)
     }
 
@@ -517,17 +584,17 @@ impl GuestInstance {
         self.check_fits(size)?;
         // Memory mapped from an image is replaced rather than copied over
         // page fault by page fault.
-        if self.mapped.is_some() || self.memory.data_size(&self.store) > size {
+        if self.mapped.is_some() || self.memory.data_size(&*self.store) > size {
             *self = self.respawn(true)?;
         }
         self.copied = None;
         self.grow_to(size)?;
         let base = (stack_pointer as u32 as usize).min(size);
-        if !fill(&mut self.memory.data_mut(&mut self.store)[base..size]) {
+        if !fill(&mut self.memory.data_mut(&mut *self.store)[base..size]) {
             return Ok(false);
         }
         self.stack_pointer
-            .set(&mut self.store, Val::I32(stack_pointer))?;
+            .set(&mut *self.store, Val::I32(stack_pointer))?;
         Ok(true)
     }
 
@@ -545,11 +612,11 @@ impl GuestInstance {
 
     /// Grows linear memory to `size` bytes, from at most that.
     fn grow_to(&mut self, size: usize) -> wasmtime::Result<()> {
-        let current = self.memory.data_size(&self.store);
+        let current = self.memory.data_size(&*self.store);
         if current < size {
-            let page = self.memory.page_size(&self.store) as usize;
+            let page = self.memory.page_size(&*self.store) as usize;
             self.memory
-                .grow(&mut self.store, ((size - current) / page) as u64)?;
+                .grow(&mut *self.store, ((size - current) / page) as u64)?;
         }
         Ok(())
     }
@@ -563,7 +630,7 @@ impl GuestInstance {
     /// Current size of linear memory in bytes, not counting the stack
     /// region (address space that only deep calls touch).
     pub(crate) fn memory_size(&self) -> usize {
-        beyond_stack(self.memory.data_size(&self.store))
+        beyond_stack(self.memory.data_size(&*self.store))
     }
 
     /// Time spent waiting on the host since the last time this was asked
@@ -578,15 +645,54 @@ impl GuestInstance {
     }
 }
 
+impl Drop for GuestInstance {
+    /// Parks the instance with the image its memory maps, if it still maps
+    /// it whole (see [`parked`](super::parked)), with inert host state;
+    /// drops it otherwise.
+    fn drop(&mut self) {
+        // SAFETY: the store is taken once, here, and not used after.
+        let mut store = unsafe { ManuallyDrop::take(&mut self.store) };
+        let Some(parking) = self.parking.take() else {
+            return;
+        };
+        let Some(lot) = parking.lot.upgrade() else {
+            return;
+        };
+        if self.memory.data_size(&store) != parking.size {
+            return;
+        }
+        let base = self.memory.data_ptr(&store);
+        // SAFETY: the memory is this store's, at least `start` bytes long,
+        // and nothing runs in it or refers to it.
+        if let Err(error) = unsafe { shared_image::clear_written(base, parking.start) } {
+            tracing::debug!(%error, "not parking an instance: its stack cannot be cleared");
+            return;
+        }
+        let inert = Tenant::inert(&self.engine, self.limits);
+        let gate = inert.gate.clone();
+        *store.data_mut() = Self::store_data(inert);
+        store.data_mut().memory = Some(self.memory);
+        kill::arm(&mut store, gate);
+        lot.park(Parked {
+            parking,
+            engine: self.engine.clone(),
+            store,
+            memory: self.memory,
+            stack_pointer: self.stack_pointer,
+            exports: self.exports.clone(),
+            stack_top: self.stack_top,
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use super::{GuestFailure, GuestInstance, InstanceLimits, TrapKind};
+    use super::{GuestFailure, GuestInstance, InstanceLimits, Tenant, TrapKind};
     use crate::engine::{KillSwitch, SharedEngine};
     use crate::host_fn::HostFunctions;
-    use crate::modules::Modules;
 
     const LIMITS: InstanceLimits = InstanceLimits {
         memory: 64 << 20,
@@ -595,22 +701,14 @@ mod tests {
     };
 
     fn instance(engine: &Arc<SharedEngine>) -> (GuestInstance, Arc<KillSwitch>) {
-        let gate = engine.kill_switch();
-        let instance = GuestInstance::instantiate(
-            engine.clone(),
-            Arc::new(HostFunctions::default()),
-            Arc::new(Modules::default()),
-            Arc::new(|_, _| {}),
-            gate.clone(),
-            LIMITS,
-            true,
-        )
-        .unwrap();
+        let tenant = Tenant::inert(engine, LIMITS);
+        let gate = tenant.gate.clone();
+        let instance = GuestInstance::instantiate(engine.clone(), tenant, true).unwrap();
         (instance, gate)
     }
 
     fn contents(instance: &GuestInstance) -> Vec<u8> {
-        instance.memory.data(&instance.store).to_vec()
+        instance.memory.data(&*instance.store).to_vec()
     }
 
     #[test]
@@ -618,13 +716,13 @@ mod tests {
         let engine = Arc::new(SharedEngine::new(1 << 20, 1).unwrap());
         let (mut first, _) = instance(&engine);
         let image = contents(&first);
-        first.memory.data_mut(&mut first.store).fill(0xab);
-        first.memory.grow(&mut first.store, 4).unwrap();
-        first.memory.data_mut(&mut first.store).fill(0xcd);
+        first.memory.data_mut(&mut *first.store).fill(0xab);
+        first.memory.grow(&mut *first.store, 4).unwrap();
+        first.memory.data_mut(&mut *first.store).fill(0xcd);
         drop(first);
         let (mut second, _) = instance(&engine);
         assert!(contents(&second) == image, "the memory is not the image");
-        second.memory.grow(&mut second.store, 4).unwrap();
+        second.memory.grow(&mut *second.store, 4).unwrap();
         let grown = contents(&second);
         assert!(grown[image.len()..].iter().all(|&b| b == 0));
     }
@@ -675,9 +773,9 @@ mod tests {
     fn a_large_image_is_mapped_into_each_instance_and_written_privately() {
         let engine = Arc::new(SharedEngine::new(1 << 20, 4).unwrap());
         let (mut source, _) = instance(&engine);
-        source.memory.grow(&mut source.store, 80).unwrap();
+        source.memory.grow(&mut *source.store, 80).unwrap();
         let grown = contents(&source).len() - 80 * 65536;
-        let data = source.memory.data_mut(&mut source.store);
+        let data = source.memory.data_mut(&mut *source.store);
         for (i, byte) in data[grown..].iter_mut().enumerate() {
             *byte = (i % 251) as u8 + 1;
         }
@@ -693,13 +791,13 @@ mod tests {
         first.restore(&image).unwrap();
         second.restore(&image).unwrap();
         for guest in [&first, &second] {
-            let base = guest.memory.data_ptr(&guest.store) as usize;
+            let base = guest.memory.data_ptr(&*guest.store) as usize;
             let mapping = mapping_at(base + expected.len() - 1).unwrap();
             assert!(mapping.contains("memfd:warden-snapshot"), "{mapping}");
             assert!(contents(guest) == expected, "the memory is not the image");
         }
         // What one writes, neither the other nor the image sees.
-        first.memory.data_mut(&mut first.store)[grown..].fill(0);
+        first.memory.data_mut(&mut *first.store)[grown..].fill(0);
         assert!(
             contents(&second) == expected,
             "a write reached another guest"
@@ -709,16 +807,90 @@ mod tests {
         first.restore(&image).unwrap();
         assert!(contents(&first) == expected, "a restore kept a write");
 
-        // Both guests still run, and the mapping goes with the instance.
+        // Both guests still run. A dropped instance is parked with the
+        // image (see `parked`), and the mapping goes with the image.
         first.reseed(7).unwrap();
         second.reseed(8).unwrap();
-        let base = first.memory.data_ptr(&first.store) as usize;
+        let base = first.memory.data_ptr(&*first.store) as usize;
         drop(first);
+        let parked = mapping_at(base + expected.len() - 1);
+        assert!(
+            parked.is_some_and(|line| line.contains("memfd:warden-snapshot")),
+            "a dropped instance was not parked"
+        );
+        drop((second, image));
         let after = mapping_at(base + expected.len() - 1);
         assert!(
             !after.is_some_and(|line| line.contains("memfd:warden-snapshot")),
-            "the mapping outlived its instance"
+            "the mapping outlived its image"
         );
+    }
+
+    /// An instance made for `image` as a sandbox's is, with `host`.
+    #[cfg(target_os = "linux")]
+    fn for_image(
+        engine: &Arc<SharedEngine>,
+        image: &super::MemoryImage,
+        host: &Arc<HostFunctions>,
+    ) -> GuestInstance {
+        let tenant = Tenant {
+            host: host.clone(),
+            ..Tenant::inert(engine, LIMITS)
+        };
+        let mut instance = GuestInstance::for_image(engine.clone(), tenant, image).unwrap();
+        instance.restore(image).unwrap();
+        instance
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_instance_dropped_while_it_maps_a_large_image_is_reset_for_the_next() {
+        let engine = Arc::new(SharedEngine::new(1 << 20, 4).unwrap());
+        let (mut source, _) = instance(&engine);
+        source.reseed(3).unwrap();
+        source.memory.grow(&mut *source.store, 80).unwrap();
+        let image = source.capture();
+        let expected = contents(&source);
+        drop(source);
+        assert!(image.maps_into_new());
+
+        let host = Arc::new(HostFunctions::default());
+        let mut first = for_image(&engine, &image, &host);
+        assert!(contents(&first) == expected, "the memory is not the image");
+        let base = first.memory.data_ptr(&*first.store) as usize;
+        first.reseed(4).unwrap();
+        first.memory.data_mut(&mut *first.store)[4096..].fill(0xee);
+        assert_eq!(Arc::strong_count(&host), 2);
+        drop(first);
+        assert_eq!(
+            Arc::strong_count(&host),
+            1,
+            "a parked instance holds host state"
+        );
+
+        // The next instance for the image is the one parked: the image is
+        // put back whole, and the stack below it, which the image does not
+        // hold, is zeros where the last guest wrote.
+        let mut second = for_image(&engine, &image, &host);
+        assert_eq!(second.memory.data_ptr(&*second.store) as usize, base);
+        let start = image.file().unwrap().start();
+        let after = contents(&second);
+        assert!(start > 4096 && after.len() == expected.len());
+        assert!(
+            after[start..] == expected[start..],
+            "the last guest's writes remain"
+        );
+        assert!(
+            after[4096..start].iter().all(|&b| b == 0),
+            "the last guest's stack remains"
+        );
+        second.reseed(5).unwrap();
+        // One whose memory grew past the image is not parked.
+        second.memory.grow(&mut *second.store, 1).unwrap();
+        drop(second);
+        assert!(image.lot().take(&engine).is_none());
+        let third = for_image(&engine, &image, &host);
+        assert!(contents(&third)[start..] == expected[start..]);
     }
 
     /// Whether the page at `address` is this process's own (written since
@@ -756,7 +928,7 @@ mod tests {
         guest.restore(&image).unwrap();
         assert_eq!(guest.mapped, Some(image.id()));
         assert!(contents(&guest) == expected);
-        let base = guest.memory.data_ptr(&guest.store) as usize;
+        let base = guest.memory.data_ptr(&*guest.store) as usize;
         let last = expected.len() - 4096;
         let untouched = expected.len() - 3 * 4096;
         let mapping = mapping_at(base + last).unwrap();
@@ -766,10 +938,10 @@ mod tests {
         // written stay the instance's own, the others stay the file's.
         for round in 0..3u8 {
             guest.reseed(u64::from(round)).unwrap();
-            guest.memory.data_mut(&mut guest.store)[last..].fill(round + 1);
+            guest.memory.data_mut(&mut *guest.store)[last..].fill(round + 1);
             guest.restore(&image).unwrap();
             assert_eq!(guest.mapped, Some(image.id()));
-            assert_eq!(guest.memory.data_ptr(&guest.store) as usize, base);
+            assert_eq!(guest.memory.data_ptr(&*guest.store) as usize, base);
             assert!(contents(&guest) == expected, "round {round}: not the image");
             assert!(is_private_page(base + last), "the page was mapped again");
             assert!(
@@ -779,7 +951,7 @@ mod tests {
         }
 
         // Memory that grew is put back another way, to the same contents.
-        guest.memory.grow(&mut guest.store, 2).unwrap();
+        guest.memory.grow(&mut *guest.store, 2).unwrap();
         guest.restore(&image).unwrap();
         assert!(contents(&guest) == expected);
         guest.reseed(9).unwrap();

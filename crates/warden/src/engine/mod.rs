@@ -9,6 +9,7 @@ mod imports;
 mod instance;
 mod kill;
 mod layout;
+mod parked;
 mod pool;
 mod preinit;
 mod settings;
@@ -23,7 +24,9 @@ use wasmtime::{Engine, Instance, InstancePre, Linker, Memory, Module, Store, Sto
 
 pub(crate) use console::{Dropped, PrintFn};
 pub(crate) use image::MemoryImage;
-pub(crate) use instance::{GuestFailure, GuestInstance, InstanceLimits, RuntimeLimits, TrapKind};
+pub(crate) use instance::{
+    GuestFailure, GuestInstance, InstanceLimits, RuntimeLimits, Tenant, TrapKind,
+};
 pub(crate) use kill::KillSwitch;
 
 use crate::error::{Error, Result};
@@ -226,21 +229,13 @@ impl SharedEngine {
             Runner::new(engine.clone(), &built)?,
             max_wasm_stack,
         ));
-        let print: PrintFn = Arc::new(|_, _| {});
-        let gate = built.kill_switch();
-        let mut instance = GuestInstance::instantiate(
-            built,
-            Arc::new(HostFunctions::default()),
-            Arc::new(Modules::default()),
-            print,
-            gate,
-            InstanceLimits {
-                memory: INIT_MEMORY_LIMIT,
-                host_args: 0,
-                console: 0,
-            },
-            false,
-        )?;
+        let limits = InstanceLimits {
+            memory: INIT_MEMORY_LIMIT,
+            host_args: 0,
+            console: 0,
+        };
+        let tenant = Tenant::inert(&built, limits);
+        let mut instance = GuestInstance::instantiate(built, tenant, false)?;
         instance.init(crate::entropy::seed()).map_err(|e| {
             wasmtime::Error::msg(format!("the guest runtime failed to start: {e:?}"))
         })?;

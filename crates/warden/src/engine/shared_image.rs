@@ -123,6 +123,12 @@ impl SharedImage {
         })
     }
 
+    /// Offset in linear memory that the mapping of the file starts at:
+    /// below it lies the guest's stack, which the image does not hold.
+    pub(crate) fn start(&self) -> usize {
+        self.from
+    }
+
     /// The image's bytes.
     pub(crate) fn image(&self) -> &[u8] {
         // SAFETY: the view maps `len` bytes, immutable while `self` lives.
@@ -172,6 +178,23 @@ impl SharedImage {
         }
         Ok(())
     }
+}
+
+/// Zeroes every page of the `len` bytes at `start` that holds a page of
+/// its own (see [`SharedImage::reset_over`]): what a guest wrote there
+/// since the memory was mapped.
+///
+/// # Safety
+///
+/// The `len` bytes at `start` must be memory that the caller owns and that
+/// nothing else refers to or runs in.
+pub(crate) unsafe fn clear_written(start: *mut u8, len: usize) -> io::Result<()> {
+    for range in sys::written_pages(start, len)? {
+        // SAFETY: the scan reports ranges inside the `len` bytes at `start`,
+        // which the caller owns.
+        unsafe { std::ptr::write_bytes(range.start as *mut u8, 0, range.end - range.start) };
+    }
+    Ok(())
 }
 
 impl Drop for SharedImage {

@@ -10,7 +10,7 @@ use super::config::SandboxConfig;
 use super::snapshot::Compatibility;
 use crate::engine::{
     GuestFailure, GuestInstance, InstanceLimits, KillSwitch, MemoryImage, RuntimeLimits,
-    SharedEngine, TrapKind,
+    SharedEngine, Tenant, TrapKind,
 };
 use crate::entropy;
 use crate::error::{Error, Killer, Limits, Result};
@@ -52,8 +52,7 @@ impl SandboxCore {
         image: &MemoryImage,
     ) -> Result<Self> {
         let gate = engine.kill_switch();
-        let pool = !image.maps_into_new();
-        let mut core = Self::instantiate(config, engine, host, modules, gate, pool)?;
+        let mut core = Self::instantiate(config, engine, host, modules, gate, Some(image))?;
         core.restore(image)?;
         Ok(core)
     }
@@ -68,33 +67,36 @@ impl SandboxCore {
         modules: Arc<Modules>,
     ) -> Result<Self> {
         let gate = engine.kill_switch();
-        Self::instantiate(config, engine, host, modules, gate, true)
+        Self::instantiate(config, engine, host, modules, gate, None)
     }
 
-    /// The engine's guest instantiated (in the pool if `pool` and it has
-    /// room), not yet set up for this sandbox.
+    /// The engine's guest instantiated, not yet set up for this sandbox:
+    /// in the pool if it has room, or, to be restored to `image`, as
+    /// [`GuestInstance::for_image`] finds best.
     fn instantiate(
         config: Arc<SandboxConfig>,
         engine: Arc<SharedEngine>,
         host: Arc<HostFunctions>,
         modules: Arc<Modules>,
         gate: Arc<KillSwitch>,
-        pool: bool,
+        image: Option<&MemoryImage>,
     ) -> Result<Self> {
         gate.cure();
-        let instance = GuestInstance::instantiate(
-            engine,
-            host.clone(),
-            modules.clone(),
-            config.print.clone(),
-            gate.clone(),
-            InstanceLimits {
+        let tenant = Tenant {
+            host: host.clone(),
+            modules: modules.clone(),
+            print: config.print.clone(),
+            gate: gate.clone(),
+            limits: InstanceLimits {
                 memory: config.linear_memory_limit(),
                 host_args: config.max_result_size,
                 console: config.max_console_output,
             },
-            pool,
-        )
+        };
+        let instance = match image {
+            Some(image) => GuestInstance::for_image(engine, tenant, image),
+            None => GuestInstance::instantiate(engine, tenant, true),
+        }
         .map_err(|e| Error::Internal(format!("cannot instantiate the guest: {e:#}")))?;
         Ok(Self {
             instance,
@@ -138,7 +140,7 @@ impl SandboxCore {
             self.host.clone(),
             self.modules.clone(),
             self.gate.clone(),
-            true,
+            None,
         )?
         .set_up()
     }
