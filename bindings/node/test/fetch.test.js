@@ -48,10 +48,20 @@ const DESCRIBE = `export async function handler({ url, init }) {
   }
 }`;
 
+/**
+ * Stops `server` and ends its connections, those the sandboxes' HTTP client
+ * keeps open for later requests included (it may open one it never uses),
+ * which would otherwise keep this process alive until they time out.
+ */
+function stop(server) {
+  server.close();
+  server.closeAllConnections();
+}
+
 async function withServers(t, count) {
   const servers = [];
   for (let i = 0; i < count; i++) servers.push(await serve(route));
-  t.after(() => servers.forEach(({ server }) => server.close()));
+  t.after(() => servers.forEach(({ server }) => stop(server)));
   return servers;
 }
 
@@ -160,7 +170,7 @@ test('responses over the size limit fail, and a timeout ends a fetch that hangs'
   });
   t.after(() => {
     hanging.forEach((response) => response.destroy());
-    server.close();
+    stop(server);
   });
   const sandbox = await loaded({ f: DESCRIBE }, (builder) => builder.allowFetch([origin]).maxResultSize(64 * 1024));
   const big = await sandbox.callHandler('f', { url: `${origin}/big` });
