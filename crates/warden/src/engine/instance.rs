@@ -152,9 +152,7 @@ impl GuestInstance {
         };
         let (gate, limits) = (tenant.gate.clone(), tenant.limits);
         let mut store = parked.store;
-        *store.data_mut() = Self::store_data(tenant);
-        store.data_mut().memory = Some(parked.memory);
-        kill::arm(&mut store, gate.clone());
+        Self::hand_over(&mut store, parked.memory, tenant);
         Ok(Self {
             engine,
             store: ManuallyDrop::new(store),
@@ -170,6 +168,15 @@ impl GuestInstance {
             copied: None,
             parking: Some(parked.parking),
         })
+    }
+
+    /// Gives `store`, whose guest's memory is `memory`, to `tenant`: its
+    /// host functions, modules, console, kill switch and limits.
+    fn hand_over(store: &mut Store<StoreData>, memory: Memory, tenant: Tenant) {
+        let gate = tenant.gate.clone();
+        *store.data_mut() = Self::store_data(tenant);
+        store.data_mut().memory = Some(memory);
+        kill::arm(store, gate);
     }
 
     /// A fresh instance with this one's engine and tenant; in the pool
@@ -669,10 +676,7 @@ impl Drop for GuestInstance {
             return;
         }
         let inert = Tenant::inert(&self.engine, self.limits);
-        let gate = inert.gate.clone();
-        *store.data_mut() = Self::store_data(inert);
-        store.data_mut().memory = Some(self.memory);
-        kill::arm(&mut store, gate);
+        Self::hand_over(&mut store, self.memory, inert);
         lot.park(Parked {
             parking,
             engine: self.engine.clone(),
