@@ -1,5 +1,5 @@
-//! Instances parked with the large image they map, for the next sandbox
-//! that starts from it.
+//! Instances parked with the image whose file they map, for the next
+//! sandbox that starts from it.
 //!
 //! A sandbox started from a large image (see [`shared_image`](super::shared_image))
 //! gets an instance made outside the pool, maps the image's file over its
@@ -13,6 +13,8 @@
 //! ([`SharedImage::reset_over`](super::shared_image::SharedImage::reset_over)):
 //! every page the last guest wrote is copied back from the file, so the new
 //! guest finds the image and nothing else, and no page faults again.
+//! Any instance whose memory maps an image's file is parked so, also one
+//! that a smaller image was mapped into when restored twice in a row.
 //!
 //! A parked instance holds nothing of its sandbox but the pages of the
 //! image its guest wrote, which the next restore copies back before any
